@@ -1,0 +1,131 @@
+"""Data augmentation aimed at hand-drawn input: random shifts, small rotations and scales, stroke thickness.
+
+Everything is vectorised over the batch: one random affine map per image, applied with bilinear sampling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Ranges of the random transformations (set a range to 0 to switch that part off).
+
+    Attributes
+    ----------
+    max_shift : float
+        Largest shift in pixels, along each axis.
+    max_rotation : float
+        Largest rotation in degrees.
+    scale_range : (float, float)
+        Range of the zoom factor.
+    max_shear : float
+        Largest shear, as a fraction.
+    thicken_prob, thin_prob : float
+        Probability of making an image's strokes thicker (dilation) or thinner (erosion).
+    """
+
+    max_shift: float = 2.5
+    max_rotation: float = 12.0
+    scale_range: tuple[float, float] = (0.85, 1.12)
+    max_shear: float = 0.12
+    thicken_prob: float = 0.2
+    thin_prob: float = 0.1
+
+
+def random_affine(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
+    """Warp every image by its own random rotation, scale, shear and shift (bilinear, zeros outside).
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W, 1)
+    rng : numpy Generator
+    config : AugmentConfig
+
+    Returns
+    -------
+    ndarray, shape (N, H, W, 1), float32
+    """
+    n, h, w, _ = images.shape
+    angle = np.deg2rad(rng.uniform(-config.max_rotation, config.max_rotation, n))
+    scale = rng.uniform(config.scale_range[0], config.scale_range[1], n)
+    shear = rng.uniform(-config.max_shear, config.max_shear, n)
+    shift = rng.uniform(-config.max_shift, config.max_shift, (n, 2))
+    cos, sin = np.cos(angle) / scale, np.sin(angle) / scale
+    # Inverse map (output pixel -> source pixel) around the image centre.
+    a00, a01 = cos, -sin + shear * cos
+    a10, a11 = sin, cos + shear * sin
+    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+    rows, cols = np.mgrid[0:h, 0:w].astype(np.float32)
+    dy = (rows - cy).reshape(1, -1) - shift[:, :1]
+    dx = (cols - cx).reshape(1, -1) - shift[:, 1:]
+    src_r = a00[:, None] * dy + a01[:, None] * dx + cy
+    src_c = a10[:, None] * dy + a11[:, None] * dx + cx
+    return bilinear_sample(images[..., 0], src_r, src_c).reshape(n, h, w, 1)
+
+
+def bilinear_sample(images: np.ndarray, src_r: np.ndarray, src_c: np.ndarray) -> np.ndarray:
+    """Sample ``images`` ``(N, H, W)`` at real coordinates ``(N, P)``; zero outside. Returns ``(N, P)`` float32."""
+    n, h, w = images.shape
+    padded = np.zeros((n, h + 2, w + 2), dtype=np.float32)
+    padded[:, 1:-1, 1:-1] = images
+    flat = padded.reshape(n, -1)
+    src_r = np.clip(src_r, -1.0, h) + 1.0
+    src_c = np.clip(src_c, -1.0, w) + 1.0
+    r0 = np.minimum(np.floor(src_r).astype(np.int32), h)
+    c0 = np.minimum(np.floor(src_c).astype(np.int32), w)
+    fr = (src_r - r0).astype(np.float32)
+    fc = (src_c - c0).astype(np.float32)
+    stride = w + 2
+    base = r0 * stride + c0
+    top = np.take_along_axis(flat, base, 1) * (1 - fc) + np.take_along_axis(flat, base + 1, 1) * fc
+    bottom = (
+        np.take_along_axis(flat, base + stride, 1) * (1 - fc)
+        + np.take_along_axis(flat, base + stride + 1, 1) * fc
+    )
+    return np.asarray(top * (1 - fr) + bottom * fr, dtype=np.float32)
+
+
+def _neighbour_max(x: np.ndarray) -> np.ndarray:
+    """Max over each pixel and its 4 neighbours; ``x`` ``(N, H, W, 1)``."""
+    p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    return np.maximum.reduce(
+        [p[:, 1:-1, 1:-1], p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]]
+    )
+
+
+def _neighbour_min(x: np.ndarray) -> np.ndarray:
+    p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    return np.minimum.reduce(
+        [p[:, 1:-1, 1:-1], p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]]
+    )
+
+
+def stroke_thickness(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
+    """Make some images' strokes thicker (soft dilation) and some thinner (soft erosion); ``(N, H, W, 1)``."""
+    n = images.shape[0]
+    u = rng.random(n)
+    thick = np.asarray(u < config.thicken_prob)
+    thin = np.asarray((u >= config.thicken_prob) & (u < config.thicken_prob + config.thin_prob))
+    out = images
+    if thick.any():
+        out = out.copy()
+        out[thick] = np.maximum(images[thick], 0.85 * _neighbour_max(images[thick]))
+    if thin.any():
+        out = out.copy() if out is images else out
+        eroded = _neighbour_min(images[thin])
+        out[thin] = 0.5 * images[thin] + 0.5 * eroded
+    return out
+
+
+def augment_batch(
+    images: np.ndarray, rng: np.random.Generator, config: AugmentConfig | None = None
+) -> np.ndarray:
+    """Randomly transformed copies of ``images`` ``(N, 28, 28, 1)`` float32 in [0, 1] (same shape, same range)."""
+    config = config or AugmentConfig()
+    out = random_affine(images, rng, config)
+    out = stroke_thickness(out, rng, config)
+    return np.clip(out, 0.0, 1.0, out=out)

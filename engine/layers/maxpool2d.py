@@ -1,0 +1,72 @@
+"""MaxPool2D: keep the largest value of each window; works on H and W, channel by channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from engine import ops
+from engine.layers import register
+from engine.layers.base import Layer, Shape
+
+
+@register
+class MaxPool2D(Layer):
+    """Max pooling layer.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Window ``(rows, columns)``, default 2x2.
+    stride : int or (int, int), optional
+        Defaults to ``size`` (non-overlapping windows).
+    padding : {"valid", "same"}
+
+    Notes
+    -----
+    ``(N, H, W, C)`` -> ``(N, H_out, W_out, C)``; no parameters.
+    """
+
+    type_name = "MaxPool2D"
+    name_prefix = "pool"
+
+    def __init__(
+        self,
+        size: int | tuple[int, int] | list[int] = 2,
+        stride: int | tuple[int, int] | list[int] | None = None,
+        padding: str = "valid",
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name)
+        self.size = ops._pair(size, "size")
+        self.stride = ops._pair(stride if stride is not None else self.size, "stride")
+        self.padding = ops._check_padding(padding)
+        self._x: np.ndarray | None = None
+        self._out: np.ndarray | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        return {"size": list(self.size), "stride": list(self.stride), "padding": self.padding}
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != 3:
+            raise ValueError(f"MaxPool2D needs (H, W, C) inputs, got {input_shape}")
+        h, w, c = input_shape
+        h_out = ops.conv_output_length(h, self.size[0], self.stride[0], self.padding)
+        w_out = ops.conv_output_length(w, self.size[1], self.stride[1], self.padding)
+        if h_out <= 0 or w_out <= 0:
+            raise ValueError(f"a {self.size} pool does not fit a {h}x{w} input with padding={self.padding!r}")
+        return (h_out, w_out, c)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        out = ops.max_pool2d(x, self.size, self.stride, self.padding)
+        if training:
+            self._x, self._out = x, out
+        return out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        if self._x is None or self._out is None:
+            raise RuntimeError("MaxPool2D.backward called before a training forward pass")
+        dx = ops.max_pool2d_backward(self._x, self._out, grad_out, self.size, self.stride, self.padding)
+        self._x = self._out = None
+        return dx

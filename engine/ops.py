@@ -1,0 +1,492 @@
+"""The lecture's operations as pure NumPy functions: 1D/2D convolution, stride, padding, max pooling.
+
+Conventions are the seed lecture's:
+
+* images are order-4 tensors ``(N, H, W, C)`` (number of images, height, width, channels);
+* filters are order-4 tensors ``(H_f, W_f, C_in, C_out)``;
+* ``stride`` is a ``(row, column)`` pair;
+* ``padding`` is ``"valid"`` (no padding, the window stays inside the image) or ``"same"`` (zeros around
+  the image so that ``out = ceil(in / stride)``; with stride 1 the output has the input's size).
+
+``conv2d`` is the sum of products of the window and the filter (a cross-correlation, as in the seed's
+worked "X" example; the seed's tables additionally divide that sum by the 9 filter cells).
+
+Everything here is vectorised: the sliding windows are strided *views* of the padded input (no copy),
+multiplied with the filters by one matrix product. The gradient helpers used by the layers live here too,
+so that the maths of each concept stays in one file.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
+
+Padding = Literal["valid", "same"]
+Pair = tuple[int, int]
+
+__all__ = [
+    "Padding",
+    "conv1d",
+    "conv2d",
+    "conv2d_backward",
+    "conv2d_input_grad",
+    "conv_output_length",
+    "im2col",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "pad_amounts",
+    "softmax",
+]
+
+
+def _pair(value: int | tuple[int, int] | list[int], what: str) -> Pair:
+    """Return ``value`` as a ``(row, column)`` pair of positive ints."""
+    if isinstance(value, (int, np.integer)):
+        pair = (int(value), int(value))
+    else:
+        items = tuple(int(v) for v in value)
+        if len(items) != 2:
+            raise ValueError(f"{what} must be an int or a pair (rows, columns), got {value!r}")
+        pair = (items[0], items[1])
+    if pair[0] < 1 or pair[1] < 1:
+        raise ValueError(f"{what} must be positive, got {value!r}")
+    return pair
+
+
+def _check_padding(padding: str) -> Padding:
+    if padding not in ("valid", "same"):
+        raise ValueError(f'padding must be "valid" or "same", got {padding!r}')
+    return padding  # type: ignore[return-value]
+
+
+def conv_output_length(length: int, window: int, stride: int, padding: str) -> int:
+    """Output length along one axis.
+
+    Parameters
+    ----------
+    length : int
+        Input length (H or W).
+    window : int
+        Filter (or pooling window) length along that axis.
+    stride : int
+        Step between two windows.
+    padding : {"valid", "same"}
+        ``"valid"``: ``floor((length - window) / stride) + 1``; ``"same"``: ``ceil(length / stride)``.
+
+    Returns
+    -------
+    int
+        Number of output positions (0 when a valid window does not fit).
+    """
+    padding = _check_padding(padding)
+    if padding == "same":
+        return -(-length // stride)
+    if length < window:
+        return 0
+    return (length - window) // stride + 1
+
+
+def pad_amounts(length: int, window: int, stride: int, padding: str) -> tuple[int, int]:
+    """Zeros added before and after one axis (``"same"`` puts the odd one at the end, as TF/ONNX do).
+
+    Returns
+    -------
+    (int, int)
+        ``(before, after)``; ``(0, 0)`` for ``"valid"``.
+    """
+    padding = _check_padding(padding)
+    if padding == "valid":
+        return 0, 0
+    out = conv_output_length(length, window, stride, "same")
+    total = max((out - 1) * stride + window - length, 0)
+    return total // 2, total - total // 2
+
+
+def _pad_nhwc(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float) -> np.ndarray:
+    if pads == ((0, 0), (0, 0)):
+        return x
+    return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
+
+
+def _windows(xp: np.ndarray, window: Pair, stride: Pair, out_hw: Pair) -> np.ndarray:
+    """Strided view ``(N, H_out, W_out, H_f, W_f, C)`` of every window of a padded NHWC tensor."""
+    n, _, _, c = xp.shape
+    s_n, s_h, s_w, s_c = xp.strides
+    shape = (n, out_hw[0], out_hw[1], window[0], window[1], c)
+    strides = (s_n, s_h * stride[0], s_w * stride[1], s_h, s_w, s_c)
+    return as_strided(xp, shape=shape, strides=strides, writeable=False)
+
+
+def _check_nhwc(x: np.ndarray, what: str = "x") -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{what} must be an order-4 tensor (N, H, W, C), got shape {x.shape}")
+
+
+def conv1d(f: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The seed's discrete convolution ``(f * g)[n] = sum_{m=-M..M} f[n - m] g[m]``.
+
+    Parameters
+    ----------
+    f : ndarray, shape (L,)
+        The signal; it is zero outside its ``L`` samples.
+    g : ndarray, shape (2M + 1,)
+        The kernel, indexed ``m = -M .. M`` (its middle element is ``g[0]``).
+
+    Returns
+    -------
+    ndarray, shape (L,)
+        ``(f * g)[n]`` for ``n = 0 .. L-1``; equals ``numpy.convolve(f, g, mode="same")``.
+    """
+    f = np.asarray(f)
+    g = np.asarray(g)
+    if f.ndim != 1 or g.ndim != 1:
+        raise ValueError(f"conv1d takes two 1-D arrays, got shapes {f.shape} and {g.shape}")
+    if g.size % 2 != 1:
+        raise ValueError(f"the kernel g is indexed -M..M so its length must be odd, got {g.size}")
+    m = g.size // 2
+    dtype = np.result_type(f, g, np.float32)
+    padded = np.zeros(f.size + 2 * m, dtype=dtype)
+    padded[m : m + f.size] = f
+    # window n holds f[n+M], f[n+M-1], ... read forwards as f[n-M .. n+M]; flipping g pairs f[n-m] with g[m].
+    return np.asarray(sliding_window_view(padded, g.size) @ g[::-1].astype(dtype))
+
+
+def im2col(
+    x: np.ndarray, window: Pair, stride: Pair, padding: str, pad_value: float = 0.0
+) -> tuple[np.ndarray, Pair]:
+    """Every sliding window of ``x`` as a strided view.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C)
+    window : (int, int)
+        ``(H_f, W_f)``.
+    stride : (int, int)
+    padding : {"valid", "same"}
+    pad_value : float
+        Value outside the image (0 for convolution, -inf for max pooling).
+
+    Returns
+    -------
+    windows : ndarray, shape (N, H_out, W_out, H_f, W_f, C)
+        A read-only view (no copy) unless padding had to be added.
+    out_hw : (int, int)
+        ``(H_out, W_out)``.
+    """
+    _check_nhwc(x)
+    _, h, w, _ = x.shape
+    out_hw = (
+        conv_output_length(h, window[0], stride[0], padding),
+        conv_output_length(w, window[1], stride[1], padding),
+    )
+    if out_hw[0] <= 0 or out_hw[1] <= 0:
+        raise ValueError(
+            f"a {window[0]}x{window[1]} window does not fit in a {h}x{w} image with padding={padding!r}"
+        )
+    pads = (pad_amounts(h, window[0], stride[0], padding), pad_amounts(w, window[1], stride[1], padding))
+    xp = np.ascontiguousarray(_pad_nhwc(x, pads, pad_value))
+    return _windows(xp, window, stride, out_hw), out_hw
+
+
+def conv2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: int | tuple[int, int] = (1, 1),
+    padding: str = "valid",
+) -> np.ndarray:
+    """2D convolution layer maths: slide every filter over the image, sum of products at each position.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C_in)
+        A batch of images.
+    w : ndarray, shape (H_f, W_f, C_in, C_out)
+        ``C_out`` filters of ``H_f x W_f`` cells over ``C_in`` channels.
+    b : ndarray, shape (C_out,), optional
+        One bias per filter.
+    stride : int or (int, int)
+        Step of the window down the rows and along the columns.
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    ndarray, shape (N, H_out, W_out, C_out)
+        ``out[n, i, j, k] = sum_{a, b, c} x_pad[n, i*s_h + a, j*s_w + b, c] * w[a, b, c, k] (+ b[k])``.
+    """
+    _check_nhwc(x)
+    if w.ndim != 4:
+        raise ValueError(f"filters must be (H_f, W_f, C_in, C_out), got shape {w.shape}")
+    if x.shape[3] != w.shape[2]:
+        raise ValueError(
+            f"channels do not match: image has C={x.shape[3]} but filters expect C_in={w.shape[2]}"
+        )
+    stride_pair = _pair(stride, "stride")
+    h_f, w_f, c_in, c_out = w.shape
+    windows, (h_out, w_out) = im2col(x, (h_f, w_f), stride_pair, _check_padding(padding))
+    n = x.shape[0]
+    cols = windows.reshape(n * h_out * w_out, h_f * w_f * c_in)
+    out = cols @ w.reshape(h_f * w_f * c_in, c_out).astype(cols.dtype, copy=False)
+    if b is not None:
+        out += b
+    return out.reshape(n, h_out, w_out, c_out)
+
+
+def col2im_add(
+    dcols: np.ndarray, input_shape: tuple[int, int, int, int], window: Pair, stride: Pair, padding: str
+) -> np.ndarray:
+    """Scatter-add window gradients back onto the image (the adjoint of :func:`im2col`).
+
+    Parameters
+    ----------
+    dcols : ndarray, shape (N, H_out, W_out, H_f, W_f, C)
+    input_shape : (N, H, W, C)
+    window, stride : (int, int)
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    ndarray, shape (N, H, W, C)
+    """
+    n, h, w, c = input_shape
+    (pt, pb), (pl, pr) = (
+        pad_amounts(h, window[0], stride[0], padding),
+        pad_amounts(w, window[1], stride[1], padding),
+    )
+    _, h_out, w_out = dcols.shape[:3]
+    dxp = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=dcols.dtype)
+    sh, sw = stride
+    for a in range(window[0]):  # loops over the filter's cells only, never over pixels or images
+        rows = slice(a, a + (h_out - 1) * sh + 1, sh)
+        for b_ in range(window[1]):
+            dxp[:, rows, b_ : b_ + (w_out - 1) * sw + 1 : sw, :] += dcols[:, :, :, a, b_, :]
+    return dxp[:, pt : pt + h, pl : pl + w, :]
+
+
+def conv2d_backward(
+    x: np.ndarray,
+    w: np.ndarray,
+    grad_out: np.ndarray,
+    stride: int | tuple[int, int] = (1, 1),
+    padding: str = "valid",
+    need_input_grad: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Gradients of :func:`conv2d` with respect to its input, filters and biases.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C_in)
+    w : ndarray, shape (H_f, W_f, C_in, C_out)
+    grad_out : ndarray, shape (N, H_out, W_out, C_out)
+    stride, padding
+        As in the forward call.
+    need_input_grad : bool
+        Skip the input gradient (first layer of a network).
+
+    Returns
+    -------
+    dx : ndarray, shape (N, H, W, C_in), or None
+    dw : ndarray, shape (H_f, W_f, C_in, C_out)
+    db : ndarray, shape (C_out,)
+    """
+    stride_pair = _pair(stride, "stride")
+    h_f, w_f, c_in, c_out = w.shape
+    windows, (h_out, w_out) = im2col(x, (h_f, w_f), stride_pair, padding)
+    n = x.shape[0]
+    rows = n * h_out * w_out
+    g2 = grad_out.reshape(rows, c_out)
+    cols = windows.reshape(rows, h_f * w_f * c_in)
+    dw = (cols.T @ g2).reshape(w.shape)
+    db = g2.sum(axis=0)
+    dx = (
+        conv2d_input_grad(grad_out, w, (x.shape[1], x.shape[2]), stride_pair, padding)
+        if need_input_grad
+        else None
+    )
+    return dx, dw, db
+
+
+def conv2d_input_grad(
+    grad_out: np.ndarray, w: np.ndarray, input_hw: Pair, stride: Pair, padding: str
+) -> np.ndarray:
+    """dL/dx of :func:`conv2d` given dL/d(output).
+
+    With stride 1 this is itself a convolution (of the gradient with the flipped, transposed filters: a
+    "transposed convolution"), computed by one im2col and one matrix product; other strides scatter the
+    window gradients back with :func:`col2im_add`.
+
+    Parameters
+    ----------
+    grad_out : ndarray, shape (N, H_out, W_out, C_out)
+    w : ndarray, shape (H_f, W_f, C_in, C_out)
+    input_hw : (int, int)
+        ``(H, W)`` of the forward input.
+    stride : (int, int)
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    ndarray, shape (N, H, W, C_in)
+    """
+    h_f, w_f, c_in, c_out = w.shape
+    n, h_out, w_out, _ = grad_out.shape
+    h, w_in = input_hw
+    if stride == (1, 1):
+        (pt, pb), (pl, pr) = pad_amounts(h, h_f, 1, padding), pad_amounts(w_in, w_f, 1, padding)
+        gp = np.pad(grad_out, ((0, 0), (h_f - 1 - pt, h_f - 1 - pb), (w_f - 1 - pl, w_f - 1 - pr), (0, 0)))
+        flipped = w[::-1, ::-1].transpose(0, 1, 3, 2).reshape(h_f * w_f * c_out, c_in)
+        windows = _windows(gp, (h_f, w_f), (1, 1), (h, w_in))
+        dx = windows.reshape(n * h * w_in, h_f * w_f * c_out) @ flipped.astype(grad_out.dtype, copy=False)
+        return dx.reshape(n, h, w_in, c_in)
+    dcols = (grad_out.reshape(-1, c_out) @ w.reshape(-1, c_out).T).reshape(n, h_out, w_out, h_f, w_f, c_in)
+    return col2im_add(dcols, (n, h, w_in, c_in), (h_f, w_f), stride, padding)
+
+
+def _pool_views(
+    x: np.ndarray, size: Pair, stride: Pair, padding: str
+) -> tuple[np.ndarray, Pair, tuple[tuple[int, int], tuple[int, int]]]:
+    _check_nhwc(x)
+    _, h, w, _ = x.shape
+    out_hw = (
+        conv_output_length(h, size[0], stride[0], padding),
+        conv_output_length(w, size[1], stride[1], padding),
+    )
+    if out_hw[0] <= 0 or out_hw[1] <= 0:
+        raise ValueError(
+            f"a {size[0]}x{size[1]} pool does not fit in a {h}x{w} image with padding={padding!r}"
+        )
+    pads = (pad_amounts(h, size[0], stride[0], padding), pad_amounts(w, size[1], stride[1], padding))
+    return _pad_nhwc(x, pads, -np.inf), out_hw, pads
+
+
+def _offset_view(xp: np.ndarray, a: int, b: int, stride: Pair, out_hw: Pair) -> np.ndarray:
+    return xp[
+        :,
+        a : a + (out_hw[0] - 1) * stride[0] + 1 : stride[0],
+        b : b + (out_hw[1] - 1) * stride[1] + 1 : stride[1],
+    ]
+
+
+def max_pool2d(
+    x: np.ndarray,
+    size: int | tuple[int, int] = (2, 2),
+    stride: int | tuple[int, int] = (2, 2),
+    padding: str = "valid",
+) -> np.ndarray:
+    """Max pooling: the largest value of each window, channel by channel (it works on H and W only).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C)
+    size : int or (int, int)
+        Window ``(rows, columns)``.
+    stride : int or (int, int)
+    padding : {"valid", "same"}
+        ``"same"`` pads (with -inf, so padding never wins) so that ``out = ceil(in / stride)``.
+
+    Returns
+    -------
+    ndarray, shape (N, H_out, W_out, C)
+    """
+    size_pair, stride_pair = _pair(size, "size"), _pair(stride, "stride")
+    padding = _check_padding(padding)
+    blocks = _pool_blocks(x, size_pair, stride_pair, padding)
+    if blocks is not None:  # non-overlapping windows that tile the image: max over block views
+        kh, kw = size_pair
+        out = np.array(blocks[:, :, 0, :, 0], copy=True)
+        for a in range(kh):
+            for b in range(kw):
+                if a or b:
+                    np.maximum(out, blocks[:, :, a, :, b], out=out)
+        return out
+    xp, out_hw, _ = _pool_views(x, size_pair, stride_pair, padding)
+    result: np.ndarray | None = None
+    for a in range(size_pair[0]):  # one pass per window cell, each over a strided view of all windows
+        for b in range(size_pair[1]):
+            view = _offset_view(xp, a, b, stride_pair, out_hw)
+            if result is None:
+                result = view.copy()
+            else:
+                np.maximum(result, view, out=result)
+    assert result is not None
+    return result
+
+
+def _pool_blocks(x: np.ndarray, size: Pair, stride: Pair, padding: str) -> np.ndarray | None:
+    """``x`` viewed as ``(N, H_out, k_h, W_out, k_w, C)`` blocks when the windows tile it exactly, else None."""
+    _check_nhwc(x)
+    n, h, w, c = x.shape
+    kh, kw = size
+    if size != stride or h % kh or w % kw or h == 0 or w == 0:
+        return None  # overlapping windows, or padding / leftover rows would be needed
+    return x.reshape(n, h // kh, kh, w // kw, kw, c)
+
+
+def max_pool2d_backward(
+    x: np.ndarray,
+    out: np.ndarray,
+    grad_out: np.ndarray,
+    size: int | tuple[int, int] = (2, 2),
+    stride: int | tuple[int, int] = (2, 2),
+    padding: str = "valid",
+) -> np.ndarray:
+    """Gradient of :func:`max_pool2d`: each window's gradient goes to its (first) maximum.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C)
+        The forward input.
+    out : ndarray, shape (N, H_out, W_out, C)
+        The forward output.
+    grad_out : ndarray, shape (N, H_out, W_out, C)
+
+    Returns
+    -------
+    ndarray, shape (N, H, W, C)
+    """
+    size_pair, stride_pair = _pair(size, "size"), _pair(stride, "stride")
+    blocks = _pool_blocks(x, size_pair, stride_pair, padding)
+    if blocks is not None:
+        # Every cell equal to its window's maximum gets the window's gradient, shared equally between ties
+        # (a valid subgradient; ties are measure-zero for real-valued inputs).
+        hit = blocks == out[:, :, None, :, None, :]
+        hits = hit.view(np.uint8)
+        counts = np.array(hits[:, :, 0, :, 0], copy=True)
+        for a in range(size_pair[0]):
+            for b in range(size_pair[1]):
+                if a or b:
+                    counts += hits[:, :, a, :, b]
+        share = grad_out / counts
+        return np.multiply(hit, share[:, :, None, :, None, :]).reshape(x.shape)
+    xp, out_hw, pads = _pool_views(x, size_pair, stride_pair, padding)
+    dxp = np.zeros(xp.shape, dtype=grad_out.dtype)
+    unclaimed = np.ones(out.shape, dtype=bool)
+    for a in range(size_pair[0]):
+        for b in range(size_pair[1]):
+            hit = _offset_view(xp, a, b, stride_pair, out_hw) == out
+            hit &= unclaimed
+            unclaimed &= ~hit
+            dview = _offset_view(dxp, a, b, stride_pair, out_hw)
+            dview += np.where(hit, grad_out, 0)
+    (pt, _), (pl, _) = pads
+    return dxp[:, pt : pt + x.shape[1], pl : pl + x.shape[2], :]
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Numerically stable softmax.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, K)
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+        Non-negative, each row sums to 1.
+    """
+    z = logits - logits.max(axis=axis, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=axis, keepdims=True)
+    return z

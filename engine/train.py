@@ -1,0 +1,333 @@
+"""Training as a generator of progress records, so that the CLI and the GUI drive the same loop.
+
+``fit`` yields a :class:`TrainProgress` every few batches and at the end of every epoch; it checks ``cancel``
+between batches and stops cleanly; a NaN or infinite loss restores the last good weights and raises
+:class:`TrainingDiverged`. The records hold copies of nothing large, so they are safe to hand to another thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.augment import AugmentConfig, augment_batch
+from engine.losses import softmax_cross_entropy
+from engine.model import Sequential
+from engine.optim import learning_rate, make_optimizer
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the model holds the last weights whose loss was finite."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train.
+
+    Attributes
+    ----------
+    epochs : int
+    batch_size : int
+    lr : float
+        Peak learning rate.
+    optimizer : {"adam", "sgd"}
+    schedule : {"constant", "cosine", "onecycle", "step"}
+    weight_decay : float
+    seed : int
+        Seeds shuffling, augmentation and (through the model) dropout: the same seed gives the same run.
+    validation_split : float
+        Fraction of the training images held out for validation (taken from the end).
+    augment : bool
+    report_every : int
+        Yield a step record every this many batches.
+    """
+
+    epochs: int = 3
+    batch_size: int = 128
+    lr: float = 3e-3
+    optimizer: str = "adam"
+    schedule: str = "onecycle"
+    weight_decay: float = 0.0
+    seed: int = 0
+    validation_split: float = 0.0
+    augment: bool = False
+    augment_config: AugmentConfig = field(default_factory=AugmentConfig)
+    report_every: int = 20
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready copy (for the model card)."""
+        data = asdict(self)
+        data["augment_config"] = asdict(self.augment_config) if self.augment else None
+        return data
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """One progress record.
+
+    Attributes
+    ----------
+    kind : {"step", "epoch", "done", "cancelled"}
+    epoch : int
+        1-based epoch in progress (or just finished for ``"epoch"`` records).
+    step, total_steps : int
+        Batches done so far, and in the whole run.
+    loss, batch_accuracy : float
+        Of the latest batch (``"epoch"`` records: means over the epoch).
+    examples_per_second : float
+        Training throughput since the start.
+    elapsed : float
+        Seconds since the start.
+    lr : float
+    val_loss, val_accuracy : float or None
+        Set on ``"epoch"`` records when there is a validation set.
+    """
+
+    kind: str
+    epoch: int
+    epochs: int
+    step: int
+    total_steps: int
+    loss: float
+    batch_accuracy: float
+    examples_per_second: float
+    elapsed: float
+    lr: float
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        """Share of the run done, 0..1."""
+        return self.step / max(self.total_steps, 1)
+
+    @property
+    def eta_seconds(self) -> float:
+        """Estimated seconds left."""
+        if self.step == 0:
+            return math.nan
+        return self.elapsed * (self.total_steps - self.step) / self.step
+
+
+CancelFlag = Callable[[], bool] | threading.Event | None
+
+
+def _is_cancelled(cancel: CancelFlag) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def split_validation(
+    x: np.ndarray, y: np.ndarray, fraction: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Hold out the last ``fraction`` of ``x`` ``(N, ...)`` / ``y`` ``(N,)`` as a validation set."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1), got {fraction}")
+    n_val = int(round(len(x) * fraction))
+    if n_val == 0:
+        return x, y, None, None
+    return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
+
+
+def evaluate_loss(
+    model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 1000
+) -> tuple[float, float]:
+    """Mean loss and accuracy of ``model`` on ``x`` ``(N, 28, 28, 1)``, ``y`` ``(N,)``."""
+    total_loss, correct = 0.0, 0
+    for i in range(0, len(x), batch_size):
+        logits = model.forward(x[i : i + batch_size])
+        loss, _ = softmax_cross_entropy(logits, y[i : i + batch_size])
+        total_loss += loss * len(logits)
+        correct += int(np.sum(logits.argmax(axis=1) == y[i : i + batch_size]))
+    return total_loss / max(len(x), 1), correct / max(len(x), 1)
+
+
+def fit(
+    model: Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    config: TrainConfig | None = None,
+    cancel: CancelFlag = None,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+) -> Iterator[TrainProgress]:
+    """Train ``model`` in place, yielding progress.
+
+    Parameters
+    ----------
+    model : Sequential
+    x : ndarray, shape (N, 28, 28, 1)
+        float32 training images in [0, 1].
+    y : ndarray of int, shape (N,)
+    config : TrainConfig
+    cancel : threading.Event or callable, optional
+        Checked between batches; when set the generator yields a ``"cancelled"`` record and stops.
+    x_val, y_val : ndarray, optional
+        Validation set; if absent and ``config.validation_split > 0`` it is split off ``x``/``y``.
+
+    Yields
+    ------
+    TrainProgress
+
+    Raises
+    ------
+    TrainingDiverged
+        The loss became NaN/inf; the model's weights are those of the last finite-loss step.
+    """
+    config = config or TrainConfig()
+    if x.ndim != 4 or tuple(x.shape[1:]) != model.input_shape:
+        raise ValueError(f"training images must be (N, {model.input_shape}), got {x.shape}")
+    if y.shape != (len(x),):
+        raise ValueError(f"labels must be ({len(x)},), got {y.shape}")
+    if config.epochs < 1 or config.batch_size < 1:
+        raise ValueError("epochs and batch_size must be >= 1")
+    if x_val is None and config.validation_split > 0:
+        x, y, x_val, y_val = split_validation(x, y, config.validation_split)
+    x = x.astype(np.float32, copy=False)
+    y = y.astype(np.int64, copy=False)
+    rng = np.random.default_rng(config.seed)
+    for layer in model.layers:  # dropout follows the run's seed
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng([config.seed, int(getattr(layer, "seed", 0))])
+    optimizer = make_optimizer(config.optimizer, config.lr, config.weight_decay)
+    params = [value for _, value, _ in model.named_params()]
+    grads = [grad for _, _, grad in model.named_params()]
+    last_good = [p.copy() for p in params]
+    steps_per_epoch = math.ceil(len(x) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    start = time.perf_counter()
+    step, seen = 0, 0
+
+    def record(kind: str, epoch: int, loss: float, acc: float, **extra: Any) -> TrainProgress:
+        elapsed = time.perf_counter() - start
+        return TrainProgress(
+            kind=kind,
+            epoch=epoch,
+            epochs=config.epochs,
+            step=step,
+            total_steps=total_steps,
+            loss=loss,
+            batch_accuracy=acc,
+            examples_per_second=seen / max(elapsed, 1e-9),
+            elapsed=elapsed,
+            lr=optimizer.lr,
+            **extra,
+        )
+
+    for epoch in range(1, config.epochs + 1):
+        order = rng.permutation(len(x))
+        epoch_loss, epoch_correct, epoch_seen = 0.0, 0, 0
+        loss, acc = math.nan, math.nan
+        for b in range(steps_per_epoch):
+            if _is_cancelled(cancel):
+                yield record("cancelled", epoch, loss, acc)
+                return
+            idx = np.sort(order[b * config.batch_size : (b + 1) * config.batch_size])
+            xb, yb = x[idx], y[idx]
+            if config.augment:
+                xb = augment_batch(xb, rng, config.augment_config)
+            optimizer.lr = learning_rate(config.schedule, config.lr, step, total_steps)
+            logits = model.forward(xb, training=True)
+            loss, dlogits = softmax_cross_entropy(logits, yb)
+            if not math.isfinite(loss):
+                for p, good in zip(params, last_good, strict=True):
+                    np.copyto(p, good)
+                raise TrainingDiverged(
+                    f"the loss became {loss} at epoch {epoch}, step {step + 1} (learning rate {optimizer.lr:.3g}); "
+                    "the last good weights were kept — try a smaller learning rate"
+                )
+            for p, good in zip(params, last_good, strict=True):
+                np.copyto(good, p)
+            model.backward(dlogits)
+            optimizer.step(params, grads)
+            correct = int(np.sum(logits.argmax(axis=1) == yb))
+            acc = correct / len(yb)
+            step += 1
+            seen += len(yb)
+            epoch_loss += loss * len(yb)
+            epoch_correct += correct
+            epoch_seen += len(yb)
+            if step % config.report_every == 0:
+                yield record("step", epoch, loss, acc)
+        val_loss = val_acc = None
+        if x_val is not None and y_val is not None and len(x_val):
+            val_loss, val_acc = evaluate_loss(model, x_val, y_val)
+        yield record(
+            "epoch",
+            epoch,
+            epoch_loss / max(epoch_seen, 1),
+            epoch_correct / max(epoch_seen, 1),
+            val_loss=val_loss,
+            val_accuracy=val_acc,
+        )
+    yield record("done", config.epochs, loss, acc)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Test-set results.
+
+    Attributes
+    ----------
+    accuracy : float
+    per_class_accuracy : list of float, length K
+    confusion : ndarray of int, shape (K, K)
+        ``confusion[true, predicted]``.
+    misclassified : ndarray of int
+        Indices of the wrong predictions.
+    predictions : ndarray of int, shape (N,)
+    """
+
+    accuracy: float
+    per_class_accuracy: list[float]
+    confusion: np.ndarray
+    misclassified: np.ndarray
+    predictions: np.ndarray
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (no per-image arrays)."""
+        return {
+            "test_accuracy": self.accuracy,
+            "per_class_accuracy": self.per_class_accuracy,
+            "confusion_matrix": self.confusion.tolist(),
+            "misclassified_count": int(len(self.misclassified)),
+        }
+
+
+def evaluate(
+    predict_proba: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int = 1000,
+    num_classes: int = 10,
+) -> Evaluation:
+    """Accuracy, per-class accuracy and confusion matrix of any ``predict_proba`` ``(N, 28, 28, 1) -> (N, K)``."""
+    preds = (
+        np.concatenate(
+            [np.argmax(predict_proba(x[i : i + batch_size]), axis=1) for i in range(0, len(x), batch_size)]
+        )
+        if len(x)
+        else np.zeros(0, np.int64)
+    )
+    confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(confusion, (y, preds), 1)
+    per_class = [
+        float(confusion[k, k] / confusion[k].sum()) if confusion[k].sum() else float("nan")
+        for k in range(num_classes)
+    ]
+    return Evaluation(
+        accuracy=float(np.mean(preds == y)) if len(y) else float("nan"),
+        per_class_accuracy=per_class,
+        confusion=confusion,
+        misclassified=np.flatnonzero(preds != y),
+        predictions=preds,
+    )
