@@ -46,7 +46,7 @@ def _err(message: str) -> int:
 # -- train ------------------------------------------------------------------------------------------------------
 QUICK: dict[str, Any] = {"epochs": 3, "batch_size": 128, "lr": 4e-3, "schedule": "onecycle", "augment": False}
 # The recipe of the shipped model (`make model`).
-FULL: dict[str, Any] = {"epochs": 12, "batch_size": 128, "lr": 3e-3, "schedule": "onecycle", "augment": True}
+FULL: dict[str, Any] = {"epochs": 15, "batch_size": 128, "lr": 3e-3, "schedule": "onecycle", "augment": True}
 
 
 def cmd_train(args: argparse.Namespace) -> int:

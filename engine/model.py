@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -91,7 +90,11 @@ class Sequential:
         if len(set(names)) != len(names) or "probs" in names or "image" in names:
             raise ValueError(f"layer names must be unique and not 'image'/'probs': {names}")
         if len(shape) != 1:
-            raise ValueError(f"the last layer must output a vector of class scores, got shape {shape}")
+            last = self.layers[-1]
+            raise ValueError(
+                f"the last layer ({last.type_name} {last.name!r}) must output a vector of class scores, "
+                f"got shape {shape}"
+            )
         self.output_shape = shape
 
     # -- construction helpers -------------------------------------------------------------------------------
@@ -251,7 +254,7 @@ def _json_from(archive: Any, key: str, path: Path) -> Any:
         raise ModelFileError(f"{path}: not a ConvLens model (no {key} entry)")
     try:
         return json.loads(np.asarray(archive[key]).tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except Exception as exc:  # untrusted bytes: zipfile/NumPy raise many types (BadZipFile, TokenError, ...)
         raise ModelFileError(f"{path}: the {key} entry is corrupt ({exc})") from None
 
 
@@ -267,8 +270,9 @@ def _open_npz(path: Path) -> Any:
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:
-        return np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        # From memory: np.load leaks its file handle when the zip is unreadable (ResourceWarning).
+        return np.load(io.BytesIO(path.read_bytes()), allow_pickle=False)
+    except Exception as exc:  # untrusted bytes: zipfile/NumPy raise many types (NotImplementedError, ...)
         raise ModelFileError(f"{path}: not a readable .npz model file ({exc})") from None
 
 
@@ -302,7 +306,7 @@ def load_npz_model(path: str | Path) -> Sequential:
                 if name.startswith("__"):
                     continue
                 weights[name] = archive[name]
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as exc:
+        except Exception as exc:  # untrusted bytes: NotImplementedError, TokenError, TypeError, ...
             if isinstance(exc, ModelFileError):
                 raise
             raise ModelFileError(f"{path}: corrupt model file ({exc})") from None

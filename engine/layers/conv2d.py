@@ -95,16 +95,10 @@ class Conv2D(Layer):
         self.params = {"w": w, "b": np.zeros(self.filters, dtype=np.float32)}
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        w, b = self.params["w"], self.params["b"]
-        windows, (h_out, w_out) = ops.im2col(x, self.kernel, self.stride, self.padding)
-        n = x.shape[0]
-        k = self.kernel[0] * self.kernel[1] * x.shape[3]
-        cols = windows.reshape(n * h_out * w_out, k)
-        out = cols @ w.reshape(k, self.filters).astype(x.dtype, copy=False)
-        out += b
-        if self.activation == "relu":
-            np.maximum(out, 0, out=out)
-        out = out.reshape(n, h_out, w_out, self.filters)
+        out, cols = ops.conv2d_forward(
+            x, self.params["w"], self.params["b"], self.stride, self.padding,
+            relu=self.activation == "relu", keep_cols=training,
+        )
         if training:
             self._cols, self._out, self._x_shape = cols, out, x.shape
         return out

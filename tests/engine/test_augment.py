@@ -1,0 +1,149 @@
+"""engine.augment: random shifts/rotations/scales/shear and stroke thickness for hand-drawn-looking digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.augment import AugmentConfig, augment_batch, random_affine, stroke_thickness
+
+OFF = AugmentConfig(
+    max_shift=0.0, max_rotation=0.0, scale_range=(1.0, 1.0), max_shear=0.0, thicken_prob=0.0, thin_prob=0.0
+)
+
+
+def digits(n: int = 16, seed: int = 0) -> np.ndarray:
+    """Digit-like images ``(n, 28, 28, 1)`` float32 in [0, 1]: a soft ring or bar well inside the frame."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0:28, 0:28].astype(np.float32)
+    out = np.zeros((n, 28, 28, 1), np.float32)
+    for i in range(n):
+        cy, cx = rng.uniform(11, 17, 2)
+        if i % 2:
+            radius = np.hypot(rows - cy, cols - cx)
+            out[i, ..., 0] = np.clip(2.0 - np.abs(radius - 5.0), 0, 1)
+        else:
+            out[i, 6:22, int(cx) - 1 : int(cx) + 2, 0] = 1.0
+    return out
+
+
+def centre_of_mass(images: np.ndarray) -> np.ndarray:
+    """``(N, 2)`` (row, column) centres of mass of ``(N, H, W, 1)`` images."""
+    rows, cols = np.mgrid[0 : images.shape[1], 0 : images.shape[2]]
+    mass = images[..., 0].sum(axis=(1, 2))
+    return np.stack(
+        [(images[..., 0] * rows).sum(axis=(1, 2)) / mass, (images[..., 0] * cols).sum(axis=(1, 2)) / mass], axis=1
+    )
+
+
+def test_augment_preserves_shape_dtype_and_range() -> None:
+    x = digits()
+    out = augment_batch(x, np.random.default_rng(0))
+    assert out.shape == x.shape
+    assert out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    assert np.all(np.isfinite(out))
+    assert not np.shares_memory(out, x)
+
+
+def test_augment_does_not_modify_its_input() -> None:
+    x = digits()
+    before = x.copy()
+    augment_batch(x, np.random.default_rng(0), AugmentConfig(thicken_prob=0.5, thin_prob=0.5))
+    np.testing.assert_array_equal(x, before)
+
+
+def test_augment_is_deterministic_for_a_seed_and_varies_with_it() -> None:
+    x = digits()
+    a = augment_batch(x, np.random.default_rng(5))
+    b = augment_batch(x, np.random.default_rng(5))
+    c = augment_batch(x, np.random.default_rng(6))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_each_image_gets_its_own_transformation() -> None:
+    x = np.repeat(digits(1), 8, axis=0)
+    out = augment_batch(x, np.random.default_rng(0))
+    assert len({out[i].tobytes() for i in range(8)}) > 1
+
+
+def test_zero_range_config_is_the_identity() -> None:
+    x = digits()
+    np.testing.assert_allclose(augment_batch(x, np.random.default_rng(0), OFF), x, atol=1e-5)
+    np.testing.assert_allclose(random_affine(x, np.random.default_rng(0), OFF), x, atol=1e-5)
+
+
+def test_default_augmentation_is_a_mild_change() -> None:
+    x = digits(32)
+    out = augment_batch(x, np.random.default_rng(1))
+    moved = np.abs(out - x).sum(axis=(1, 2, 3)) / x.sum(axis=(1, 2, 3))
+    assert np.median(moved) > 0.05, "it does something"
+    mass_ratio = out.sum(axis=(1, 2, 3)) / x.sum(axis=(1, 2, 3))
+    assert np.all((mass_ratio > 0.3) & (mass_ratio < 3.0)), "the digit stays a digit"
+
+
+def test_shifts_move_the_centre_of_mass_by_at_most_max_shift_in_both_directions() -> None:
+    x = digits(64)
+    config = AugmentConfig(
+        max_shift=3.0, max_rotation=0.0, scale_range=(1.0, 1.0), max_shear=0.0, thicken_prob=0.0, thin_prob=0.0
+    )
+    out = random_affine(x, np.random.default_rng(2), config)
+    delta = centre_of_mass(out) - centre_of_mass(x)
+    assert np.abs(delta).max() <= 3.0 + 0.05
+    assert np.abs(delta).max() > 1.5
+    for axis in (0, 1):
+        assert (delta[:, axis] > 0.5).any() and (delta[:, axis] < -0.5).any(), "shifts go both ways on each axis"
+    # A pure shift keeps the ink (the digits stay inside the frame).
+    np.testing.assert_allclose(out.sum(axis=(1, 2, 3)), x.sum(axis=(1, 2, 3)), rtol=0.02)
+
+
+def test_rotation_about_the_centre_keeps_a_centred_ring_in_place() -> None:
+    rows, cols = np.mgrid[0:28, 0:28].astype(np.float32)
+    ring = np.clip(2.0 - np.abs(np.hypot(rows - 13.5, cols - 13.5) - 6.0), 0, 1)[None, :, :, None]
+    x = np.repeat(ring, 8, axis=0)
+    config = AugmentConfig(
+        max_shift=0.0, max_rotation=15.0, scale_range=(1.0, 1.0), max_shear=0.0, thicken_prob=0.0, thin_prob=0.0
+    )
+    out = random_affine(x, np.random.default_rng(3), config)
+    np.testing.assert_allclose(centre_of_mass(out), 13.5, atol=0.1)
+    np.testing.assert_allclose(out.sum(axis=(1, 2, 3)), x.sum(axis=(1, 2, 3)), rtol=0.03)
+
+
+def test_zooming_in_spreads_the_ink_and_zooming_out_gathers_it() -> None:
+    x = digits(8)
+
+    def spread(images: np.ndarray) -> np.ndarray:
+        com = centre_of_mass(images)
+        rows, cols = np.mgrid[0:28, 0:28]
+        d2 = (rows[None] - com[:, :1, None]) ** 2 + (cols[None] - com[:, 1:, None]) ** 2
+        return (images[..., 0] * d2).sum(axis=(1, 2)) / images[..., 0].sum(axis=(1, 2))
+
+    def zoom(factor: float) -> np.ndarray:
+        config = AugmentConfig(
+            max_shift=0.0, max_rotation=0.0, scale_range=(factor, factor), max_shear=0.0, thicken_prob=0.0,
+            thin_prob=0.0,
+        )
+        return random_affine(x, np.random.default_rng(0), config)
+
+    assert np.all(spread(zoom(1.15)) > spread(x))
+    assert np.all(spread(zoom(0.85)) < spread(x))
+
+
+@pytest.mark.parametrize(("thicken", "thin", "direction"), [(1.0, 0.0, +1), (0.0, 1.0, -1)])
+def test_thickness_changes_ink_mass_in_the_right_direction(thicken: float, thin: float, direction: int) -> None:
+    x = digits(12)
+    config = AugmentConfig(
+        max_shift=0.0, max_rotation=0.0, scale_range=(1.0, 1.0), max_shear=0.0, thicken_prob=thicken, thin_prob=thin
+    )
+    out = augment_batch(x, np.random.default_rng(0), config)
+    change = out.sum(axis=(1, 2, 3)) - x.sum(axis=(1, 2, 3))
+    assert np.all(direction * change > 0.05 * x.sum(axis=(1, 2, 3)))
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    # Thickening only adds ink, thinning only removes it.
+    assert np.all(direction * (out - x) >= -1e-6)
+
+
+def test_stroke_thickness_with_zero_probabilities_returns_the_images_unchanged() -> None:
+    x = digits(4)
+    np.testing.assert_array_equal(stroke_thickness(x, np.random.default_rng(0), OFF), x)
