@@ -508,7 +508,10 @@ def max_pool2d_backward(
     stride: int | tuple[int, int] = (2, 2),
     padding: str = "valid",
 ) -> np.ndarray:
-    """Gradient of :func:`max_pool2d`: each window's gradient goes to its (first) maximum.
+    """Gradient of :func:`max_pool2d`: each window's gradient goes to its maximum.
+
+    Ties (equal maxima in one window, e.g. all-zero windows after a ReLU) get a valid subgradient: shared
+    equally on the fast path (non-overlapping windows that tile the image), to the first maximum otherwise.
 
     Parameters
     ----------
@@ -529,11 +532,13 @@ def max_pool2d_backward(
         # (a valid subgradient; ties are measure-zero for real-valued inputs).
         hit = blocks == out[:, :, None, :, None, :]
         hits = hit.view(np.uint8)
-        counts = np.array(hits[:, :, 0, :, 0], copy=True)
+        counts: np.ndarray = np.array(
+            hits[:, :, 0, :, 0], dtype=np.uint8 if size_pair[0] * size_pair[1] < 256 else np.int32
+        )
         for a in range(size_pair[0]):
             for b in range(size_pair[1]):
                 if a or b:
-                    counts += hits[:, :, a, :, b]
+                    np.add(counts, hits[:, :, a, :, b], out=counts)
         share = grad_out / counts
         return np.multiply(hit, share[:, :, None, :, None, :]).reshape(x.shape)
     xp, out_hw, pads = _pool_views(x, size_pair, stride_pair, padding)

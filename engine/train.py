@@ -236,8 +236,9 @@ def fit(
             if config.augment:
                 xb = augment_batch(xb, rng, config.augment_config)
             optimizer.lr = learning_rate(config.schedule, config.lr, step, total_steps)
-            logits = model.forward(xb, training=True)
-            loss, dlogits = softmax_cross_entropy(logits, yb)
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below, not warned
+                logits = model.forward(xb, training=True)
+                loss, dlogits = softmax_cross_entropy(logits, yb)
             if not math.isfinite(loss):
                 for p, good in zip(params, last_good, strict=True):
                     np.copyto(p, good)

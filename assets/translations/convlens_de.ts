@@ -1,0 +1,1408 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de" sourcelanguage="en">
+    <context>
+        <name>ConvLens</name>
+        <message>
+            <location filename="../../gui/training/__init__.py" line="134" />
+            <source>&amp;File</source>
+            <translation>&amp;Datei</translation>
+        </message>
+    </context>
+    <context>
+        <name>DrawingCanvas</name>
+        <message>
+            <location filename="../../gui/canvas.py" line="73" />
+            <source>Draw a digit with the mouse, a pen or a finger</source>
+            <translation>Zeichne eine Ziffer mit der Maus, einem Stift oder dem Finger</translation>
+        </message>
+    </context>
+    <context>
+        <name>ExplorerWindow</name>
+        <message>
+            <location filename="../../gui/window.py" line="301" />
+            <source>&amp;About ConvLens</source>
+            <translation>Ü&amp;ber ConvLens</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="266" />
+            <source>&amp;Clear</source>
+            <translation>&amp;Löschen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="276" />
+            <source>&amp;Dark theme</source>
+            <translation>&amp;Dunkles Design</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="260" />
+            <source>&amp;Edit</source>
+            <translation>&amp;Bearbeiten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="241" />
+            <source>&amp;File</source>
+            <translation>&amp;Datei</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="290" />
+            <source>&amp;Full screen</source>
+            <translation>&amp;Vollbild</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="299" />
+            <source>&amp;Help</source>
+            <translation>&amp;Hilfe</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="243" />
+            <source>&amp;Open model…</source>
+            <translation>Modell ö&amp;ffnen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="252" />
+            <source>&amp;Quit</source>
+            <translation>&amp;Beenden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="247" />
+            <source>&amp;Save model as…</source>
+            <translation>Modell &amp;speichern unter…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="262" />
+            <source>&amp;Undo stroke</source>
+            <translation>Strich &amp;rückgängig</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="274" />
+            <source>&amp;View</source>
+            <translation>&amp;Ansicht</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="251" />
+            <source>Available after training a model</source>
+            <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="97" />
+            <source>Clear</source>
+            <translation>Löschen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="84" />
+            <source>ConvLens - watch a CNN read your digit</source>
+            <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="341" />
+            <source>Dark theme</source>
+            <translation>Dunkles Design</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/controller.py" line="489" />
+            <source>Draw a digit</source>
+            <translation>Zeichne eine Ziffer</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="141" />
+            <source>Every layer's output shape for one image (height × width × channels)</source>
+            <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="197" />
+            <source>Learn</source>
+            <translation>Lernen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="341" />
+            <source>Light theme</source>
+            <translation>Helles Design</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="152" />
+            <source>Network</source>
+            <translation>Netz</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="404" />
+            <source>No model yet:
+File &gt; Open model or Train</source>
+            <translation>Noch kein Modell:
+Datei &gt; Modell öffnen oder Trainieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="221" />
+            <source>Open model…</source>
+            <translation>Modell öffnen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="96" />
+            <source>Remove the last stroke (Ctrl+Z)</source>
+            <translation>Den letzten Strich entfernen (Strg+Z)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="285" />
+            <source>Show &amp;preprocessing steps</source>
+            <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="280" />
+            <source>Show maps after each &amp;conv</source>
+            <translation>Karten nach jeder &amp;Faltung zeigen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="214" />
+            <source>Showing layer {0}</source>
+            <translation>Schicht {0} wird gezeigt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="99" />
+            <source>Start again (Esc / Delete)</source>
+            <translation>Neu anfangen (Esc / Entf)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="226" />
+            <source>Train the network on MNIST and watch the filters evolve</source>
+            <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="224" />
+            <source>Train…</source>
+            <translation>Trainieren…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="94" />
+            <source>Undo</source>
+            <translation>Rückgängig</translation>
+        </message>
+    </context>
+    <context>
+        <name>FeatureMapsPanel</name>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="52" />
+            <source>&lt;b&gt;Feature maps&lt;/b&gt;</source>
+            <translation>&lt;b&gt;Merkmalskarten&lt;/b&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="54" />
+            <source>Also show maps after each conv</source>
+            <translation>Auch die Karten nach jeder Faltung zeigen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="58" />
+            <source>Hover a map for its values; click one for its filter</source>
+            <translation>Zeige auf eine Karte für ihre Werte; klicke eine an für ihren Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="56" />
+            <source>Show the rectified conv outputs (before pooling) too</source>
+            <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
+        </message>
+    </context>
+    <context>
+        <name>FiltersPanel</name>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="106" />
+            <source>&lt;b&gt;Filters&lt;/b&gt;</source>
+            <translation>&lt;b&gt;Filter&lt;/b&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="139" />
+            <source>Click a filter or a feature map to see its numbers</source>
+            <translation>Klicke auf einen Filter oder eine Merkmalskarte, um ihre Zahlen zu sehen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="112" />
+            <source>How to show filters that look at several input channels (conv2 and deeper):
+each filter on its strongest input channel, the mean |w| over all inputs,
+the weights on one input channel, or every input channel (one row each)</source>
+            <translation>So werden Filter gezeigt, die mehrere Eingabekanäle lesen (conv2 und tiefer):
+jeder Filter auf seinem stärksten Eingabekanal, das mittlere |w| über alle Eingaben,
+die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="110" />
+            <source>every input channel</source>
+            <translation>jeder Eingabekanal</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="121" />
+            <source>input channel </source>
+            <translation>Eingabekanal </translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="110" />
+            <source>mean |w| over inputs</source>
+            <translation>mittleres |w| über die Eingaben</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="110" />
+            <source>one input channel</source>
+            <translation>ein Eingabekanal</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="110" />
+            <source>strongest input channel</source>
+            <translation>stärkster Eingabekanal</translation>
+        </message>
+    </context>
+    <context>
+        <name>Kiosk</name>
+        <message>
+            <location filename="../../gui/kiosk/pin.py" line="152" />
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/idle.py" line="213" />
+            <source>Draw a digit!</source>
+            <translation>Zeichne eine Ziffer!</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/pin.py" line="151" />
+            <source>Enter the admin PIN</source>
+            <translation>Admin-PIN eingeben</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/pin.py" line="153" />
+            <source>OK</source>
+            <translation>OK</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/pin.py" line="190" />
+            <source>Too many wrong PINs. Try again in %1 s.</source>
+            <translation>Zu viele falsche PINs. Neuer Versuch in %1 s.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/idle.py" line="214" />
+            <source>Touch the black square and watch the network read it</source>
+            <translation>Berühre das schwarze Feld und sieh zu, wie das Netz sie liest</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/pin.py" line="220" />
+            <source>Wrong PIN. Try again.</source>
+            <translation>Falsche PIN. Bitte noch einmal.</translation>
+        </message>
+    </context>
+    <context>
+        <name>Lesson</name>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="227" />
+            <source>  (sum / {0})</source>
+            <translation>  (Summe / {0})</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="227" />
+            <source>  (sum of products)</source>
+            <translation>  (Summe der Produkte)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="201" />
+            <source> (outside: 0)</source>
+            <translation> (außerhalb: 0)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="139" />
+            <source>(C, H, W): channels first</source>
+            <translation>(C, H, W): Kanäle zuerst</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="137" />
+            <source>(H, W, C): channels last</source>
+            <translation>(H, W, C): Kanäle zuletzt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="44" />
+            <source>1. Pixels are numbers</source>
+            <translation>1. Pixel sind Zahlen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="78" />
+            <source>2. Tensors</source>
+            <translation>2. Tensoren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="163" />
+            <source>28 × 28 image ⇒ 784 input numbers; {0} of them are not 0. Flattened, they are the 784 inputs of a fully connected network.</source>
+            <translation>28 × 28 Bild ⇒ 784 Eingabezahlen; {0} davon sind nicht 0. Flach hintereinander gelegt sind sie die 784 Eingänge eines vollständig verbundenen Netzes.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="64" />
+            <source>3 taps (M = 1)</source>
+            <translation>3 Koeffizienten (M = 1)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="39" />
+            <source>3. 1D convolution</source>
+            <translation>3. 1D-Faltung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="73" />
+            <source>4. 2D convolution</source>
+            <translation>4. 2D-Faltung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="65" />
+            <source>5 taps (M = 2)</source>
+            <translation>5 Koeffizienten (M = 2)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="37" />
+            <source>5. Stride and padding</source>
+            <translation>5. Schrittweite und Rand</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="39" />
+            <source>6. Max pooling</source>
+            <translation>6. Max-Pooling</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="48" />
+            <source>7. Stacking layers</source>
+            <translation>7. Schichten stapeln</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="97" />
+            <source>&lt;span style='color:#00aa50'&gt;■&lt;/span&gt; the 2 × 2 window   &lt;span style='color:#ff9600'&gt;■&lt;/span&gt; its maximum, which goes to the pooled map</source>
+            <translation>&lt;span style='color:#00aa50'&gt;■&lt;/span&gt; das 2 × 2 Fenster   &lt;span style='color:#ff9600'&gt;■&lt;/span&gt; sein Maximum, das in die verkleinerte Karte kommt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="49" />
+            <source>A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature extraction; then fully connected layers: classification. Each layer's output is the next one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities. Click a stage to look at it in the explorer.</source>
+            <translation>Ein CNN stapelt, was du gesehen hast: Faltung, Pooling, Faltung, Pooling: Merkmalsextraktion; dann vollständig verbundene Schichten: Klassifikation. Die Ausgabe jeder Schicht ist die Eingabe der nächsten, so führen die Formen vom Bild (1, 28, 28, 1) zu 10 Wahrscheinlichkeiten. Klicke auf eine Stufe, um sie im Explorer anzusehen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="45" />
+            <source>A picture is a grid of numbers. In black and white each pixel is 0 or 1; in grayscale it is a brightness from 0 (black) to 255 (white). MNIST digits are 28 × 28 = 784 such numbers, white on black, and that is all the network ever sees of your drawing.</source>
+            <translation>Ein Bild ist ein Gitter aus Zahlen. In Schwarzweiß ist jedes Pixel 0 oder 1; in Graustufen ist es eine Helligkeit von 0 (schwarz) bis 255 (weiß). MNIST-Ziffern sind 28 × 28 = 784 solche Zahlen, weiß auf schwarz, und mehr sieht das Netz von deiner Zeichnung nie.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="51" />
+            <source>A row of your drawing</source>
+            <translation>Eine Zeile deiner Zeichnung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="79" />
+            <source>A tensor is an array with any number of axes; its order is how many. A pixel is a scalar (order 0), a row a vector (1), the image a matrix (2). A convolutional network adds a channel axis and a batch axis: its input is an order-4 tensor (N, H, W, C).</source>
+            <translation>Ein Tensor ist ein Feld mit beliebig vielen Achsen; seine Stufe ist ihre Anzahl. Ein Pixel ist ein Skalar (Stufe 0), eine Zeile ein Vektor (1), das Bild eine Matrix (2). Ein Faltungsnetz fügt eine Kanal- und eine Stapelachse hinzu: Seine Eingabe ist ein Tensor der Stufe 4 (N, H, W, C).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="64" />
+            <source>Black and white</source>
+            <translation>Schwarzweiß</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="122" />
+            <source>Blue channel</source>
+            <translation>Blaukanal</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="92" />
+            <source>Classification</source>
+            <translation>Klassifikation</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="115" />
+            <source>Colour images</source>
+            <translation>Farbbilder</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="163" />
+            <source>Digit output: {0} × {1}</source>
+            <translation>Ausgabe der Ziffer: {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="78" />
+            <source>Draw a digit on the canvas to convolve one of its rows (an empty canvas is a row of zeros).</source>
+            <translation>Zeichne eine Ziffer auf die Zeichenfläche, um eine ihrer Zeilen zu falten (eine leere Fläche ist eine Zeile aus Nullen).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="74" />
+            <source>Draw a digit on the canvas to pool its feature map (an empty canvas gives a flat map).</source>
+            <translation>Zeichne eine Ziffer auf die Zeichenfläche, um ihre Merkmalskarte zu verkleinern (eine leere Fläche ergibt eine flache Karte).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="95" />
+            <source>Draw a digit on the canvas to see its output too (an empty canvas gives all zeros).</source>
+            <translation>Zeichne eine Ziffer auf die Zeichenfläche, um auch ihre Ausgabe zu sehen (eine leere Fläche ergibt nur Nullen).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="109" />
+            <source>Draw a digit on the canvas to slide the filter over it (an empty canvas is all zeros).</source>
+            <translation>Zeichne eine Ziffer auf die Zeichenfläche, um den Filter darüber zu schieben (eine leere Fläche ist nur Nullen).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="84" />
+            <source>Draw a digit on the canvas: its 784 numbers appear here. (An empty canvas is all zeros.)</source>
+            <translation>Zeichne eine Ziffer auf die Zeichenfläche: Ihre 784 Zahlen erscheinen hier. (Eine leere Fläche ist nur Nullen.)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="128" />
+            <source>Drawn stand-ins for MNIST's first digits (MNIST is not downloaded)</source>
+            <translation>Gezeichnete Stellvertreter für die ersten MNIST-Ziffern (MNIST ist nicht heruntergeladen)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="89" />
+            <source>Example from your image</source>
+            <translation>Beispiel aus deinem Bild</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="132" />
+            <source>Example {0}: a {1}</source>
+            <translation>Beispiel {0}: eine {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="90" />
+            <source>Feature extraction</source>
+            <translation>Merkmalsextraktion</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="129" />
+            <source>Feature map {0} × {1}</source>
+            <translation>Merkmalskarte {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="124" />
+            <source>Filter (edit me)</source>
+            <translation>Filter (bearbeite mich)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="138" />
+            <source>Filter {0} × {1}, stride ({2}, {3}), padding “{4}”:</source>
+            <translation>Filter {0} × {1}, Schrittweite ({2}, {3}), Rand „{4}“:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="95" />
+            <source>Filter:</source>
+            <translation>Filter:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="98" />
+            <source>Filters (H_f, W_f, C_in, C_out)</source>
+            <translation>Filter (H_f, W_f, C_in, C_out)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="62" />
+            <source>Grayscale</source>
+            <translation>Graustufen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="122" />
+            <source>Green channel</source>
+            <translation>Grünkanal</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="224" />
+            <source>Image {0} × {1}</source>
+            <translation>Bild {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="59" />
+            <source>Image:</source>
+            <translation>Bild:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="71" />
+            <source>Input</source>
+            <translation>Eingabe</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="175" />
+            <source>Input: (N, H, W, C) = {0}: N images, H rows, W columns, C channels. The MNIST training set is one tensor of shape (60000, 28, 28, 1). A conv layer's filters are an order-4 tensor (H_f, W_f, C_in, C_out).</source>
+            <translation>Eingabe: (N, H, W, C) = {0}: N Bilder, H Zeilen, W Spalten, C Kanäle. Der MNIST-Trainingssatz ist ein Tensor der Form (60000, 28, 28, 1). Die Filter einer Faltungsschicht sind ein Tensor der Stufe 4 (H_f, W_f, C_in, C_out).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="274" />
+            <source>Keep going (or press “Show all”) to build the lecture's table.</source>
+            <translation>Mach weiter (oder drücke „Alles zeigen“), um die Tabelle aus der Vorlesung aufzubauen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="69" />
+            <source>Kernel g:</source>
+            <translation>Kern g:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="98" />
+            <source>Layer</source>
+            <translation>Schicht</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="127" />
+            <source>MNIST's first training digits</source>
+            <translation>Die ersten Trainingsziffern von MNIST</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="156" />
+            <source>Matrix</source>
+            <translation>Matrix</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="130" />
+            <source>Max pooled {0} × {1}</source>
+            <translation>Max-gepoolt {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="98" />
+            <source>Meaning</source>
+            <translation>Bedeutung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="89" />
+            <source>Name</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/controls.py" line="39" />
+            <source>Next position ▶</source>
+            <translation>Nächste Position ▶</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/panel.py" line="96" />
+            <source>Next ▶</source>
+            <translation>Weiter ▶</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="190" />
+            <source>No model loaded yet</source>
+            <translation>Noch kein Modell geladen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="57" />
+            <source>No model loaded yet.</source>
+            <translation>Noch kein Modell geladen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="268" />
+            <source>On your digit the output is what a conv layer computes before its bias and ReLU: large where the image looks like the filter.</source>
+            <translation>Auf deiner Ziffer ist die Ausgabe das, was eine Faltungsschicht vor Bias und ReLU berechnet: groß, wo das Bild dem Filter ähnelt.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="89" />
+            <source>Order</source>
+            <translation>Stufe</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="226" />
+            <source>Output {0} × {1}</source>
+            <translation>Ausgabe {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="61" />
+            <source>Padding:</source>
+            <translation>Rand:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/controls.py" line="96" />
+            <source>Pause</source>
+            <translation>Pause</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/controls.py" line="41" />
+            <source>Play</source>
+            <translation>Abspielen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="40" />
+            <source>Pooling shrinks a feature map: slide a 2 × 2 window with stride 2 and keep only the maximum. The strong matches survive, the map is 4 times smaller, and a small shift of the input barely changes it. It works on H and W only: (−, 7, 7, C) → (−, 4, 4, C), every channel on its own. With “same” padding the odd last row and column get a window too (the padding never wins).</source>
+            <translation>Pooling verkleinert eine Merkmalskarte: Schiebe ein 2 × 2 Fenster mit Schrittweite 2 und behalte nur das Maximum. Die starken Treffer bleiben, die Karte wird 4-mal kleiner, und eine kleine Verschiebung der Eingabe ändert sie kaum. Es wirkt nur auf H und W: (−, 7, 7, C) → (−, 4, 4, C), jeder Kanal für sich. Mit dem Rand „same“ bekommen auch die überzählige letzte Zeile und Spalte ein Fenster (der Rand gewinnt nie).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="125" />
+            <source>Products</source>
+            <translation>Produkte</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="122" />
+            <source>Red channel</source>
+            <translation>Rotkanal</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="103" />
+            <source>Reset filter</source>
+            <translation>Filter zurücksetzen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="156" />
+            <source>Scalar</source>
+            <translation>Skalar</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="89" />
+            <source>Shape</source>
+            <translation>Form</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/controls.py" line="44" />
+            <source>Show all</source>
+            <translation>Alles zeigen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="98" />
+            <source>Show {0} in the explorer</source>
+            <translation>{0} im Explorer zeigen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="59" />
+            <source>Signal f:</source>
+            <translation>Signal f:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="76" />
+            <source>Softmax: probabilities</source>
+            <translation>Softmax: Wahrscheinlichkeiten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="47" />
+            <source>Stride:</source>
+            <translation>Schrittweite:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="156" />
+            <source>Tensor</source>
+            <translation>Tensor</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="157" />
+            <source>Tensor (a batch)</source>
+            <translation>Tensor (ein Stapel)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="38" />
+            <source>The &lt;b&gt;stride&lt;/b&gt; is how many cells the window jumps: (2, 2) skips every other position and halves the output. &lt;b&gt;Padding&lt;/b&gt; decides what happens at the border: “valid” keeps the window inside the image (the output shrinks), “same” adds zeros around it so that output = ceil(input / stride).</source>
+            <translation>Die &lt;b&gt;Schrittweite&lt;/b&gt; gibt an, um wie viele Zellen das Fenster springt: (2, 2) überspringt jede zweite Position und halbiert die Ausgabe. Der &lt;b&gt;Rand&lt;/b&gt; (Padding) bestimmt, was an der Grenze passiert: „valid“ hält das Fenster im Bild (die Ausgabe schrumpft), „same“ fügt ringsum Nullen hinzu, sodass Ausgabe = ceil(Eingabe / Schrittweite).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="93" />
+            <source>The batch and the filters</source>
+            <translation>Der Stapel und die Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="40" />
+            <source>The convolution of f and g at position n is the sum, for m from −M to M, of f at n − m times g at m:  &lt;b&gt;(f ∗ g)[n] = Σ&lt;sub&gt;m=−M..M&lt;/sub&gt; f[n − m] g[m]&lt;/b&gt;. Slide n along the signal: the kernel, flipped, lines up under f; multiply the pairs, add them. Outside the signal f is 0.</source>
+            <translation>Die Faltung von f und g an der Stelle n ist die Summe über m von −M bis M von f an n − m mal g an m:  &lt;b&gt;(f ∗ g)[n] = Σ&lt;sub&gt;m=−M..M&lt;/sub&gt; f[n − m] g[m]&lt;/b&gt;. Schiebe n am Signal entlang: Der gespiegelte Kern liegt unter f; multipliziere die Paare und addiere sie. Außerhalb des Signals ist f gleich 0.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="74" />
+            <source>The filter slides over the image. At each position, multiply each image cell by the filter cell on top of it and add the 9 products; the lecture divides the sum by 9. Where the image matches the filter (the X's diagonal) every product is 1: 9 / 9 = 1.00. Off the diagonal a few products are −1: (1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = 0.55. Slide over every position and you get the 7 × 7 table: a map of where the filter's pattern is.</source>
+            <translation>Der Filter gleitet über das Bild. An jeder Position wird jede Bildzelle mit der darüberliegenden Filterzelle multipliziert und die 9 Produkte addiert; die Vorlesung teilt die Summe durch 9. Wo das Bild zum Filter passt (die Diagonale des X), ist jedes Produkt 1: 9 / 9 = 1,00. Abseits der Diagonale sind einige Produkte −1: (1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = 0,55. Über jede Position geschoben ergibt das die 7 × 7 Tabelle: eine Karte, wo das Muster des Filters vorkommt.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="272" />
+            <source>The filter was changed: this is no longer the lecture's table.</source>
+            <translation>Der Filter wurde geändert: Das ist nicht mehr die Tabelle aus der Vorlesung.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="50" />
+            <source>The lecture's 7 × 7 table</source>
+            <translation>Die 7 × 7 Tabelle der Vorlesung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="84" />
+            <source>The lecture's X (9 × 9)</source>
+            <translation>Das X der Vorlesung (9 × 9)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="151" />
+            <source>The lecture's X, 9 × 9:</source>
+            <translation>Das X der Vorlesung, 9 × 9:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="109" />
+            <source>The lecture's two 3 × 3 filters stacked: one conv tensor of shape {0}.</source>
+            <translation>Die zwei 3 × 3 Filter der Vorlesung gestapelt: ein Faltungstensor der Form {0}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="200" />
+            <source>This picture is an array of shape &lt;b&gt;{0}&lt;/b&gt;; its red channel is &lt;tt&gt;{1}&lt;/tt&gt;. Same numbers, different order of the axes.</source>
+            <translation>Dieses Bild ist ein Feld der Form &lt;b&gt;{0}&lt;/b&gt;; sein Rotkanal ist &lt;tt&gt;{1}&lt;/tt&gt;. Dieselben Zahlen, andere Reihenfolge der Achsen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="156" />
+            <source>Vector</source>
+            <translation>Vektor</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="110" />
+            <source>What the numbers look like</source>
+            <translation>So sehen die Zahlen aus</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="253" />
+            <source>Window at row {0}, column {1}:</source>
+            <translation>Fenster bei Zeile {0}, Spalte {1}:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="164" />
+            <source>With “valid” padding the last row and column are dropped: 3 × 3. The lecture uses “same”: 4 × 4.</source>
+            <translation>Mit dem Rand „valid“ fallen die letzte Zeile und Spalte weg: 3 × 3. Die Vorlesung verwendet „same“: 4 × 4.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="161" />
+            <source>X output: {0} × {1}</source>
+            <translation>Ausgabe des X: {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="160" />
+            <source>X with padding: {0} × {1}</source>
+            <translation>X mit Rand: {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="86" />
+            <source>Your digit (28 × 28)</source>
+            <translation>Deine Ziffer (28 × 28)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="52" />
+            <source>Your digit after the diagonal filter (26 × 26)</source>
+            <translation>Deine Ziffer nach dem Diagonalfilter (26 × 26)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="162" />
+            <source>Your digit with padding: {0} × {1}</source>
+            <translation>Deine Ziffer mit Rand: {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="152" />
+            <source>Your digit, 28 × 28:</source>
+            <translation>Deine Ziffer, 28 × 28:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="58" />
+            <source>Your drawing</source>
+            <translation>Deine Zeichnung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="86" />
+            <source>Your image as tensors</source>
+            <translation>Dein Bild als Tensoren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="163" />
+            <source>a batch of 1 image: what the network reads</source>
+            <translation>ein Stapel aus 1 Bild: das liest das Netz</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
+            <source>f</source>
+            <translation>f</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
+            <source>f ∗ g</source>
+            <translation>f ∗ g</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="101" />
+            <source>filter #</source>
+            <translation>Filter Nr.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
+            <source>g flipped at n</source>
+            <translation>g gespiegelt an n</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="168" />
+            <source>no shape ()</source>
+            <translation>keine Form ()</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="155" />
+            <source>pad</source>
+            <translation>Rand</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="159" />
+            <source>pixel [14, 14] = {0}</source>
+            <translation>Pixel [14, 14] = {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
+            <source>products</source>
+            <translation>Produkte</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="58" />
+            <source>row </source>
+            <translation>Zeile </translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="160" />
+            <source>row 14 = {0}</source>
+            <translation>Zeile 14 = {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="64" />
+            <source>same</source>
+            <translation>same</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/controls.py" line="89" />
+            <source>step {0} of {1}</source>
+            <translation>Schritt {0} von {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="162" />
+            <source>the image with its channel axis (1 channel: gray)</source>
+            <translation>das Bild mit seiner Kanalachse (1 Kanal: grau)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="260" />
+            <source>the sum of the {0} products</source>
+            <translation>die Summe der {0} Produkte</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="161" />
+            <source>the whole image</source>
+            <translation>das ganze Bild</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="62" />
+            <source>valid</source>
+            <translation>valid</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="186" />
+            <source>{0} filters of {1} × {2} cells, each reading {3} channel(s): {0} output channels</source>
+            <translation>{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanal/Kanäle: {0} Ausgabekanäle</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/panel.py" line="94" />
+            <source>◀ Previous</source>
+            <translation>◀ Zurück</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/controls.py" line="37" />
+            <source>◀ Previous position</source>
+            <translation>◀ Vorige Position</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="276" />
+            <source>✓ This is exactly the lecture's 7 × 7 table.</source>
+            <translation>✓ Das ist genau die 7 × 7 Tabelle der Vorlesung.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="169" />
+            <source>✓ This is exactly the lecture's pooled 4 × 4 table.</source>
+            <translation>✓ Das ist genau die verkleinerte 4 × 4 Tabelle der Vorlesung.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="171" />
+            <source>✗ This differs from the lecture's pooled table.</source>
+            <translation>✗ Das weicht von der verkleinerten Tabelle der Vorlesung ab.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="278" />
+            <source>✗ This differs from the lecture's table.</source>
+            <translation>✗ Das weicht von der Tabelle der Vorlesung ab.</translation>
+        </message>
+    </context>
+    <context>
+        <name>NetworkInputPanel</name>
+        <message>
+            <location filename="../../gui/panels/network_input.py" line="102" />
+            <source>28×28, white on black</source>
+            <translation>28×28, weiß auf schwarz</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/network_input.py" line="102" />
+            <source>4 centred (28×28)</source>
+            <translation>4 zentriert (28×28)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/network_input.py" line="44" />
+            <source>&lt;b&gt;Network input&lt;/b&gt;</source>
+            <translation>&lt;b&gt;Netzeingabe&lt;/b&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/network_input.py" line="48" />
+            <source>How the drawing becomes the 28×28 image MNIST digits look like</source>
+            <translation>Wie aus der Zeichnung das 28×28-Bild wird, wie MNIST-Ziffern es sind</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/network_input.py" line="46" />
+            <source>Show the steps</source>
+            <translation>Schritte zeigen</translation>
+        </message>
+    </context>
+    <context>
+        <name>ProbabilitiesPanel</name>
+        <message>
+            <location filename="../../gui/panels/probabilities.py" line="43" />
+            <source>Draw a digit</source>
+            <translation>Zeichne eine Ziffer</translation>
+        </message>
+    </context>
+    <context>
+        <name>Training</name>
+        <message>
+            <location filename="../../gui/training/results.py" line="212" />
+            <source>A {t} read as {p} ({conf:.0%} sure)</source>
+            <translation>Eine {t}, gelesen als {p} ({conf:.0%} sicher)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="318" />
+            <source>Accuracy</source>
+            <translation>Genauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/results.py" line="147" />
+            <source>Accuracy per digit</source>
+            <translation>Genauigkeit je Ziffer</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="242" />
+            <source>Advanced settings</source>
+            <translation>Erweiterte Einstellungen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="282" />
+            <source>Augment (small random shifts and rotations)</source>
+            <translation>Variieren (kleine zufällige Verschiebungen und Drehungen)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="281" />
+            <source>Batch size</source>
+            <translation>Stapelgröße</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="304" />
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="774" />
+            <source>Cannot load MNIST: {e}</source>
+            <translation>MNIST kann nicht geladen werden: {e}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="894" />
+            <source>Cannot open model</source>
+            <translation>Modell kann nicht geöffnet werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="885" />
+            <source>Cannot reset the model</source>
+            <translation>Modell kann nicht zurückgesetzt werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="935" />
+            <source>Cannot save</source>
+            <translation>Speichern nicht möglich</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="754" />
+            <source>Cannot use the new model</source>
+            <translation>Das neue Modell kann nicht verwendet werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/results.py" line="153" />
+            <source>Confusion matrix (rows: true digit, columns: the network's answer)</source>
+            <translation>Konfusionsmatrix (Zeilen: echte Ziffer, Spalten: Antwort des Netzes)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="342" />
+            <source>Correct me</source>
+            <translation>Korrigiere mich</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="546" />
+            <source>Corrections</source>
+            <translation>Korrekturen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="850" />
+            <source>Could not download MNIST: {e}. Training needs it; the shipped model keeps working.</source>
+            <translation>MNIST konnte nicht heruntergeladen werden: {e}. Das Training braucht es; das mitgelieferte Modell funktioniert weiter.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="242" />
+            <source>Could not save the correction: {error}</source>
+            <translation>Die Korrektur konnte nicht gespeichert werden: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/results.py" line="167" />
+            <source>Digits it got wrong (click one to see it through the network):</source>
+            <translation>Falsch gelesene Ziffern (klicke eine an, um sie durch das Netz zu schicken):</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="718" />
+            <source>Done in {secs:.0f} s: {acc:.2%} of the test digits read correctly.</source>
+            <translation>Fertig in {secs:.0f} s: {acc:.2%} der Testziffern richtig gelesen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="215" />
+            <source>Download MNIST (about 11 MB)</source>
+            <translation>MNIST herunterladen (etwa 11 MB)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="828" />
+            <source>Downloading MNIST and checking it…</source>
+            <translation>MNIST wird heruntergeladen und geprüft…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="431" />
+            <source>Downloading MNIST…</source>
+            <translation>MNIST wird heruntergeladen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="262" />
+            <source>Epochs</source>
+            <translation>Epochen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="286" />
+            <source>Fine-tune the model in use on my corrections</source>
+            <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="467" />
+            <source>Fine-tune the model in use on my corrections ({n} saved)</source>
+            <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren ({n} gespeichert)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="474" />
+            <source>In use: {label}</source>
+            <translation>In Gebrauch: {label}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="204" />
+            <source>It was a {digit}</source>
+            <translation>Es war eine {digit}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="276" />
+            <source>Learning rate</source>
+            <translation>Lernrate</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="637" />
+            <source>Loading MNIST…</source>
+            <translation>MNIST wird geladen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="317" />
+            <source>Loss</source>
+            <translation>Verlust</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="419" />
+            <source>MNIST (the 70,000 digits the network learns from) is not on this computer yet. Download it to train; the shipped model keeps working without it.</source>
+            <translation>MNIST (die 70.000 Ziffern, aus denen das Netz lernt) ist noch nicht auf diesem Computer. Lade es zum Trainieren herunter; das mitgelieferte Modell funktioniert auch ohne.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="845" />
+            <source>MNIST downloaded and verified.</source>
+            <translation>MNIST heruntergeladen und geprüft.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="355" />
+            <source>Model</source>
+            <translation>Modell</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="723" />
+            <source>Model not saved</source>
+            <translation>Modell nicht gespeichert</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="903" />
+            <source>Models (*.onnx *.npz);;All files (*)</source>
+            <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="257" />
+            <source>Network</source>
+            <translation>Netz</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="465" />
+            <source>No saved corrections yet.</source>
+            <translation>Noch keine gespeicherten Korrekturen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="774" />
+            <source>No training data</source>
+            <translation>Keine Trainingsdaten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="897" />
+            <source>Now using {name}.</source>
+            <translation>Jetzt in Gebrauch: {name}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="909" />
+            <source>ONNX model (*.onnx);;NumPy model (*.npz)</source>
+            <translation>ONNX-Modell (*.onnx);;NumPy-Modell (*.npz)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="902" />
+            <source>Open model</source>
+            <translation>Modell öffnen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="363" />
+            <source>Open model…</source>
+            <translation>Modell öffnen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="310" />
+            <source>Press Quick train to start.</source>
+            <translation>Drücke „Schnell trainieren“, um zu beginnen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="227" />
+            <source>Quick train (about a minute)</source>
+            <translation>Schnell trainieren (etwa eine Minute)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="369" />
+            <source>Reset to the factory model</source>
+            <translation>Auf das Werksmodell zurücksetzen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="908" />
+            <source>Save model as</source>
+            <translation>Modell speichern unter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="366" />
+            <source>Save model as…</source>
+            <translation>Modell speichern unter…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="209" />
+            <source>Save my corrections (on this computer, to improve the network)</source>
+            <translation>Meine Korrekturen speichern (auf diesem Computer, um das Netz zu verbessern)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="945" />
+            <source>Saved {name}.</source>
+            <translation>{name} gespeichert.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="640" />
+            <source>Saving the model…</source>
+            <translation>Modell wird gespeichert…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="867" />
+            <source>Stop the training first.</source>
+            <translation>Beende zuerst das Training.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="583" />
+            <source>Stopping…</source>
+            <translation>Wird beendet…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/results.py" line="190" />
+            <source>Test accuracy: {acc:.2%} ({wrong} of {n} digits it never saw were read wrong)</source>
+            <translation>Testgenauigkeit: {acc:.2%} ({wrong} von {n} nie gesehenen Ziffern falsch gelesen)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="639" />
+            <source>Testing on digits it has never seen…</source>
+            <translation>Test mit Ziffern, die es nie gesehen hat…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="250" />
+            <source>Thanks! It was a {digit}. Tick “Save my corrections” to keep it for training.</source>
+            <translation>Danke! Es war eine {digit}. Hake „Meine Korrekturen speichern“ an, um sie fürs Training aufzuheben.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="245" />
+            <source>Thanks! Saved as a {digit} ({count} corrections so far).</source>
+            <translation>Danke! Als {digit} gespeichert (bisher {count} Korrekturen).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="895" />
+            <source>The model could not be opened: {e}</source>
+            <translation>Das Modell konnte nicht geöffnet werden: {e}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="198" />
+            <source>The network learns from 60,000 handwritten digits (MNIST). Watch its filters form on the Network tab and its guess for your drawing improve while it trains.</source>
+            <translation>Das Netz lernt aus 60.000 handgeschriebenen Ziffern (MNIST). Sieh im Reiter „Netz“ zu, wie seine Filter entstehen und wie seine Antwort auf deine Zeichnung beim Training besser wird.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="754" />
+            <source>The new model cannot be used: {e}</source>
+            <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="724" />
+            <source>The new model is in use but could not be saved: {error}</source>
+            <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="729" />
+            <source>The new model is now in use.</source>
+            <translation>Das neue Modell ist jetzt in Gebrauch.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="935" />
+            <source>There is no model to save.</source>
+            <translation>Es gibt kein Modell zum Speichern.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="230" />
+            <source>Train the default network for {epochs} epochs on all of MNIST</source>
+            <translation>Das Standardnetz {epochs} Epochen lang auf ganz MNIST trainieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="191" />
+            <source>Train the network</source>
+            <translation>Das Netz trainieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="289" />
+            <source>Train with these settings</source>
+            <translation>Mit diesen Einstellungen trainieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="791" />
+            <source>Training cancelled; the model that was in use is kept.</source>
+            <translation>Training abgebrochen; das bisherige Modell bleibt in Gebrauch.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="207" />
+            <source>Training data</source>
+            <translation>Trainingsdaten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="779" />
+            <source>Training failed</source>
+            <translation>Training fehlgeschlagen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="780" />
+            <source>Training failed: {e}. The model that was in use is kept.</source>
+            <translation>Training fehlgeschlagen: {e}. Das bisherige Modell bleibt in Gebrauch.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="269" />
+            <source>Training images</source>
+            <translation>Trainingsbilder</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="429" />
+            <source>Training is switched off here. The shipped model keeps working.</source>
+            <translation>Training ist hier ausgeschaltet. Das mitgelieferte Modell funktioniert weiter.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="434" />
+            <source>Training needs MNIST, and the download failed (no network?). The shipped model keeps working.</source>
+            <translation>Das Training braucht MNIST, und der Download ist fehlgeschlagen (kein Netzwerk?). Das mitgelieferte Modell funktioniert weiter.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="436" />
+            <source>Training needs MNIST: download it first (needs the internet).</source>
+            <translation>Das Training braucht MNIST: Lade es zuerst herunter (braucht Internet).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="765" />
+            <source>Training stopped</source>
+            <translation>Training gestoppt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="766" />
+            <source>Training stopped: the numbers blew up (the loss became NaN or infinite). The model that was in use is kept. Try a smaller learning rate.</source>
+            <translation>Training gestoppt: Die Zahlen sind explodiert (der Verlust wurde NaN oder unendlich). Das bisherige Modell bleibt in Gebrauch. Versuche eine kleinere Lernrate.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="568" />
+            <source>Training {what}: {epochs} epoch(s), batch {batch}, learning rate {lr:g}…</source>
+            <translation>Training {what}: {epochs} Epoche(n), Stapel {batch}, Lernrate {lr:g}…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="638" />
+            <source>Training… watch the filters on the Network tab.</source>
+            <translation>Training läuft… sieh dir die Filter im Reiter „Netz“ an.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="193" />
+            <source>Wrong? Tap the digit you meant:</source>
+            <translation>Falsch? Tippe auf die Ziffer, die du gemeint hast:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="790" />
+            <source>cancelled</source>
+            <translation>abgebrochen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="717" />
+            <source>done · {acc:.1%} test accuracy</source>
+            <translation>fertig · {acc:.1%} Testgenauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="387" />
+            <source>epoch</source>
+            <translation>Epoche</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="564" />
+            <source>fine-tuning the model in use</source>
+            <translation>Nachtraining des aktuellen Modells</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="473" />
+            <source>no model</source>
+            <translation>kein Modell</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="302" />
+            <source>ready</source>
+            <translation>bereit</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="563" />
+            <source>starting…</source>
+            <translation>startet…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="761" />
+            <source>stopped</source>
+            <translation>gestoppt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="564" />
+            <source>the {preset} network</source>
+            <translation>das Netz „{preset}“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="321" />
+            <source>training</source>
+            <translation>Training</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/results.py" line="205" />
+            <source>true {t}, read as {p}: {n}</source>
+            <translation>echt {t}, gelesen als {p}: {n}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="324" />
+            <source>validation</source>
+            <translation>Validierung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="462" />
+            <source>{n} saved corrections. Tick “Fine-tune … on my corrections” in the advanced settings to train on them.</source>
+            <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="611" />
+            <source>{pct}% · epoch {epoch}/{epochs} · {eta} left</source>
+            <translation>{pct} % · Epoche {epoch}/{epochs} · noch {eta}</translation>
+        </message>
+    </context>
+    <context>
+        <name>_Legend</name>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="58" />
+            <source>Filter weights: blue negative, white zero, red positive (each layer scaled to its ±max)</source>
+            <translation>Filtergewichte: blau negativ, weiß null, rot positiv (jede Schicht auf ihr ±Maximum skaliert)</translation>
+        </message>
+    </context>
+</TS>

@@ -1,0 +1,229 @@
+"""Application entry points: :func:`create_window` (for tests and scripts) and :func:`run` (the GUI).
+
+``convlens`` with no arguments calls :func:`run`, which opens the explorer on the shipped model
+(``models/default.onnx`` if present, else ``models/default.npz``), offline.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui.controller import Controller
+from gui.panels import configure_pyqtgraph
+from gui.window import ExplorerWindow
+
+__all__ = ["APP_NAME", "create_window", "install_excepthook", "run", "save_screenshot"]
+
+APP_NAME = "ConvLens"
+log = logging.getLogger(__name__)
+
+
+def create_window(
+    model_path: str | Path | None = None,
+    kiosk: bool = False,
+    config_path: str | Path | None = None,
+    *,
+    install_extras: bool = True,
+) -> ExplorerWindow:
+    """Build the whole application window without showing it (a QApplication must exist).
+
+    Parameters
+    ----------
+    model_path : str or Path, optional
+        Model to open (.onnx or .npz). Default: the last model trained in the app (user data folder), else the
+        shipped ``models/default.onnx`` (or ``.npz``).
+    kiosk : bool
+        Kiosk mode: full-screen, frameless, locked down (``gui.kiosk``), configured by ``config_path``.
+    config_path : str or Path, optional
+        Kiosk TOML file (default: the user config folder).
+    install_extras : bool
+        Add the training tab (``gui.training``) and, with ``kiosk``, the kiosk controller. Tests that install
+        them with their own settings pass False.
+
+    Returns
+    -------
+    ExplorerWindow
+        With ``controller``, ``canvas``, ``last_prediction()``, ``predictionChanged``, ``add_tab``, the Learn tab
+        (``lessonPanel``) and, with extras, ``trainingPanel`` (None when a kiosk forbids training) and
+        ``kioskController``.
+    """
+    configure_pyqtgraph()
+    controller = Controller(model_path if model_path is not None else _last_trained_model())
+    window = ExplorerWindow(controller, kiosk=kiosk)
+    window.config_path = None if config_path is None else Path(config_path)
+    if install_extras:
+        from gui.training import install_training
+
+        allow_training = True
+        if kiosk:
+            from gui.kiosk import load_config
+
+            allow_training = load_config(config_path).config.allow_training
+        window.trainingPanel = install_training(window, allow_training=allow_training)
+        if window.trainingPanel is not None:
+            window.add_to_draw_column(window.trainingPanel.make_correction_bar())
+        if kiosk:
+            from gui.kiosk import setup_kiosk
+
+            window.kioskController = setup_kiosk(window, config_path)
+    return window
+
+
+def _last_trained_model() -> Path | None:
+    """The model trained (or opened) in the app last time, if it is still there."""
+    try:
+        from gui.training import model_store
+
+        stored = model_store.current_model()
+    except Exception:  # noqa: BLE001 - an unreadable user folder must not stop the app from starting
+        log.exception("cannot read the user model store")
+        return None
+    if stored is None or not stored.path.is_file():
+        return None
+    return stored.path
+
+
+def save_screenshot(
+    path: str | Path,
+    digit: int = 7,
+    size: tuple[int, int] = (1600, 1000),
+    theme: str = "dark",
+    model_path: str | Path | None = None,
+    select: tuple[str, int] | None = ("pool1", 3),
+) -> Path:
+    """Draw a sample digit with real mouse events in a fresh window and save the window as a PNG.
+
+    Used for the README screenshot (``docs/screenshots/explorer.png``); works offscreen
+    (``QT_QPA_PLATFORM=offscreen``).  A QApplication must exist.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to write the PNG.
+    digit : int
+        Which of :data:`gui.render.SAMPLE_STROKES` to draw.
+    size : tuple of int
+        Window size (width, height) in logical pixels.
+    theme : str
+        ``"dark"`` or ``"light"``.
+    model_path : str or Path, optional
+        Model to open (default model otherwise).
+    select : tuple of (str, int), optional
+        A feature map to click, ``(layer, index)``, so the shot shows a highlighted filter.
+    """
+    from PySide6.QtCore import QPointF
+    from PySide6.QtTest import QTest
+
+    from gui.render import SAMPLE_STROKES
+
+    app = QApplication.instance()
+    assert app is not None, "create a QApplication first"
+    window = create_window(model_path)
+    window.set_theme(theme)
+    window.resize(*size)
+    window.show()
+    app.processEvents()
+    canvas = window.canvas
+    for stroke in SAMPLE_STROKES[digit]:
+        points = [canvas.normalised_to_widget(x, y).toPoint() for x, y in stroke]
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+        for p in points[1:]:
+            QTest.mouseMove(canvas, p)
+            app.processEvents()
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
+    canvas.flush()
+    app.processEvents()
+    if select is not None:
+        panel = window.featureMapsPanel
+        grid = panel.grid(select[0])
+        y, x = grid.mosaic_centre(select[1])
+        pos = panel.view.mapFromScene(grid.view.mapViewToScene(QPointF(x, y)))
+        QTest.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+        QTest.mouseMove(panel.view.viewport(), pos)
+    app.processEvents()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out)):
+        raise OSError(f"cannot write {out}")
+    window.close()
+    return out
+
+
+_in_handler = False
+
+
+def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Log an uncaught exception and tell the user, instead of aborting the app."""
+    global _in_handler
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    log.error("uncaught exception", exc_info=(exc_type, exc, tb))
+    if _in_handler or QApplication.instance() is None:
+        traceback.print_exception(exc_type, exc, tb)
+        return
+    _in_handler = True
+    try:
+        QMessageBox.critical(
+            None,
+            f"{APP_NAME}: something went wrong",
+            f"An unexpected error happened; the app keeps running.\n\n{exc_type.__name__}: {exc}",
+        )
+    finally:
+        _in_handler = False
+
+
+def install_excepthook() -> None:
+    """Route uncaught exceptions (including those raised in Qt slots) to a log entry and a message box."""
+    sys.excepthook = _excepthook
+
+
+def _make_application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setStyle("Fusion")
+    return app
+
+
+def run(model_path: str | Path | None = None, kiosk: bool = False, config_path: str | Path | None = None) -> int:
+    """Create the QApplication, show the explorer and run the event loop.
+
+    Parameters
+    ----------
+    model_path : str or Path, optional
+        Model to open; see :func:`create_window`.
+    kiosk : bool
+        Kiosk mode flag (passed to the window as ``window.kiosk``).
+    config_path : str or Path, optional
+        Kiosk/config file; stored as ``window.config_path`` for the kiosk mode.
+
+    Returns
+    -------
+    int
+        The event loop's exit code.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _make_application()
+    configure_pyqtgraph()
+    install_excepthook()
+    try:
+        window = create_window(model_path, kiosk=kiosk, config_path=config_path)
+    except (OSError, ValueError) as exc:
+        QMessageBox.critical(None, APP_NAME, f"Cannot open the model:\n\n{exc}")
+        return 1
+    window.show()
+    return int(app.exec())

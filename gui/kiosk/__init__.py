@@ -1,0 +1,74 @@
+"""Kiosk mode: full-screen, touch-first, unattended (issue 7).
+
+The lead wires it with one call after building the window::
+
+    from gui.kiosk import setup_kiosk
+    window = create_window(model_path, kiosk=True)
+    kiosk = setup_kiosk(window, config_path)   # config_path None -> user config dir
+    window.show()                              # shows full-screen
+
+or, when the training tab must know ``allow_training`` first::
+
+    loaded = load_config(config_path)
+    install_training(window, allow_training=loaded.config.allow_training)
+    kiosk = setup_kiosk(window, config=loaded)
+
+Modules: :mod:`~gui.kiosk.config` (TOML settings, PIN hashing), :mod:`~gui.kiosk.controller` (window
+lock-down, admin exit), :mod:`~gui.kiosk.pin` (PIN pad), :mod:`~gui.kiosk.idle` (idle timer, attract
+loop), :mod:`~gui.kiosk.recovery` (crash log and reset), :mod:`~gui.kiosk.i18n` (translations).
+Only :mod:`~gui.kiosk.config` is imported eagerly, so ``python -m gui.kiosk.config`` needs no display.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gui.kiosk.config import KioskConfig, LoadedConfig, hash_pin, load_config, verify_pin
+
+if TYPE_CHECKING:
+    from gui.kiosk.controller import KioskController
+
+__all__ = ["KioskConfig", "LoadedConfig", "hash_pin", "load_config", "setup_kiosk", "verify_pin"]
+
+
+def setup_kiosk(
+    window: Any,
+    config_path: str | Path | None = None,
+    *,
+    config: KioskConfig | LoadedConfig | None = None,
+    log_dir: str | Path | None = None,
+    attract_options: dict[str, Any] | None = None,
+) -> KioskController:
+    """Load the kiosk config and turn ``window`` into a kiosk.
+
+    Parameters
+    ----------
+    window : ExplorerWindow
+        From ``gui.app.create_window`` (shown or not; if not, ``show()`` shows it full-screen).
+    config_path : str or Path, optional
+        TOML file (``convlens kiosk --config PATH``); default ``user_config_dir("convlens")/kiosk.toml``.
+        A missing or broken file gives safe defaults and logged error messages, never an exception.
+    config : KioskConfig or LoadedConfig, optional
+        Use these settings instead of reading a file: a :class:`KioskConfig` (tests, scripts) or what
+        :func:`load_config` returned (its error messages are kept), e.g. when the caller needed
+        ``allow_training`` before building the training tab.
+    log_dir : str or Path, optional
+        Rotating crash log directory; default ``user_data_dir("convlens")/logs``.
+    attract_options : dict, optional
+        Extra :class:`gui.kiosk.idle.AttractLoop` arguments (drawing speed, pause, seed).
+
+    Returns
+    -------
+    KioskController
+        Applied; a child of the window.
+    """
+    from gui.kiosk.controller import apply_kiosk
+
+    source = load_config(config_path) if config is None else config
+    if isinstance(source, LoadedConfig):
+        settings, errors = source.config, source.errors
+    else:
+        settings, errors = source, ()
+    window.kiosk = True
+    return apply_kiosk(window, settings, errors, log_dir=log_dir, attract_options=attract_options)

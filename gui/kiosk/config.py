@@ -1,0 +1,399 @@
+"""The kiosk configuration: a small TOML file, read once at start-up, and the admin-PIN hash.
+
+File format (every key optional; a ``[kiosk]`` table is accepted too)::
+
+    language = "de"            # "en" (source strings) or any assets/translations/convlens_<lang>.qm
+    idle_timeout_s = 90        # seconds without input before the attract loop starts
+    attract_loop = true        # play sample digits while idle
+    allow_training = false     # show the Train button and the training panel
+    presenter_mode = false     # large text for a projector / presenter
+    hide_cursor = "auto"       # "auto" (hidden when a touch screen is present), "always" or "never"
+    admin_hold_s = 3.0         # long-press in the top-left corner that opens the admin PIN pad
+    pin_hash = "pbkdf2_sha256$200000$...$..."   # from `python -m gui.kiosk.config --hash-pin`
+
+Default location ``platformdirs.user_config_dir("convlens")/kiosk.toml``.  A missing file gives the
+defaults; a broken file gives the defaults plus a clear error message; a bad value replaces only that
+value with its default (and says so).  The PIN is never stored: only a salted PBKDF2-SHA256 hash,
+checked in constant time.  Without a ``pin_hash`` the admin exit accepts :data:`DEFAULT_PIN` (and a
+warning says so) so a fresh installation can still be left.
+
+Run ``python -m gui.kiosk.config --hash-pin`` to print a ``pin_hash = "..."`` line to paste into the
+file, or ``python -m gui.kiosk.config --check [PATH]`` to validate a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import dataclasses
+import getpass
+import hashlib
+import hmac
+import logging
+import math
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_PIN",
+    "HIDE_CURSOR_MODES",
+    "PIN_HASH_ITERATIONS",
+    "KioskConfig",
+    "LoadedConfig",
+    "default_config_path",
+    "hash_pin",
+    "is_pin_hash",
+    "load_config",
+    "main",
+    "parse_config",
+    "verify_pin",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PIN = "0000"
+"""Accepted by the admin exit only while no ``pin_hash`` is configured."""
+PIN_HASH_ITERATIONS = 200_000
+"""PBKDF2-SHA256 rounds for new hashes (about 0.1 s on a small PC: cheap once, slow to brute-force)."""
+HIDE_CURSOR_MODES = ("auto", "always", "never")
+_HASH_SCHEME = "pbkdf2_sha256"
+_MIN_PIN, _MAX_PIN = 4, 12
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """Kiosk settings (see the module docstring for the file format).
+
+    Attributes
+    ----------
+    language : str
+        UI language code; ``"en"`` shows the source strings.
+    idle_timeout_s : float
+        Seconds without input before the canvas clears and the attract loop starts (> 0).
+    attract_loop : bool
+        Play sample digits while idle (otherwise only the canvas is cleared).
+    allow_training : bool
+        Whether visitors may train the network (the Train button and training tab).
+    presenter_mode : bool
+        Larger text everywhere.
+    hide_cursor : str
+        ``"auto"``, ``"always"`` or ``"never"``.
+    admin_hold_s : float
+        Long-press duration in the top-left corner that opens the PIN pad (>= 1).
+    pin_hash : str or None
+        ``pbkdf2_sha256$<iterations>$<salt>$<hash>`` (base64), or None (then :data:`DEFAULT_PIN`).
+    """
+
+    language: str = "en"
+    idle_timeout_s: float = 90.0
+    attract_loop: bool = True
+    allow_training: bool = False
+    presenter_mode: bool = False
+    hide_cursor: str = "auto"
+    admin_hold_s: float = 3.0
+    pin_hash: str | None = field(default=None, repr=False)
+
+    def with_changes(self, **changes: Any) -> KioskConfig:
+        """A copy with some fields replaced (no validation: for tests and programmatic set-up)."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """What :func:`load_config` found.
+
+    Attributes
+    ----------
+    config : KioskConfig
+        The settings to use (defaults where the file was missing, broken or wrong).
+    path : Path
+        The file looked at.
+    found : bool
+        Whether the file existed.
+    errors : tuple of str
+        Human-readable problems, each naming the file and the key; empty when all was well.
+    """
+
+    config: KioskConfig
+    path: Path
+    found: bool
+    errors: tuple[str, ...] = ()
+
+
+def default_config_path() -> Path:
+    """``<user config dir>/convlens/kiosk.toml`` (platformdirs), or ``$CONVLENS_KIOSK_CONFIG`` if set."""
+    env = os.environ.get("CONVLENS_KIOSK_CONFIG")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("convlens")) / "kiosk.toml"
+
+
+# -- PIN hashing --------------------------------------------------------------------------------------------
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _check_pin(pin: str) -> None:
+    if not (pin.isascii() and pin.isdigit() and _MIN_PIN <= len(pin) <= _MAX_PIN):
+        raise ValueError(f"a PIN is {_MIN_PIN} to {_MAX_PIN} digits (0-9)")
+
+
+def hash_pin(pin: str, *, iterations: int = PIN_HASH_ITERATIONS, salt: bytes | None = None) -> str:
+    """Salted PBKDF2-SHA256 hash of a numeric PIN, for the ``pin_hash`` key.
+
+    Parameters
+    ----------
+    pin : str
+        4 to 12 ASCII digits.
+    iterations : int
+        PBKDF2 rounds (>= 1000; the default is :data:`PIN_HASH_ITERATIONS`).
+    salt : bytes, optional
+        16 random bytes by default (pass one only to make tests reproducible).
+
+    Returns
+    -------
+    str
+        ``pbkdf2_sha256$<iterations>$<base64 salt>$<base64 32-byte key>``; never contains the PIN.
+
+    Raises
+    ------
+    ValueError
+        The PIN is not 4-12 digits or ``iterations`` is too small.
+    """
+    _check_pin(pin)
+    if iterations < 1000:
+        raise ValueError(f"iterations must be >= 1000, got {iterations}")
+    salt = os.urandom(16) if salt is None else salt
+    key = hashlib.pbkdf2_hmac("sha256", pin.encode("ascii"), salt, iterations)
+    return f"{_HASH_SCHEME}${iterations}${_b64(salt)}${_b64(key)}"
+
+
+def _split_hash(text: str) -> tuple[int, bytes, bytes] | None:
+    parts = text.split("$")
+    if len(parts) != 4 or parts[0] != _HASH_SCHEME:
+        return None
+    try:
+        iterations = int(parts[1])
+        salt = base64.b64decode(parts[2], validate=True)
+        key = base64.b64decode(parts[3], validate=True)
+    except ValueError:
+        return None
+    if iterations < 1000 or len(salt) < 8 or len(key) != 32:
+        return None
+    return iterations, salt, key
+
+
+def is_pin_hash(text: str) -> bool:
+    """True if ``text`` is a well-formed :func:`hash_pin` string (not, say, a plain PIN)."""
+    return _split_hash(text) is not None
+
+
+def verify_pin(pin: str, pin_hash: str | None) -> bool:
+    """Check a PIN against a stored hash in constant time.
+
+    Parameters
+    ----------
+    pin : str
+        What was typed.
+    pin_hash : str or None
+        The configured hash; None means "no PIN configured" and accepts only :data:`DEFAULT_PIN`.
+
+    Returns
+    -------
+    bool
+        False for a wrong PIN, a malformed PIN or a malformed hash (never raises for bad input).
+    """
+    if pin_hash is None:
+        return hmac.compare_digest(pin.encode("utf-8"), DEFAULT_PIN.encode("ascii"))
+    parsed = _split_hash(pin_hash)
+    if parsed is None:
+        return False
+    try:
+        _check_pin(pin)
+    except ValueError:
+        return False
+    iterations, salt, key = parsed
+    candidate = hashlib.pbkdf2_hmac("sha256", pin.encode("ascii"), salt, iterations)
+    return hmac.compare_digest(candidate, key)
+
+
+# -- parsing ------------------------------------------------------------------------------------------------
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _as_seconds(low: float, high: float) -> Any:
+    def convert(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"expected a number of seconds, got {value!r}")
+        if not low <= float(value) <= high:
+            raise ValueError(f"expected {low:g} to {high:g} seconds, got {value!r}")
+        return float(value)
+
+    return convert
+
+
+def _as_language(value: Any) -> str:
+    if not isinstance(value, str) or not (2 <= len(value) <= 12) or not value.replace("_", "").isalnum():
+        raise ValueError(f'expected a language code such as "en" or "de", got {value!r}')
+    return value
+
+
+def _as_cursor_mode(value: Any) -> str:
+    if value not in HIDE_CURSOR_MODES:
+        raise ValueError(f"expected one of {', '.join(repr(m) for m in HIDE_CURSOR_MODES)}, got {value!r}")
+    return str(value)
+
+
+def _as_pin_hash(value: Any) -> str | None:
+    if isinstance(value, str) and value == "":
+        return None
+    if not isinstance(value, str) or not is_pin_hash(value):
+        # Never echo the value: it may be a plain PIN someone pasted by mistake.
+        raise ValueError(
+            "is not a PIN hash (plain PINs are refused); "
+            "create one with `python -m gui.kiosk.config --hash-pin`"
+        )
+    return value
+
+
+_FIELDS: dict[str, Any] = {
+    "language": _as_language,
+    "idle_timeout_s": _as_seconds(0.05, 86_400.0),
+    "attract_loop": _as_bool,
+    "allow_training": _as_bool,
+    "presenter_mode": _as_bool,
+    "hide_cursor": _as_cursor_mode,
+    "admin_hold_s": _as_seconds(0.2, 60.0),
+    "pin_hash": _as_pin_hash,
+}
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> tuple[KioskConfig, list[str]]:
+    """Validate a parsed TOML document key by key.
+
+    Parameters
+    ----------
+    data : dict
+        The TOML document (top-level keys, or a ``[kiosk]`` table).
+    source : str
+        Named in the error messages (usually the file path).
+
+    Returns
+    -------
+    (KioskConfig, list of str)
+        The settings (a wrong value falls back to its default) and one message per problem.
+    """
+    errors: list[str] = []
+    table = data
+    if "kiosk" in data and isinstance(data["kiosk"], dict):
+        table = {**{k: v for k, v in data.items() if k != "kiosk"}, **data["kiosk"]}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        convert = _FIELDS.get(key)
+        if convert is None:
+            errors.append(f"{source}: unknown key {key!r} ignored (known: {', '.join(sorted(_FIELDS))})")
+            continue
+        try:
+            values[key] = convert(value)
+        except ValueError as exc:
+            errors.append(f"{source}: {key} {exc}; using the default")
+    return KioskConfig(**values), errors
+
+
+def load_config(path: str | Path | None = None) -> LoadedConfig:
+    """Read the kiosk config; never raises for a bad file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The TOML file; default :func:`default_config_path`.  A missing default file is normal (the
+        defaults apply, no error); a missing file that was asked for explicitly is an error.
+
+    Returns
+    -------
+    LoadedConfig
+        Every problem is also logged at ERROR level.
+    """
+    explicit = path is not None
+    target = Path(path) if path is not None else default_config_path()
+    errors: list[str] = []
+    config = KioskConfig()
+    found = target.is_file()
+    if not found:
+        if explicit:
+            errors.append(f"{target}: kiosk config file not found; using the defaults")
+    else:
+        try:
+            with target.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            errors.append(f"{target}: not valid TOML ({exc}); using the defaults for every setting")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(f"{target}: cannot be read ({exc}); using the defaults for every setting")
+        else:
+            config, errors = parse_config(data, str(target))
+    for message in errors:
+        log.error("kiosk config: %s", message)
+    if config.pin_hash is None:
+        log.warning("kiosk config: no pin_hash set; the admin exit accepts the default PIN %s", DEFAULT_PIN)
+    return LoadedConfig(config, target, found, tuple(errors))
+
+
+# -- command line -------------------------------------------------------------------------------------------
+def _read_new_pin() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("New admin PIN (4-12 digits): ")
+        second = getpass.getpass("Repeat the PIN: ")
+        if first != second:
+            raise ValueError("the two PINs differ")
+        return first
+    return sys.stdin.readline().strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m gui.kiosk.config --hash-pin | --check [PATH]``; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m gui.kiosk.config", description=__doc__.split("\n\n")[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument(
+        "--hash-pin",
+        action="store_true",
+        help="read a PIN (prompt, or one line on stdin) and print a pin_hash line",
+    )
+    group.add_argument(
+        "--check",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="validate a config file (default location if no PATH)",
+    )
+    args = parser.parse_args(argv)
+    if args.hash_pin:
+        try:
+            line = hash_pin(_read_new_pin())
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f'pin_hash = "{line}"')
+        return 0
+    loaded = load_config(args.check or None)
+    print(f"{loaded.path}: {'found' if loaded.found else 'not found (defaults)'}")
+    for message in loaded.errors:
+        print(f"error: {message}", file=sys.stderr)
+    shown = dataclasses.asdict(loaded.config)
+    shown["pin_hash"] = "(set)" if loaded.config.pin_hash else f"(not set: default PIN {DEFAULT_PIN})"
+    for key, value in shown.items():
+        print(f"{key} = {value!r}")
+    return 1 if loaded.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

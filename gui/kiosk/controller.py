@@ -1,0 +1,722 @@
+"""Turn the explorer window into a kiosk: :func:`apply_kiosk` returns the :class:`KioskController`.
+
+What the controller does to the window (and undoes in :meth:`KioskController.shutdown`):
+
+* full-screen, frameless, stays on top; leaving full-screen is undone at once; the menu bar is hidden;
+  every action except Undo and Clear is disabled and its shortcut swallowed (Ctrl+Q, Ctrl+O, F11, ...);
+  the "Open model" button is hidden; file dialogs are closed the moment they appear (native dialogs
+  are switched off so every dialog is a QFileDialog the filter can see); links never open a browser;
+  right clicks and context menus are swallowed (pyqtgraph's "Export..." menu writes files); plots do not
+  pan or zoom;
+* closing the window is refused (Alt+F4, the window manager, ``window.close()``) until the admin exit:
+  a long-press (``admin_hold_s``, default 3 s) in the top-left corner, or Ctrl+Alt+Shift+A, opens the
+  PIN pad (:class:`gui.kiosk.pin.PinDialog`); the right PIN closes the window (and so quits the app);
+* touch: buttons, tabs and boxes at least 48 px (a style sheet), the cursor hidden when a touch screen is
+  present (or always/never, per config); presenter mode scales every font by :data:`PRESENTER_SCALE`;
+* training hidden when the config forbids it (Train button, training tab);
+* the idle timer, attract loop, translations and crash recovery (:mod:`gui.kiosk.idle`,
+  :mod:`gui.kiosk.i18n`, :mod:`gui.kiosk.recovery`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (
+    QAction,
+    QCursor,
+    QDesktopServices,
+    QInputDevice,
+    QKeySequence,
+    QMouseEvent,
+    QTouchEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QFileDialog,
+    QLayout,
+    QMenu,
+    QProxyStyle,
+    QSizePolicy,
+    QStyle,
+    QTabWidget,
+    QWidget,
+)
+
+from gui.kiosk.config import KioskConfig
+from gui.kiosk.i18n import LanguageSwitcher, Retranslator
+from gui.kiosk.idle import AttractLoop, AttractOverlay, IdleWatcher
+from gui.kiosk.pin import PinDialog
+from gui.kiosk.recovery import CrashGuard
+
+__all__ = [
+    "ALLOWED_ACTIONS",
+    "CORNER_PX",
+    "MIN_TOUCH_PX",
+    "PRESENTER_SCALE",
+    "TouchStyle",
+    "KioskController",
+    "apply_kiosk",
+    "touch_screen_present",
+]
+
+log = logging.getLogger(__name__)
+
+MIN_TOUCH_PX = 48
+"""Smallest side of anything a finger must hit."""
+CORNER_PX = 72
+"""Side of the top-left square where the admin long-press counts."""
+PRESENTER_SCALE = 1.4
+"""Font scale in presenter mode."""
+ALLOWED_ACTIONS = frozenset({"undoAction", "clearAction"})
+"""Actions (by objectName) whose shortcuts keep working in the kiosk (Ctrl+Z, Esc/Delete)."""
+_URL_SCHEMES = ("http", "https", "file", "mailto", "ftp")
+_MOD = Qt.KeyboardModifier
+_ADMIN_CHORD = _MOD.ControlModifier | _MOD.AltModifier | _MOD.ShiftModifier
+
+
+class TouchStyle(QProxyStyle):
+    """The app's style with touch-sized controls: every button, box, tab and field at least 48 px.
+
+    A proxy style rather than a style sheet: a style sheet on the window makes Qt drop the theme's
+    palette for every styled widget (light buttons on the dark theme), while the proxy only changes
+    sizes, so it also covers widgets created later (the training tab, dialogs).
+    """
+
+    _HEIGHT_ONLY = frozenset(
+        {
+            QStyle.ContentsType.CT_ComboBox,
+            QStyle.ContentsType.CT_SpinBox,
+            QStyle.ContentsType.CT_LineEdit,
+            QStyle.ContentsType.CT_CheckBox,
+            QStyle.ContentsType.CT_RadioButton,
+        }
+    )
+    _SQUARE = frozenset({QStyle.ContentsType.CT_PushButton, QStyle.ContentsType.CT_ToolButton})
+    _METRICS = {
+        QStyle.PixelMetric.PM_IndicatorWidth: 28,
+        QStyle.PixelMetric.PM_IndicatorHeight: 28,
+        QStyle.PixelMetric.PM_ExclusiveIndicatorWidth: 28,
+        QStyle.PixelMetric.PM_ExclusiveIndicatorHeight: 28,
+        QStyle.PixelMetric.PM_ScrollBarExtent: 28,
+        QStyle.PixelMetric.PM_SliderThickness: MIN_TOUCH_PX,
+        QStyle.PixelMetric.PM_SliderLength: 36,
+    }
+
+    def sizeFromContents(self, kind: Any, option: Any, size: QSize, widget: Any = None) -> QSize:  # noqa: N802
+        out = super().sizeFromContents(kind, option, size, widget)
+        if kind in self._SQUARE:
+            return out.expandedTo(QSize(MIN_TOUCH_PX, MIN_TOUCH_PX))
+        if kind in self._HEIGHT_ONLY:
+            return out.expandedTo(QSize(0, MIN_TOUCH_PX))
+        if kind == QStyle.ContentsType.CT_TabBarTab:
+            return out.expandedTo(QSize(2 * MIN_TOUCH_PX, MIN_TOUCH_PX))
+        return out
+
+    def pixelMetric(self, metric: Any, option: Any = None, widget: Any = None) -> int:  # noqa: N802
+        value = self._METRICS.get(metric)
+        base = super().pixelMetric(metric, option, widget)
+        return base if value is None else max(base, value)
+
+
+def touch_screen_present() -> bool:
+    """Whether Qt sees a touch screen (``QInputDevice.devices()``)."""
+    return any(d.type() == QInputDevice.DeviceType.TouchScreen for d in QInputDevice.devices())
+
+
+def _event_global_pos(event: QEvent) -> QPointF | None:
+    if isinstance(event, QMouseEvent):
+        return event.globalPosition()
+    if isinstance(event, QTouchEvent):
+        points = event.points()
+        return points[0].globalPosition() if points else None
+    return None
+
+
+class _UrlSink(QObject):
+    """Receives every URL the app tries to open in kiosk mode (and opens nothing)."""
+
+    @Slot(QUrl)
+    def swallow(self, url: QUrl) -> None:
+        log.warning("kiosk: refused to open %s", url.toString())
+
+
+class KioskController(QObject):
+    """Kiosk behaviour for one window; see the module docstring.
+
+    Parameters
+    ----------
+    window : QMainWindow
+        The explorer window (``canvas``, ``controller``, ``trainButton``, ... as in ``gui.window``).
+    config : KioskConfig
+    config_errors : sequence of str
+        Problems found while loading the config (kept for the admin, already logged).
+    log_dir : Path, optional
+        Rotating log directory; default ``user_data_dir("convlens")/logs``.
+    attract_options : dict, optional
+        Extra keyword arguments for :class:`AttractLoop` (speed, seed; tests use it).
+
+    Signals
+    -------
+    adminExit()
+        The right PIN was entered; the window closes right after.
+    attractStarted(), attractStopped()
+    """
+
+    adminExit = Signal()
+    attractStarted = Signal()
+    attractStopped = Signal()
+
+    def __init__(
+        self,
+        window: Any,
+        config: KioskConfig,
+        config_errors: tuple[str, ...] | list[str] = (),
+        log_dir: str | Path | None = None,
+        attract_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.setObjectName("kioskController")
+        self.window = window
+        self.config = config
+        self.config_errors = tuple(config_errors)
+        self._unlocked = False
+        self._active = False
+        self._cursor_hidden = False
+        self._saved_style: str | None = None
+        self._saved_minimum = QSize()
+        self._saved_constraint: QLayout.SizeConstraint | None = None
+        self._disabled_actions: list[QAction] = []
+        self._attached_actions: list[QAction] = []
+        self._hidden_widgets: list[QWidget] = []
+        self._corner_spacer: QWidget | None = None
+        self._pin_dialog: PinDialog | None = None
+        self._url_sink = _UrlSink(self)
+
+        self.languages = LanguageSwitcher(parent=self)
+        self.retranslator = Retranslator(window, self.languages.contexts)
+        self.idle = IdleWatcher(config.idle_timeout_s, self)
+        self.overlay = AttractOverlay(window, window.canvas)
+        self.attract = AttractLoop(window.canvas, self.overlay, parent=self, **(attract_options or {}))
+        self.crash_guard = CrashGuard(self.reset, log_dir=log_dir, parent=self)
+
+        self._hold = QTimer(self)
+        self._hold.setObjectName("kioskAdminHold")
+        self._hold.setSingleShot(True)
+        self._hold.setInterval(int(config.admin_hold_s * 1000))
+        self._hold.timeout.connect(self.open_pin_dialog)
+        self._fullscreen_timer = QTimer(self)
+        self._fullscreen_timer.setSingleShot(True)
+        self._fullscreen_timer.setInterval(0)
+        self._fullscreen_timer.timeout.connect(self._enforce_fullscreen)
+
+        self.idle.idle.connect(self._on_idle)
+        self.idle.pressed.connect(self._on_press)
+        self.attract.started.connect(self.attractStarted)
+        self.attract.stopped.connect(self.attractStopped)
+
+    # -- set-up and tear-down -------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        """Whether the kiosk behaviour is applied."""
+        return self._active
+
+    @property
+    def unlocked(self) -> bool:
+        """Whether the admin PIN was entered (the window may close)."""
+        return self._unlocked
+
+    def apply(self) -> KioskController:
+        """Apply everything listed in the module docstring (idempotent); returns self."""
+        if self._active:
+            return self
+        if QApplication.instance() is None:
+            raise RuntimeError("a QApplication must exist")
+        try:
+            self._apply()
+        except BaseException:
+            self._active = True  # let shutdown() undo whatever was done
+            self.shutdown()
+            raise
+        return self
+
+    def _apply(self) -> None:
+        w = self.window
+        app = QApplication.instance()
+        assert app is not None
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
+        for scheme in _URL_SCHEMES:
+            QDesktopServices.setUrlHandler(scheme, self._url_sink, "swallow")
+
+        was_visible = w.isVisible()
+        w.setWindowFlags(
+            w.windowFlags() | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        )
+        w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)
+        # The desktop window asks for at least 960x640 and its layout for whatever its panels need; a kiosk
+        # fills exactly the screen it is given (a window growing past the screen would drop full-screen).
+        self._saved_minimum = w.minimumSize()
+        w.setMinimumSize(0, 0)
+        layout = w.layout()
+        if layout is not None:
+            self._saved_constraint = layout.sizeConstraint()
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        menubar = w.menuBar() if hasattr(w, "menuBar") else None
+        if menubar is not None:
+            menubar.setVisible(False)
+            menubar.setNativeMenuBar(False)
+        self._lock_actions()
+        self._hide_widget(getattr(w, "openButton", None))
+        if not self.config.allow_training:
+            self._forbid_training()
+        bar = getattr(w, "toolBar", None)
+        if bar is not None and not self.config.allow_training:
+            # Without Open and Train only the theme switch would be left: give the space to the content.
+            bar.setVisible(False)
+            self._hidden_widgets.append(bar)
+        else:
+            self._add_corner_spacer()
+        self._disable_plot_menus()
+        self._saved_style = app.style().name()
+        app.setStyle(TouchStyle(app.style().name()))
+        for button in w.findChildren(QAbstractButton):
+            if button.minimumHeight() < MIN_TOUCH_PX:
+                button.setMinimumHeight(MIN_TOUCH_PX)
+        if self.config.presenter_mode:
+            self._scale_fonts(PRESENTER_SCALE)
+        self._update_cursor()
+
+        if self.config.language != "en":
+            self.set_language(self.config.language)
+        controller = getattr(w, "controller", None)
+        if controller is not None and hasattr(controller, "predictionChanged"):
+            controller.predictionChanged.connect(self._after_prediction)
+        if controller is not None and hasattr(controller, "modelChanged"):
+            controller.modelChanged.connect(self._sweep_texts)
+
+        app.installEventFilter(self)
+        self.idle.install()
+        self.crash_guard.install()
+        self._active = True
+        if was_visible:
+            w.showFullScreen()
+        if self.config_errors:
+            log.error("kiosk started with config problems: %s", "; ".join(self.config_errors))
+        log.info("kiosk mode on: %s", self.config)
+
+    def shutdown(self) -> None:
+        """Stop the kiosk behaviour (the admin exit calls it; so do tests).
+
+        Event filters, timers, exception hooks, the log file, the cursor, the style, the translator and the
+        disabled actions are restored; the window keeps its kiosk look (flags, hidden menu and buttons,
+        fonts), since it is about to close.
+        """
+        if not self._active:
+            return
+        self._active = False
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.idle.uninstall()
+        self.attract.stop(clear=False)
+        self._hold.stop()
+        self._fullscreen_timer.stop()
+        if self._pin_dialog is not None:
+            self._pin_dialog.reject()
+        for scheme in _URL_SCHEMES:
+            QDesktopServices.unsetUrlHandler(scheme)
+        if self._cursor_hidden:
+            QApplication.restoreOverrideCursor()
+            self._cursor_hidden = False
+        for action in self._disabled_actions:
+            action.setEnabled(True)
+        self._disabled_actions.clear()
+        for action in self._attached_actions:
+            self.window.removeAction(action)
+        self._attached_actions.clear()
+        layout = self.window.layout()
+        if layout is not None and self._saved_constraint is not None:
+            layout.setSizeConstraint(self._saved_constraint)
+            self._saved_constraint = None
+        if not self._saved_minimum.isEmpty():
+            self.window.setMinimumSize(self._saved_minimum)
+        self.languages.uninstall()
+        if self._saved_style is not None and app is not None:
+            app.setStyle(self._saved_style)
+            self._saved_style = None
+        self.crash_guard.uninstall()
+
+    # -- pieces of apply() ----------------------------------------------------------------------------------
+    def _lock_actions(self) -> None:
+        w = self.window
+        actions = set(w.findChildren(QAction))
+        for menu in w.findChildren(QMenu):
+            actions.update(menu.actions())
+        for action in actions:
+            if action.objectName() in ALLOWED_ACTIONS:
+                # Shortcuts of actions that only live in a hidden menu bar stop working: attach them to the
+                # window itself so Ctrl+Z and Esc/Delete keep undoing and clearing.
+                if action not in w.actions():
+                    w.addAction(action)
+                    self._attached_actions.append(action)
+                continue
+            if action.menu() is not None or action.isSeparator():
+                continue
+            if action.isEnabled():
+                action.setEnabled(False)
+                self._disabled_actions.append(action)
+
+    def _hide_widget(self, widget: QWidget | None) -> None:
+        if widget is None:
+            return
+        widget.setVisible(False)
+        widget.setEnabled(False)
+        self._hidden_widgets.append(widget)
+        # A widget inside a toolbar is shown through its QWidgetAction: hide that too.
+        for action in widget.actions():
+            action.setVisible(False)
+        bar = getattr(self.window, "toolBar", None)
+        if bar is not None:
+            for action in bar.actions():
+                if bar.widgetForAction(action) is widget:
+                    action.setVisible(False)
+
+    def _forbid_training(self) -> None:
+        w = self.window
+        self._hide_widget(getattr(w, "trainButton", None))
+        for tabs in w.findChildren(QTabWidget):
+            for i in reversed(range(tabs.count())):
+                page = tabs.widget(i)
+                name = page.objectName().lower() if page is not None else ""
+                if "train" in name:
+                    tabs.setTabVisible(i, False)
+                    tabs.setTabEnabled(i, False)
+        log.info("kiosk: training is not allowed (allow_training = false)")
+
+    def _add_corner_spacer(self) -> None:
+        """Keep the admin corner free of buttons: a blank square at the start of the toolbar."""
+        bar = getattr(self.window, "toolBar", None)
+        if bar is None:
+            return
+        spacer = QWidget()
+        spacer.setObjectName("kioskCornerSpacer")
+        spacer.setFixedWidth(CORNER_PX)
+        spacer.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        actions = bar.actions()
+        if actions:
+            bar.insertWidget(actions[0], spacer)
+        else:
+            bar.addWidget(spacer)
+        self._corner_spacer = spacer
+
+    def _disable_plot_menus(self) -> None:
+        """No pyqtgraph context menus ("Export..." writes files) and no pan/zoom in the plots."""
+        try:
+            import pyqtgraph as pg
+        except ImportError:  # pragma: no cover - pyqtgraph is a dependency
+            return
+        for view in self.window.findChildren(pg.GraphicsView):
+            scene = view.scene()
+            if scene is None:
+                continue
+            for item in scene.items():
+                if isinstance(item, pg.ViewBox):
+                    item.setMenuEnabled(False)
+                    item.setMouseEnabled(x=False, y=False)
+                elif isinstance(item, pg.PlotItem):
+                    item.setMenuEnabled(False)
+
+    def _scale_fonts(self, factor: float) -> None:
+        w = self.window
+        widgets = [w, *[c for c in w.findChildren(QWidget) if c.testAttribute(Qt.WidgetAttribute.WA_SetFont)]]
+        for widget in widgets:
+            font = widget.font()
+            scaled = type(font)(font)
+            if font.pointSizeF() > 0:
+                scaled.setPointSizeF(font.pointSizeF() * factor)
+            elif font.pixelSize() > 0:
+                scaled.setPixelSize(int(round(font.pixelSize() * factor)))
+            widget.setFont(scaled)
+
+    def _update_cursor(self) -> None:
+        mode = self.config.hide_cursor
+        hide = mode == "always" or (mode == "auto" and touch_screen_present())
+        if hide and not self._cursor_hidden:
+            QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+            self._cursor_hidden = True
+        elif not hide and self._cursor_hidden:
+            QApplication.restoreOverrideCursor()
+            self._cursor_hidden = False
+
+    @property
+    def cursor_hidden(self) -> bool:
+        """Whether the kiosk hid the mouse cursor."""
+        return self._cursor_hidden
+
+    # -- language -------------------------------------------------------------------------------------------
+    def set_language(self, language: str) -> bool:
+        """Switch the UI language now (installs the translator, re-translates static texts).
+
+        Returns
+        -------
+        bool
+            False if there is no catalogue for ``language`` (English is shown).
+        """
+        ok = self.languages.set_language(language)
+        self.retranslator.retranslate()
+        self._set_canvas_hint()
+        return ok
+
+    def _set_canvas_hint(self) -> None:
+        canvas = self.window.canvas
+        info = getattr(getattr(self.window, "controller", None), "current_model_info", None)
+        no_model = callable(info) and getattr(info(), "backend", "") == "none"
+        if hasattr(canvas, "set_hint") and not no_model:
+            canvas.set_hint(QCoreApplication.translate("ExplorerWindow", "Draw a digit"))
+
+    def _sweep_texts(self, *_: Any) -> None:
+        if self.languages.language != "en":
+            self.retranslator.sweep()
+            self._set_canvas_hint()
+
+    def _after_prediction(self, digit: int, _probs: list) -> None:
+        if digit < 0:
+            self._sweep_texts()
+
+    # -- idle and attract -----------------------------------------------------------------------------------
+    def training_running(self) -> bool:
+        """Whether a training run is in progress in the window's training tab."""
+        for panel in self.window.findChildren(QWidget, "trainingPanel"):
+            running = getattr(panel, "is_running", False)
+            if (running() if callable(running) else running) is True:
+                return True
+        return False
+
+    def _on_idle(self) -> None:
+        if (self._pin_dialog is not None and self._pin_dialog.isVisible()) or self.training_running():
+            self.idle.restart()  # an admin at the pad, or visitors watching a training: not idle
+            return
+        log.info("kiosk idle for %.1f s", self.idle.timeout_ms() / 1000)
+        self.start_idle_state()
+
+    def start_idle_state(self) -> None:
+        """What happens after the idle timeout: clear the canvas, start the attract loop (if configured)."""
+        self.window.canvas.clear()
+        if self.config.attract_loop:
+            self.attract.start()
+
+    def _on_press(self) -> None:
+        if self.attract.is_running():
+            self.attract.stop(clear=True)
+
+    # -- admin exit -----------------------------------------------------------------------------------------
+    def open_pin_dialog(self) -> PinDialog:
+        """Show the PIN pad (non-blocking) and return it."""
+        self._hold.stop()
+        if self._pin_dialog is None:
+            dialog = PinDialog(self.config.pin_hash, parent=self.window)
+            dialog.unlocked.connect(self._admin_unlock)
+            self._pin_dialog = dialog
+        if not self._pin_dialog.isVisible():
+            log.info("kiosk admin PIN pad opened")
+            self._pin_dialog.open()
+        return self._pin_dialog
+
+    @property
+    def pin_dialog(self) -> PinDialog | None:
+        """The PIN pad if it was ever opened."""
+        return self._pin_dialog
+
+    def _admin_unlock(self) -> None:
+        log.warning("kiosk admin exit")
+        self._unlocked = True
+        self.adminExit.emit()
+        self.shutdown()
+        QTimer.singleShot(0, self.window.close)
+
+    # -- recovery -------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to a clean state after an error: dialogs closed, canvas cleared, attract loop restarted."""
+        w = self.window
+        for getter in (QApplication.activePopupWidget, QApplication.activeModalWidget):
+            widget = getter()
+            if widget is not None and widget is not w:
+                widget.close()
+        if self._pin_dialog is not None and self._pin_dialog.isVisible():
+            self._pin_dialog.reject()
+        self.attract.stop(clear=False)
+        end = getattr(w.canvas, "end_stroke", None)
+        if callable(end):
+            end()
+        w.canvas.clear()
+        tabs = getattr(w, "sideTabs", None)
+        if isinstance(tabs, QTabWidget) and tabs.count():
+            tabs.setCurrentIndex(0)
+        if self._active:
+            self._enforce_fullscreen()
+            if self.config.attract_loop:
+                self.attract.start()
+            self.idle.restart()
+
+    def _take_focus(self) -> None:
+        """The kiosk is the only thing on screen: raise it and give it the keyboard."""
+        if self._active and self.window.isVisible() and QApplication.activeModalWidget() is None:
+            self.window.raise_()
+            self.window.activateWindow()
+
+    def _enforce_fullscreen(self) -> None:
+        w = self.window
+        if not self._active or self._unlocked:
+            return
+        if not (w.windowState() & Qt.WindowState.WindowFullScreen) or not w.isVisible():
+            w.showFullScreen()
+
+    # -- the event filter -----------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        kind = event.type()
+        handler = self._HANDLERS.get(kind)
+        if handler is None:
+            return False
+        return bool(handler(self, watched, event))
+
+    def _on_close(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and not self._unlocked:
+            event.ignore()
+            log.info("kiosk: window close refused (admin exit needed)")
+            return True
+        return False
+
+    def _on_window_state(self, watched: QObject, event: QEvent) -> bool:
+        """WindowStateChange and Resize: anything that takes the window out of full-screen is undone."""
+        if watched is self.window and not self._unlocked and self._active:
+            if not (self.window.windowState() & Qt.WindowState.WindowFullScreen):
+                if not self._fullscreen_timer.isActive():
+                    self._fullscreen_timer.start()
+        return False
+
+    def _on_hide(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and not self._unlocked and not event.spontaneous():
+            self._fullscreen_timer.start()
+        return False
+
+    def _on_show(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window:
+            QTimer.singleShot(0, self._take_focus)
+        elif isinstance(watched, QFileDialog):
+            log.warning("kiosk: file dialog %r closed (no file access in kiosk mode)", watched.windowTitle())
+            QTimer.singleShot(0, watched.reject)
+        return False
+
+    def _on_key(self, watched: QObject, event: QEvent) -> bool:
+        key = event.key()  # type: ignore[attr-defined]
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier  # type: ignore[attr-defined]
+        if key == Qt.Key.Key_A and mods == _ADMIN_CHORD:
+            if event.type() == QEvent.Type.KeyPress:
+                self.open_pin_dialog()
+            return True
+        if key == Qt.Key.Key_F4 and mods & Qt.KeyboardModifier.AltModifier:
+            return True
+        if key == Qt.Key.Key_Q and mods & Qt.KeyboardModifier.ControlModifier:
+            return True
+        return False
+
+    def _on_shortcut(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(watched, QAction) and watched.objectName() in ALLOWED_ACTIONS:
+            return False
+        seq = event.key() if hasattr(event, "key") else QKeySequence()  # type: ignore[attr-defined]
+        log.debug("kiosk: shortcut %s swallowed", seq.toString() if hasattr(seq, "toString") else seq)
+        return True
+
+    def _on_context_menu(self, watched: QObject, event: QEvent) -> bool:
+        return True
+
+    def _on_mouse(self, watched: QObject, event: QEvent) -> bool:
+        assert isinstance(event, QMouseEvent)
+        button = event.button()
+        kind = event.type()
+        if button not in (Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton):
+            return True  # right/middle clicks open menus: swallowed
+        if kind == QEvent.Type.MouseButtonPress:
+            self._maybe_start_hold(event)
+        elif kind == QEvent.Type.MouseButtonRelease:
+            self._hold.stop()
+        elif kind == QEvent.Type.MouseMove and self._hold.isActive():
+            pos = _event_global_pos(event)
+            if pos is not None and not self._corner().contains(pos.toPoint()):
+                self._hold.stop()
+        return False
+
+    def _on_touch(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.TouchBegin:
+            self._maybe_start_hold(event)
+        elif kind in (QEvent.Type.TouchEnd, QEvent.Type.TouchCancel):
+            self._hold.stop()
+        elif self._hold.isActive():
+            pos = _event_global_pos(event)
+            if pos is not None and not self._corner().contains(pos.toPoint()):
+                self._hold.stop()
+        return False
+
+    def _corner(self) -> QRect:
+        top_left = self.window.mapToGlobal(self.window.rect().topLeft())
+        return QRect(top_left.x(), top_left.y(), CORNER_PX, CORNER_PX)
+
+    def _maybe_start_hold(self, event: QEvent) -> None:
+        pos = _event_global_pos(event)
+        if pos is not None and self._corner().contains(pos.toPoint()):
+            if not self._hold.isActive():
+                self._hold.start()
+        else:
+            self._hold.stop()
+
+    _HANDLERS: dict[QEvent.Type, Any] = {
+        QEvent.Type.Close: _on_close,
+        QEvent.Type.WindowStateChange: _on_window_state,
+        QEvent.Type.Resize: _on_window_state,
+        QEvent.Type.Hide: _on_hide,
+        QEvent.Type.Show: _on_show,
+        QEvent.Type.KeyPress: _on_key,
+        QEvent.Type.KeyRelease: _on_key,
+        QEvent.Type.ShortcutOverride: _on_key,
+        QEvent.Type.Shortcut: _on_shortcut,
+        QEvent.Type.ContextMenu: _on_context_menu,
+        QEvent.Type.MouseButtonPress: _on_mouse,
+        QEvent.Type.MouseButtonRelease: _on_mouse,
+        QEvent.Type.MouseButtonDblClick: _on_mouse,
+        QEvent.Type.MouseMove: _on_mouse,
+        QEvent.Type.TouchBegin: _on_touch,
+        QEvent.Type.TouchUpdate: _on_touch,
+        QEvent.Type.TouchEnd: _on_touch,
+        QEvent.Type.TouchCancel: _on_touch,
+    }
+
+
+def apply_kiosk(
+    window: Any,
+    config: KioskConfig,
+    config_errors: tuple[str, ...] | list[str] = (),
+    log_dir: str | Path | None = None,
+    attract_options: dict[str, Any] | None = None,
+) -> KioskController:
+    """Make ``window`` a kiosk (see the module docstring); returns the applied :class:`KioskController`.
+
+    The controller is a child of the window, so it lives exactly as long as the window.
+    """
+    return KioskController(window, config, config_errors, log_dir, attract_options).apply()

@@ -1,0 +1,185 @@
+"""Step 5, "Stride and padding": how far the window jumps, what happens at the border, and the output shape."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QWidget,
+)
+
+from engine.lesson_data import (
+    KERNEL_PRESETS,
+    PADDINGS,
+    SEED_STRIDES,
+    conv2d_map,
+    format2,
+    output_length_formula,
+    padded,
+    seed_x_image,
+    truncate2,
+)
+from gui.lesson.common import CURRENT_COLOUR, WINDOW_COLOUR, LessonStep, heading, hint_label, paragraph, translate
+from gui.lesson.controls import StepControls
+from gui.lesson.grid import Highlight, ValueGrid
+from gui.lesson.step_conv2d import kernel_preset_combo
+
+
+class StrideStep(LessonStep):
+    """Stride (1,1), (2,2), (3,3), (3,1) and padding valid / same on the X and on the visitor's digit."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            translate("5. Stride and padding"),
+            translate(
+                "The <b>stride</b> is how many cells the window jumps: (2, 2) skips every other position and "
+                "halves the output. <b>Padding</b> decides what happens at the border: “valid” keeps the "
+                "window inside the image (the output shrinks), “same” adds zeros around it so that "
+                "output = ceil(input / stride)."
+            ),
+            parent,
+        )
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel(translate("Stride:")))
+        self._stride_group = QButtonGroup(self)
+        self.stride_radios: dict[tuple[int, int], QRadioButton] = {}
+        for stride in SEED_STRIDES:
+            radio = QRadioButton(f"({stride[0]}, {stride[1]})")
+            radio.setObjectName(f"stride_{stride[0]}_{stride[1]}")
+            self._stride_group.addButton(radio)
+            self.stride_radios[stride] = radio
+            controls.addWidget(radio)
+        self.stride_radios[SEED_STRIDES[1]].setChecked(True)
+        controls.addSpacing(20)
+        controls.addWidget(QLabel(translate("Padding:")))
+        self._padding_group = QButtonGroup(self)
+        self.padding_radios: dict[str, QRadioButton] = {}
+        for padding in PADDINGS:
+            radio = QRadioButton(translate("valid") if padding == "valid" else translate("same"))
+            radio.setObjectName(f"padding{padding.capitalize()}")
+            self._padding_group.addButton(radio)
+            self.padding_radios[padding] = radio
+            controls.addWidget(radio)
+        self.padding_radios["valid"].setChecked(True)
+        controls.addSpacing(20)
+        controls.addWidget(QLabel(translate("Filter:")))
+        self.kernel_combo = kernel_preset_combo("strideKernelCombo")
+        controls.addWidget(self.kernel_combo)
+        controls.addStretch(1)
+        self.body.addLayout(controls)
+
+        self.formula = paragraph("", "strideFormulaLabel")
+        font = self.formula.font()
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.formula.setFont(font)
+        self.body.addWidget(self.formula)
+
+        grids = QGridLayout()
+        self.x_input = ValueGrid(cell=30, max_cell=32, object_name="strideXInputGrid")
+        self.x_output = ValueGrid(cell=40, max_cell=48, object_name="strideXOutputGrid")
+        self.digit_input = ValueGrid(cell=10, max_cell=12, object_name="strideDigitInputGrid")
+        self.digit_output = ValueGrid(cell=16, max_cell=24, object_name="strideDigitOutputGrid")
+        for grid in (self.x_input, self.x_output, self.digit_input, self.digit_output):
+            grid.setMinimumWidth(180)
+        self._captions = [heading("") for _ in range(4)]
+        for col, (caption, grid) in enumerate(zip(
+                self._captions, (self.x_input, self.x_output, self.digit_input, self.digit_output), strict=True)):
+            grids.addWidget(caption, 0, col)
+            grids.addWidget(grid, 1, col)
+            grids.setColumnStretch(col, 1)
+        self.body.addLayout(grids)
+        self.hint = hint_label(translate("Draw a digit on the canvas to see its output too "
+                                         "(an empty canvas gives all zeros)."))
+        self.body.addWidget(self.hint)
+        self.controls = StepControls("stride")
+        self.body.addWidget(self.controls)
+
+        self._x_out = np.zeros((1, 1))
+        self._digit_out = np.zeros((1, 1))
+        self._formula_shapes: dict[str, tuple[int, int]] = {}
+        self._stride_group.buttonToggled.connect(lambda *_: self.invalidate())
+        self._padding_group.buttonToggled.connect(lambda *_: self.invalidate())
+        self.kernel_combo.currentIndexChanged.connect(lambda *_: self.invalidate())
+        self.controls.positionChanged.connect(lambda *_: self._show_position())
+
+    # -- settings -------------------------------------------------------------------------------------------
+    def stride(self) -> tuple[int, int]:
+        return next(s for s, radio in self.stride_radios.items() if radio.isChecked())
+
+    def padding(self) -> str:
+        return next(p for p, radio in self.padding_radios.items() if radio.isChecked())
+
+    def set_settings(self, stride: tuple[int, int], padding: str) -> None:
+        """Select a stride and a padding (as clicking their buttons does)."""
+        self.stride_radios[tuple(stride)].setChecked(True)  # type: ignore[index]
+        self.padding_radios[padding].setChecked(True)
+
+    def kernel(self) -> np.ndarray:
+        return np.asarray(KERNEL_PRESETS[self.kernel_combo.currentData()], dtype=np.float64)
+
+    # -- computing ------------------------------------------------------------------------------------------
+    def _formula_html(self, name: str, h: int, w: int, kernel: np.ndarray) -> str:
+        stride, padding = self.stride(), self.padding()
+        h_text, h_out = output_length_formula(h, kernel.shape[0], stride[0], padding)
+        w_text, w_out = output_length_formula(w, kernel.shape[1], stride[1], padding)
+        self._formula_shapes[name] = (h_out, w_out)
+        return f"H_out = {h_text}, W_out = {w_text} ⇒ <b>{h_out} × {w_out}</b>"
+
+    def _rule_html(self, kernel: np.ndarray) -> str:
+        if self.padding() == "valid":
+            rule = "H_out = floor((H − H_f) / s_h) + 1,  W_out = floor((W − W_f) / s_w) + 1"
+        else:
+            rule = "H_out = ceil(H / s_h),  W_out = ceil(W / s_w)"
+        s_h, s_w = self.stride()
+        return (translate("Filter {0} × {1}, stride ({2}, {3}), padding “{4}”:").format(
+            kernel.shape[0], kernel.shape[1], s_h, s_w, translate(self.padding())) + f"  <b>{rule}</b>")
+
+    def refresh(self) -> None:
+        stride, padding, kernel = self.stride(), self.padding(), self.kernel()
+        x = seed_x_image()
+        digit = np.zeros((28, 28)) if self._image is None else self._image
+        self.hint.setVisible(self._image is None)
+        self._x_out = conv2d_map(x, kernel, stride, padding) / kernel.size  # the seed's "/ 9"
+        self._digit_out = conv2d_map(digit, kernel, stride, padding)
+        x_text = self._formula_html("x", *x.shape, kernel)
+        d_text = self._formula_html("digit", *digit.shape, kernel)
+        self.formula.setText(
+            self._rule_html(kernel) + "<br>" + translate("The lecture's X, 9 × 9:") + f" {x_text}<br>"
+            + translate("Your digit, 28 × 28:") + f" {d_text}"
+        )
+        x_padded, x_pad = padded(x, kernel.shape, stride, padding)
+        self.x_input.set_values(x_padded, fmt=lambda v: f"{v:.0f}", vmin=-1, vmax=1, pad_mask=x_pad, pad_text="0")
+        d_padded, d_pad = padded(digit, kernel.shape, stride, padding)
+        self.digit_input.set_values(d_padded, cmap="gray", vmin=0, vmax=1, pad_mask=d_pad)
+        self.x_output.set_values(truncate2(self._x_out), fmt=format2, vmin=-1, vmax=1)
+        self.digit_output.set_values(self._digit_out, fmt=lambda v: f"{v:.1f}")
+        self._captions[0].setText(translate("X with padding: {0} × {1}").format(*x_padded.shape))
+        self._captions[1].setText(translate("X output: {0} × {1}").format(*self._x_out.shape))
+        self._captions[2].setText(translate("Your digit with padding: {0} × {1}").format(*d_padded.shape))
+        self._captions[3].setText(translate("Digit output: {0} × {1}").format(*self._digit_out.shape))
+        self.controls.set_count(self._x_out.size)
+        self._show_position()
+
+    def _show_position(self) -> None:
+        stride, kernel = self.stride(), self.kernel()
+        h_out, w_out = self._x_out.shape
+        r, c = divmod(min(self.controls.position(), self._x_out.size - 1), w_out)
+        self.x_input.set_highlights(
+            [Highlight(r * stride[0], c * stride[1], kernel.shape[0], kernel.shape[1], WINDOW_COLOUR, 3.0)]
+        )
+        self.x_output.set_highlights([Highlight(r, c, 1, 1, CURRENT_COLOUR, 3.0)])
+
+    # -- for tests ------------------------------------------------------------------------------------------
+    def displayed_output_shape(self, which: str = "x") -> tuple[int, int]:
+        """Shape of the output grid shown for ``"x"`` (the lecture's X) or ``"digit"``."""
+        self.ensure_fresh()
+        return (self.x_output if which == "x" else self.digit_output).shape()
+
+    def displayed_formula_shape(self, which: str = "x") -> tuple[int, int]:
+        """The (H_out, W_out) the formula text states for ``"x"`` or ``"digit"``."""
+        self.ensure_fresh()
+        return self._formula_shapes[which]

@@ -1,0 +1,212 @@
+"""Step 2, "Tensors": orders 0 to 4 on the visitor's image, the batch, the filters, colour images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.lesson_data import DIAGONAL_FILTER, SECOND_FILTER, colour_example, tensor_examples
+from gui.lesson.common import LessonStep, heading, paragraph, qimage_to_rgb, rgb_to_pixmap, translate
+from gui.lesson.grid import ValueGrid
+
+#: The colour example shipped in assets/ (regenerated from engine.lesson_data.colour_example if missing).
+COLOUR_EXAMPLE_PATH = Path(__file__).resolve().parents[2] / "assets" / "lesson" / "colour_example.png"
+
+
+def load_colour_example(path: Path = COLOUR_EXAMPLE_PATH) -> np.ndarray:
+    """The colour example as ``(H, W, 3)`` uint8."""
+    image = QImage(str(path))
+    if image.isNull():
+        return colour_example()
+    return qimage_to_rgb(image)
+
+
+def _table(object_name: str, headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setObjectName(object_name)
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+            table.setItem(r, c, item)
+    table.resizeRowsToContents()
+    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4
+    table.setFixedHeight(height)
+
+
+def _preview(arr: np.ndarray) -> str:
+    if arr.ndim == 0:
+        return f"{float(arr):.2f}"
+    if arr.ndim == 1:
+        inner = ", ".join(f"{v:.1f}" for v in arr[10:16])
+        return f"[…, {inner}, …]"
+    return "…"
+
+
+class TensorsStep(LessonStep):
+    """Tensor orders with the live shapes of the visitor's image, the network's filter tensors, (C,H,W) vs (H,W,C)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            translate("2. Tensors"),
+            translate(
+                "A tensor is an array with any number of axes; its order is how many. A pixel is a scalar "
+                "(order 0), a row a vector (1), the image a matrix (2). A convolutional network adds a channel "
+                "axis and a batch axis: its input is an order-4 tensor (N, H, W, C)."
+            ),
+            parent,
+        )
+        self.body.addWidget(heading(translate("Your image as tensors")))
+        self.orders_table = _table(
+            "tensorsOrdersTable",
+            [translate("Order"), translate("Name"), translate("Example from your image"), translate("Shape")],
+        )
+        self.body.addWidget(self.orders_table)
+
+        self.body.addWidget(heading(translate("The batch and the filters")))
+        self.batch_label = paragraph("", "tensorsBatchLabel")
+        self.body.addWidget(self.batch_label)
+        self.filters_table = _table(
+            "tensorsFiltersTable",
+            [translate("Layer"), translate("Filters (H_f, W_f, C_in, C_out)"), translate("Meaning")],
+        )
+        self.body.addWidget(self.filters_table)
+        seed_row = QHBoxLayout()
+        self._seed_stack = np.stack([DIAGONAL_FILTER, SECOND_FILTER], axis=-1)[:, :, None, :]
+        for k in range(2):
+            grid = ValueGrid(cell=26, object_name=f"tensorsSeedFilter{k}")
+            grid.set_values(self._seed_stack[:, :, 0, k], fmt=lambda v: f"{v:.0f}")
+            grid.setFixedSize(grid.sizeHint())
+            seed_row.addWidget(grid)
+        seed_row.addWidget(
+            paragraph(translate("The lecture's two 3 × 3 filters stacked: one conv tensor of shape {0}.").format(
+                tuple(self._seed_stack.shape)))
+        )
+        seed_row.addStretch(1)
+        self.body.addLayout(seed_row)
+
+        self.body.addWidget(heading(translate("Colour images")))
+        self._colour = load_colour_example()
+        colour_row = QHBoxLayout()
+        picture = QLabel()
+        picture.setObjectName("tensorsColourImage")
+        picture.setPixmap(rgb_to_pixmap(self._colour, 4))
+        colour_row.addWidget(picture)
+        names = (translate("Red channel"), translate("Green channel"), translate("Blue channel"))
+        self.channel_labels: list[QLabel] = []
+        for c, name in enumerate(names):
+            box = QVBoxLayout()
+            channel = QLabel()
+            channel.setObjectName(f"tensorsChannel{'RGB'[c]}")
+            tinted = np.zeros_like(self._colour)
+            tinted[:, :, c] = self._colour[:, :, c]
+            channel.setPixmap(rgb_to_pixmap(tinted, 3))
+            caption = QLabel(name)
+            self.channel_labels.append(caption)
+            box.addWidget(channel)
+            box.addWidget(caption)
+            colour_row.addLayout(box)
+        layout_box = QGridLayout()
+        self.hwc_radio = QRadioButton(translate("(H, W, C): channels last"))
+        self.hwc_radio.setObjectName("tensorsLayoutHWC")
+        self.chw_radio = QRadioButton(translate("(C, H, W): channels first"))
+        self.chw_radio.setObjectName("tensorsLayoutCHW")
+        self.hwc_radio.setChecked(True)
+        self._layout_group = QButtonGroup(self)
+        self._layout_group.addButton(self.hwc_radio)
+        self._layout_group.addButton(self.chw_radio)
+        layout_box.addWidget(self.hwc_radio, 0, 0)
+        layout_box.addWidget(self.chw_radio, 1, 0)
+        self.layout_label = paragraph("", "tensorsLayoutLabel")
+        layout_box.addWidget(self.layout_label, 2, 0)
+        colour_row.addLayout(layout_box, 1)
+        self.body.addLayout(colour_row)
+        self.body.addStretch(1)
+        self._layout_group.buttonToggled.connect(lambda *_: self.invalidate())
+
+    def refresh(self) -> None:
+        image = np.zeros((28, 28)) if self._image is None else self._image
+        names = [translate("Scalar"), translate("Vector"), translate("Matrix"), translate("Tensor"),
+                 translate("Tensor (a batch)")]
+        what = [
+            translate("pixel [14, 14] = {0}"),
+            translate("row 14 = {0}"),
+            translate("the whole image"),
+            translate("the image with its channel axis (1 channel: gray)"),
+            translate("a batch of 1 image: what the network reads"),
+        ]
+        rows = []
+        for order, arr in tensor_examples(image):
+            example = what[order].format(_preview(arr)) if order < 2 else what[order]
+            shape = str(tuple(arr.shape)) if arr.ndim else translate("no shape ()")
+            rows.append([str(order), names[order], example, shape])
+        self._orders_rows = rows
+        _fill(self.orders_table, rows)
+
+        batch_shape = tuple(tensor_examples(image)[4][1].shape)
+        self.batch_label.setText(
+            translate("Input: (N, H, W, C) = {0}: N images, H rows, W columns, C channels. "
+                      "The MNIST training set is one tensor of shape (60000, 28, 28, 1). "
+                      "A conv layer's filters are an order-4 tensor (H_f, W_f, C_in, C_out).").format(batch_shape)
+        )
+        filter_rows = []
+        for name, w in self._filters.items():
+            if w.ndim != 4:
+                continue
+            h_f, w_f, c_in, c_out = (int(d) for d in w.shape)
+            filter_rows.append([
+                name, str((h_f, w_f, c_in, c_out)),
+                translate("{0} filters of {1} × {2} cells, each reading {3} channel(s): {0} output channels")
+                .format(c_out, h_f, w_f, c_in),
+            ])
+        if not filter_rows:
+            filter_rows = [["—", "—", translate("No model loaded yet")]]
+        self._filter_rows = filter_rows
+        _fill(self.filters_table, filter_rows)
+
+        hwc = self._colour
+        if self.hwc_radio.isChecked():
+            shape, red = tuple(hwc.shape), "image[:, :, 0]"
+        else:
+            shape, red = tuple(np.transpose(hwc, (2, 0, 1)).shape), "image[0]"
+        self.layout_label.setText(
+            translate("This picture is an array of shape <b>{0}</b>; its red channel is <tt>{1}</tt>. "
+                      "Same numbers, different order of the axes.").format(shape, red)
+        )
+
+    def displayed_orders(self) -> list[list[str]]:
+        """Rows of the orders table: order, name, example, shape."""
+        self.ensure_fresh()
+        return [list(r) for r in self._orders_rows]
+
+    def displayed_filters(self) -> list[list[str]]:
+        """Rows of the filters table: layer, shape, meaning."""
+        self.ensure_fresh()
+        return [list(r) for r in self._filter_rows]

@@ -1,0 +1,93 @@
+"""Explorer fixtures: a shown main window on the shipped model, and drawing with real mouse events.
+
+Nothing here is autouse.  ``explorer`` is the window from ``create_window()`` shown offscreen at
+1280x800; ``draw`` replays strokes (normalised canvas points) on a canvas as QTest mouse
+press / move / release events, interpolating every few pixels like a real pointer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from gui.canvas import DrawingCanvas
+
+StrokeList = Sequence[Sequence[tuple[float, float]]]
+DrawFn = Callable[..., int]
+
+
+def resample(stroke: Sequence[tuple[float, float]], side: float, step_px: float) -> list[tuple[float, float]]:
+    """Points along a polyline every ``step_px`` pixels of a canvas of side ``side``."""
+    pts = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
+    if len(pts) == 1:
+        return [tuple(pts[0])]
+    seg = np.hypot(*np.diff(pts, axis=0).T) * side
+    dist = np.concatenate([[0.0], np.cumsum(seg)])
+    t = np.append(np.arange(0.0, dist[-1], step_px), dist[-1])
+    return list(zip(np.interp(t, dist, pts[:, 0]), np.interp(t, dist, pts[:, 1]), strict=True))
+
+
+def _draw(
+    qtbot: QtBot,
+    canvas: DrawingCanvas,
+    strokes: StrokeList,
+    step_px: float = 5.0,
+    on_move: Callable[[], None] | None = None,
+    process_each: bool = True,
+) -> int:
+    """Draw ``strokes`` with the mouse; returns the number of move events sent."""
+    side = canvas.drawing_rect().width()
+    moves = 0
+
+    def at(x: float, y: float) -> QPoint:
+        return canvas.normalised_to_widget(x, y).toPoint()
+
+    for stroke in strokes:
+        pts = resample(stroke, side, step_px)
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*pts[0]))
+        for x, y in pts[1:]:
+            QTest.mouseMove(canvas, at(x, y))
+            moves += 1
+            if process_each:
+                qtbot.wait(1)
+            if on_move is not None:
+                on_move()
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*pts[-1]))
+    qtbot.wait(1)
+    canvas.flush()
+    return moves
+
+
+@pytest.fixture
+def draw(qtbot: QtBot) -> DrawFn:
+    """``draw(canvas, strokes, step_px=5, on_move=None, process_each=True) -> moves`` with real mouse events."""
+
+    def run(canvas: DrawingCanvas, strokes: StrokeList, **kwargs: object) -> int:
+        return _draw(qtbot, canvas, strokes, **kwargs)  # type: ignore[arg-type]
+
+    return run
+
+
+@pytest.fixture
+def explorer(qtbot: QtBot) -> Iterator[object]:
+    """The explorer window on the shipped model, shown offscreen at 1280x800."""
+    from gui.app import create_window
+
+    window = create_window()
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
+
+
+@pytest.fixture(autouse=True)
+def _private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every GUI test's models, corrections and logs out of the real user data folder."""
+    monkeypatch.setenv("CONVLENS_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
