@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,22 +25,23 @@ from engine.losses import softmax_cross_entropy  # noqa: E402
 from engine.model import Sequential  # noqa: E402
 from engine.optim import Adam  # noqa: E402
 from engine.presets import PRESETS  # noqa: E402
+from engine.train import DataParallel, TrainConfig  # noqa: E402
 
 
-def numpy_step_time(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int) -> float:
-    """Median seconds per training step (forward, loss, backward, Adam)."""
+def numpy_step_time(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int, workers: int = 1) -> float:
+    """Median seconds per training step (forward, loss, backward, Adam), as engine.train.fit runs it."""
     optimizer = Adam(lr=1e-3)
     params = [p for _, p, _ in model.named_params()]
     grads = [g for _, _, g in model.named_params()]
+    batch = DataParallel(model, TrainConfig(workers=workers))
     times = []
     for i in range(steps + 5):
         t0 = time.perf_counter()
-        logits = model.forward(x, training=True)
-        _, dlogits = softmax_cross_entropy(logits, y)
-        model.backward(dlogits)
+        batch.forward_backward(x, y)
         optimizer.step(params, grads)
         if i >= 5:
             times.append(time.perf_counter() - t0)
+    batch.close()
     return float(np.median(times))
 
 
@@ -107,39 +110,73 @@ def torch_step_time(architecture: list[dict], x: np.ndarray, y: np.ndarray, step
     return float(np.median(times))
 
 
+def _measure_in_child(engine: str, args: argparse.Namespace, blas_threads: int | None,
+                      workers: int = 1) -> float | None:
+    """Seconds per step measured in a fresh process (thread pools of the two libraries never meet)."""
+    env = dict(os.environ)
+    if blas_threads is not None:
+        env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+    cmd = [sys.executable, __file__, "--child", engine, "--batch-size", str(args.batch_size),
+           "--steps", str(args.steps), "--preset", args.preset, "--workers", str(workers)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    value = json.loads(proc.stdout.strip().splitlines()[-1])["seconds_per_step"]
+    return None if value is None else float(value)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--preset", default="default")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of both engines")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", choices=["numpy", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     x = rng.random((args.batch_size, 28, 28, 1), dtype=np.float32)
     y = rng.integers(0, 10, args.batch_size)
+    if args.child == "numpy":
+        model = Sequential.from_config(PRESETS[args.preset], seed=0)
+        print(json.dumps({"seconds_per_step": numpy_step_time(model, x, y, args.steps, args.workers)}))
+        return 0
+    if args.child == "torch":
+        print(json.dumps({"seconds_per_step": torch_step_time(PRESETS[args.preset], x, y, args.steps)}))
+        return 0
+    # Alternate separate processes so that both engines see the same machine load, each with its own threads.
+    variants = {
+        "numpy, 1 worker, BLAS default": ("numpy", None, 1),
+        "numpy, 2 workers, 1-thread BLAS": ("numpy", 1, 2),  # what `convlens train` and the Train button use
+        "pytorch": ("torch", None, 1),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for name, (engine, threads, workers) in variants.items():
+            t = _measure_in_child(engine, args, threads, workers)
+            if t is not None:
+                times[name].append(t)
     model = Sequential.from_config(PRESETS[args.preset], seed=0)
-    # Interleave the two engines so that both see the same machine load.
-    np_times, torch_times = [], []
-    for _ in range(3):
-        np_times.append(numpy_step_time(model, x, y, args.steps // 3))
-        t = torch_step_time(PRESETS[args.preset], x, y, args.steps // 3)
-        if t is not None:
-            torch_times.append(t)
-    np_step = float(np.median(np_times))
-    torch_step = float(np.median(torch_times)) if torch_times else None
-    per_epoch_np = np_step * 60000 / args.batch_size
-    print(f"default architecture, batch {args.batch_size}, {len(model.layers)} layers, {model.param_count():,} params")
-    print(f"{'engine':<12}{'ms/step':>10}{'images/s':>12}{'s/epoch':>10}")
-    print(f"{'numpy':<12}{np_step * 1e3:>10.2f}{args.batch_size / np_step:>12,.0f}{per_epoch_np:>10.1f}")
-    result = {"numpy_images_per_second": args.batch_size / np_step, "numpy_seconds_per_epoch": per_epoch_np}
-    if torch_step is not None:
-        per_epoch_t = torch_step * 60000 / args.batch_size
-        print(f"{'pytorch':<12}{torch_step * 1e3:>10.2f}{args.batch_size / torch_step:>12,.0f}{per_epoch_t:>10.1f}")
-        print(f"ratio numpy/pytorch seconds per epoch: {np_step / torch_step:.2f}x (bar: <= 1.00x)")
-        result.update(torch_images_per_second=args.batch_size / torch_step, ratio=np_step / torch_step)
-    else:
+    print(f"{args.preset} architecture, batch {args.batch_size}, {model.param_count():,} params, "
+          f"median of {args.rounds} alternating runs of {args.steps} steps, each in its own process")
+    print(f"{'engine':<30}{'ms/step':>10}{'images/s':>12}{'s/epoch':>10}{'vs pytorch':>12}")
+    torch_step = float(np.median(times["pytorch"])) if times["pytorch"] else None
+    result: dict[str, float] = {}
+    for name, values in times.items():
+        if not values:
+            continue
+        step = float(np.median(values))
+        ratio = f"{step / torch_step:.2f}x" if torch_step else "-"
+        print(f"{name:<30}{step * 1e3:>10.2f}{args.batch_size / step:>12,.0f}{step * 60000 / args.batch_size:>10.1f}"
+              f"{ratio:>12}")
+        result[name] = args.batch_size / step
+    if torch_step is None:
         print("pytorch not installed: no side-by-side ratio (pip install torch to measure it)")
-    print("\nper-layer median ms (numpy engine)")
+    else:
+        best = min(float(np.median(v)) for k, v in times.items() if k.startswith("numpy") and v)
+        print(f"ratio numpy/pytorch seconds per epoch (best numpy setting): {best / torch_step:.2f}x (bar: <= 1.00x)")
+    print("\nper-layer median ms (numpy engine, this process)")
     for name, f, b in per_layer(model, x, y, 20):
         print(f"  {name:<10} forward {f * 1e3:7.2f}  backward {b * 1e3:7.2f}")
     if args.json:

@@ -53,7 +53,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from engine.data import DataError, load_mnist
     from engine.model import Sequential
     from engine.presets import resolve_architecture
-    from engine.train import TrainConfig, TrainingDiverged, evaluate, fit
+    from engine.train import TrainConfig, TrainingDiverged, default_workers, evaluate, fit
 
     started = time.perf_counter()
     try:
@@ -79,6 +79,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         validation_split=args.validation_split,
         weight_decay=args.weight_decay,
         optimizer=args.optimizer,
+        workers=args.workers or default_workers(),
     )
     x, y = data.x_train, data.y_train
     if args.limit:
@@ -321,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--weight-decay", type=float, default=0.0)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=int, help="train on the first N training images only")
+    train.add_argument("--workers", type=int, help="data-parallel training threads (default: 2 on 2+ cores)")
     train.add_argument("--validation-split", type=float, default=0.0)
     train.add_argument("--arch", "--preset", dest="arch", default="default", help="preset name or JSON file")
     aug = train.add_mutually_exclusive_group()

@@ -30,7 +30,7 @@ from engine.cli import QUICK, build_model_card
 from engine.data import MnistData
 from engine.model import Sequential
 from engine.presets import PRESETS
-from engine.train import TrainConfig, TrainProgress, evaluate, evaluate_loss
+from engine.train import TrainConfig, TrainProgress, default_workers, evaluate, evaluate_loss
 from gui.training import model_store
 from gui.training.corrections import oversample
 from gui.training.results import ResultSummary, summarize
@@ -108,6 +108,7 @@ class TrainSettings:
             augment=self.augment,
             seed=self.seed,
             report_every=1,
+            workers=default_workers(),
         )
 
 

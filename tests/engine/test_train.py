@@ -329,3 +329,29 @@ def test_evaluate_gives_accuracy_per_class_accuracy_confusion_matrix_and_misclas
     assert summary["test_accuracy"] == pytest.approx(0.75)
     assert summary["misclassified_count"] == 2
     assert np.array(summary["confusion_matrix"]).sum() == 8
+
+
+def test_two_data_parallel_workers_give_the_same_weights_as_one() -> None:
+    """workers=2 splits each batch over two threads and averages the gradients: same result up to rounding."""
+    from engine.model import Sequential
+    from engine.train import TrainConfig, fit
+
+    arch = [
+        {"type": "Conv2D", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
+        {"type": "MaxPool2D"},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10},
+    ]
+    rng = np.random.default_rng(0)
+    x = rng.random((200, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, 200)
+    weights = []
+    for workers in (1, 2):
+        model = Sequential.from_config(arch, seed=1)
+        records = list(fit(model, x, y, TrainConfig(epochs=1, batch_size=50, workers=workers, lr=1e-3)))
+        assert records[-1].kind == "done"
+        weights.append(model.get_weights())
+    for name in weights[0]:
+        np.testing.assert_allclose(weights[0][name], weights[1][name], rtol=1e-4, atol=1e-6)
+    moved = Sequential.from_config(arch, seed=1).get_weights()
+    assert any(not np.allclose(moved[k], weights[1][k]) for k in moved)  # training did change the weights
