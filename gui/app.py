@@ -62,18 +62,19 @@ def create_window(
     if install_extras:
         from gui.training import install_training
 
-        allow_training = True
+        kiosk_config = None
         if kiosk:
             from gui.kiosk import load_config
 
-            allow_training = load_config(config_path).config.allow_training
+            kiosk_config = load_config(config_path)  # errors are shown once, by the kiosk controller
+        allow_training = kiosk_config.config.allow_training if kiosk_config is not None else True
         window.trainingPanel = install_training(window, allow_training=allow_training)
         if window.trainingPanel is not None:
             window.add_to_draw_column(window.trainingPanel.make_correction_bar())
         if kiosk:
             from gui.kiosk import setup_kiosk
 
-            window.kioskController = setup_kiosk(window, config_path)
+            window.kioskController = setup_kiosk(window, config_path, config=kiosk_config)
     return window
 
 

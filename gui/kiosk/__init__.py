@@ -16,20 +16,29 @@ or, when the training tab must know ``allow_training`` first::
 Modules: :mod:`~gui.kiosk.config` (TOML settings, PIN hashing), :mod:`~gui.kiosk.controller` (window
 lock-down, admin exit), :mod:`~gui.kiosk.pin` (PIN pad), :mod:`~gui.kiosk.idle` (idle timer, attract
 loop), :mod:`~gui.kiosk.recovery` (crash log and reset), :mod:`~gui.kiosk.i18n` (translations).
-Only :mod:`~gui.kiosk.config` is imported eagerly, so ``python -m gui.kiosk.config`` needs no display.
+Nothing is imported eagerly, so ``python -m gui.kiosk.config`` needs no display (and no Qt).
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gui.kiosk.config import KioskConfig, LoadedConfig, hash_pin, load_config, verify_pin
-
 if TYPE_CHECKING:
+    from gui.kiosk.config import KioskConfig, LoadedConfig, hash_pin, load_config, verify_pin
     from gui.kiosk.controller import KioskController
 
 __all__ = ["KioskConfig", "LoadedConfig", "hash_pin", "load_config", "setup_kiosk", "verify_pin"]
+
+_FROM_CONFIG = frozenset({"KioskConfig", "LoadedConfig", "hash_pin", "load_config", "verify_pin"})
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy re-exports from :mod:`gui.kiosk.config` (so ``python -m gui.kiosk.config`` runs cleanly)."""
+    if name in _FROM_CONFIG:
+        return getattr(importlib.import_module("gui.kiosk.config"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def setup_kiosk(
@@ -61,10 +70,16 @@ def setup_kiosk(
     Returns
     -------
     KioskController
-        Applied; a child of the window.
+        Applied; a child of the window.  A controller set up earlier on the same window is shut down and
+        replaced.
     """
+    from gui.kiosk.config import LoadedConfig, load_config
+    from gui.kiosk.controller import KioskController as Controller
     from gui.kiosk.controller import apply_kiosk
 
+    for old in window.findChildren(Controller, "kioskController"):
+        # Set up twice (e.g. create_window(kiosk=True) already did): the newest settings win.
+        old.retire()
     source = load_config(config_path) if config is None else config
     if isinstance(source, LoadedConfig):
         settings, errors = source.config, source.errors

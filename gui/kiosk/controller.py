@@ -11,8 +11,9 @@ What the controller does to the window (and undoes in :meth:`KioskController.shu
 * closing the window is refused (Alt+F4, the window manager, ``window.close()``) until the admin exit:
   a long-press (``admin_hold_s``, default 3 s) in the top-left corner, or Ctrl+Alt+Shift+A, opens the
   PIN pad (:class:`gui.kiosk.pin.PinDialog`); the right PIN closes the window (and so quits the app);
-* touch: buttons, tabs and boxes at least 48 px (a style sheet), the cursor hidden when a touch screen is
-  present (or always/never, per config); presenter mode scales every font by :data:`PRESENTER_SCALE`;
+* touch: buttons, tabs and boxes at least 48 px (:mod:`gui.kiosk.touch`), the cursor hidden when a touch
+  screen is present (or always/never, per config); presenter mode scales every font by
+  :data:`PRESENTER_SCALE`;
 * training hidden when the config forbids it (Train button, training tab);
 * the idle timer, attract loop, translations and crash recovery (:mod:`gui.kiosk.idle`,
   :mod:`gui.kiosk.i18n`, :mod:`gui.kiosk.recovery`).
@@ -41,7 +42,6 @@ from PySide6.QtGui import (
     QAction,
     QCursor,
     QDesktopServices,
-    QInputDevice,
     QKeySequence,
     QMouseEvent,
     QTouchEvent,
@@ -52,9 +52,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLayout,
     QMenu,
-    QProxyStyle,
     QSizePolicy,
-    QStyle,
     QTabWidget,
     QWidget,
 )
@@ -64,6 +62,7 @@ from gui.kiosk.i18n import LanguageSwitcher, Retranslator
 from gui.kiosk.idle import AttractLoop, AttractOverlay, IdleWatcher
 from gui.kiosk.pin import PinDialog
 from gui.kiosk.recovery import CrashGuard
+from gui.kiosk.touch import MIN_TOUCH_PX, TouchStyle, touch_screen_present
 
 __all__ = [
     "ALLOWED_ACTIONS",
@@ -78,8 +77,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MIN_TOUCH_PX = 48
-"""Smallest side of anything a finger must hit."""
 CORNER_PX = 72
 """Side of the top-left square where the admin long-press counts."""
 PRESENTER_SCALE = 1.4
@@ -91,55 +88,6 @@ _MOD = Qt.KeyboardModifier
 _ADMIN_CHORD = _MOD.ControlModifier | _MOD.AltModifier | _MOD.ShiftModifier
 
 
-class TouchStyle(QProxyStyle):
-    """The app's style with touch-sized controls: every button, box, tab and field at least 48 px.
-
-    A proxy style rather than a style sheet: a style sheet on the window makes Qt drop the theme's
-    palette for every styled widget (light buttons on the dark theme), while the proxy only changes
-    sizes, so it also covers widgets created later (the training tab, dialogs).
-    """
-
-    _HEIGHT_ONLY = frozenset(
-        {
-            QStyle.ContentsType.CT_ComboBox,
-            QStyle.ContentsType.CT_SpinBox,
-            QStyle.ContentsType.CT_LineEdit,
-            QStyle.ContentsType.CT_CheckBox,
-            QStyle.ContentsType.CT_RadioButton,
-        }
-    )
-    _SQUARE = frozenset({QStyle.ContentsType.CT_PushButton, QStyle.ContentsType.CT_ToolButton})
-    _METRICS = {
-        QStyle.PixelMetric.PM_IndicatorWidth: 28,
-        QStyle.PixelMetric.PM_IndicatorHeight: 28,
-        QStyle.PixelMetric.PM_ExclusiveIndicatorWidth: 28,
-        QStyle.PixelMetric.PM_ExclusiveIndicatorHeight: 28,
-        QStyle.PixelMetric.PM_ScrollBarExtent: 28,
-        QStyle.PixelMetric.PM_SliderThickness: MIN_TOUCH_PX,
-        QStyle.PixelMetric.PM_SliderLength: 36,
-    }
-
-    def sizeFromContents(self, kind: Any, option: Any, size: QSize, widget: Any = None) -> QSize:  # noqa: N802
-        out = super().sizeFromContents(kind, option, size, widget)
-        if kind in self._SQUARE:
-            return out.expandedTo(QSize(MIN_TOUCH_PX, MIN_TOUCH_PX))
-        if kind in self._HEIGHT_ONLY:
-            return out.expandedTo(QSize(0, MIN_TOUCH_PX))
-        if kind == QStyle.ContentsType.CT_TabBarTab:
-            return out.expandedTo(QSize(2 * MIN_TOUCH_PX, MIN_TOUCH_PX))
-        return out
-
-    def pixelMetric(self, metric: Any, option: Any = None, widget: Any = None) -> int:  # noqa: N802
-        value = self._METRICS.get(metric)
-        base = super().pixelMetric(metric, option, widget)
-        return base if value is None else max(base, value)
-
-
-def touch_screen_present() -> bool:
-    """Whether Qt sees a touch screen (``QInputDevice.devices()``)."""
-    return any(d.type() == QInputDevice.DeviceType.TouchScreen for d in QInputDevice.devices())
-
-
 def _event_global_pos(event: QEvent) -> QPointF | None:
     if isinstance(event, QMouseEvent):
         return event.globalPosition()
@@ -147,6 +95,35 @@ def _event_global_pos(event: QEvent) -> QPointF | None:
         points = event.points()
         return points[0].globalPosition() if points else None
     return None
+
+
+class _AppState:
+    """What a kiosk changed in the whole application, and how to undo it.
+
+    A plain Python object, so the window's ``destroyed`` signal can undo everything even when nobody
+    called :meth:`KioskController.shutdown` (a kiosk window dropped by a script or a test): the cursor,
+    the style, the URL handlers and the crash guard's hooks must not outlive the window.
+    """
+
+    def __init__(self, guard: CrashGuard) -> None:
+        self.guard = guard
+        self.cursor_hidden = False
+        self.saved_style: str | None = None
+        self.url_handlers = False
+
+    def release(self, *_: Any) -> None:
+        app = QApplication.instance()
+        if self.url_handlers:
+            for scheme in _URL_SCHEMES:
+                QDesktopServices.unsetUrlHandler(scheme)
+            self.url_handlers = False
+        if self.cursor_hidden and app is not None:
+            QApplication.restoreOverrideCursor()
+            self.cursor_hidden = False
+        if self.saved_style is not None and isinstance(app, QApplication):
+            app.setStyle(self.saved_style)
+            self.saved_style = None
+        self.guard.uninstall()
 
 
 class _UrlSink(QObject):
@@ -198,8 +175,6 @@ class KioskController(QObject):
         self.config_errors = tuple(config_errors)
         self._unlocked = False
         self._active = False
-        self._cursor_hidden = False
-        self._saved_style: str | None = None
         self._saved_minimum = QSize()
         self._saved_constraint: QLayout.SizeConstraint | None = None
         self._disabled_actions: list[QAction] = []
@@ -208,6 +183,7 @@ class KioskController(QObject):
         self._corner_spacer: QWidget | None = None
         self._pin_dialog: PinDialog | None = None
         self._url_sink = _UrlSink(self)
+        self._connections: list[tuple[Any, Any]] = []
 
         self.languages = LanguageSwitcher(parent=self)
         self.retranslator = Retranslator(window, self.languages.contexts)
@@ -215,6 +191,7 @@ class KioskController(QObject):
         self.overlay = AttractOverlay(window, window.canvas)
         self.attract = AttractLoop(window.canvas, self.overlay, parent=self, **(attract_options or {}))
         self.crash_guard = CrashGuard(self.reset, log_dir=log_dir, parent=self)
+        self._app_state = _AppState(self.crash_guard)
 
         self._hold = QTimer(self)
         self._hold.setObjectName("kioskAdminHold")
@@ -261,8 +238,10 @@ class KioskController(QObject):
         app = QApplication.instance()
         assert app is not None
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
+        w.destroyed.connect(self._app_state.release)
         for scheme in _URL_SCHEMES:
             QDesktopServices.setUrlHandler(scheme, self._url_sink, "swallow")
+        self._app_state.url_handlers = True
 
         was_visible = w.isVisible()
         w.setWindowFlags(
@@ -293,7 +272,7 @@ class KioskController(QObject):
         else:
             self._add_corner_spacer()
         self._disable_plot_menus()
-        self._saved_style = app.style().name()
+        self._app_state.saved_style = app.style().name()
         app.setStyle(TouchStyle(app.style().name()))
         for button in w.findChildren(QAbstractButton):
             if button.minimumHeight() < MIN_TOUCH_PX:
@@ -307,8 +286,10 @@ class KioskController(QObject):
         controller = getattr(w, "controller", None)
         if controller is not None and hasattr(controller, "predictionChanged"):
             controller.predictionChanged.connect(self._after_prediction)
+            self._connections.append((controller.predictionChanged, self._after_prediction))
         if controller is not None and hasattr(controller, "modelChanged"):
             controller.modelChanged.connect(self._sweep_texts)
+            self._connections.append((controller.modelChanged, self._sweep_texts))
 
         app.installEventFilter(self)
         self.idle.install()
@@ -339,11 +320,6 @@ class KioskController(QObject):
         self._fullscreen_timer.stop()
         if self._pin_dialog is not None:
             self._pin_dialog.reject()
-        for scheme in _URL_SCHEMES:
-            QDesktopServices.unsetUrlHandler(scheme)
-        if self._cursor_hidden:
-            QApplication.restoreOverrideCursor()
-            self._cursor_hidden = False
         for action in self._disabled_actions:
             action.setEnabled(True)
         self._disabled_actions.clear()
@@ -356,11 +332,21 @@ class KioskController(QObject):
             self._saved_constraint = None
         if not self._saved_minimum.isEmpty():
             self.window.setMinimumSize(self._saved_minimum)
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        self._connections.clear()
         self.languages.uninstall()
-        if self._saved_style is not None and app is not None:
-            app.setStyle(self._saved_style)
-            self._saved_style = None
-        self.crash_guard.uninstall()
+        self._app_state.release()
+
+    def retire(self) -> None:
+        """Shut down and delete this controller and its widgets (another one takes over the window)."""
+        self.shutdown()
+        self.setObjectName("kioskControllerRetired")
+        self.overlay.deleteLater()
+        if self._pin_dialog is not None:
+            self._pin_dialog.deleteLater()
+            self._pin_dialog = None
+        self.deleteLater()
 
     # -- pieces of apply() ----------------------------------------------------------------------------------
     def _lock_actions(self) -> None:
@@ -414,6 +400,10 @@ class KioskController(QObject):
         bar = getattr(self.window, "toolBar", None)
         if bar is None:
             return
+        existing = bar.findChild(QWidget, "kioskCornerSpacer")
+        if existing is not None:  # a kiosk set up before on this window
+            self._corner_spacer = existing
+            return
         spacer = QWidget()
         spacer.setObjectName("kioskCornerSpacer")
         spacer.setFixedWidth(CORNER_PX)
@@ -457,17 +447,18 @@ class KioskController(QObject):
     def _update_cursor(self) -> None:
         mode = self.config.hide_cursor
         hide = mode == "always" or (mode == "auto" and touch_screen_present())
-        if hide and not self._cursor_hidden:
+        state = self._app_state
+        if hide and not state.cursor_hidden:
             QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
-            self._cursor_hidden = True
-        elif not hide and self._cursor_hidden:
+            state.cursor_hidden = True
+        elif not hide and state.cursor_hidden:
             QApplication.restoreOverrideCursor()
-            self._cursor_hidden = False
+            state.cursor_hidden = False
 
     @property
     def cursor_hidden(self) -> bool:
         """Whether the kiosk hid the mouse cursor."""
-        return self._cursor_hidden
+        return self._app_state.cursor_hidden
 
     # -- language -------------------------------------------------------------------------------------------
     def set_language(self, language: str) -> bool:

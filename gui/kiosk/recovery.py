@@ -7,8 +7,8 @@
   GUI thread (a queued signal, so it also works from a worker thread); no dialog ever opens;
 * Qt's message handler: ``qWarning``/``qCritical`` output goes to the same log;
 * a :class:`logging.handlers.RotatingFileHandler` on the root logger (default
-  ``platformdirs.user_data_dir("convlens")/logs/kiosk.log``, 1 MB x 5 files), so every module's log
-  records end up in the file too.
+  ``platformdirs.user_data_dir("convlens")/logs/kiosk.log``, or ``$CONVLENS_DATA_DIR/logs``, 1 MB x 5
+  files), so every module's log records end up in the file too.
 
 Resets are throttled (at most one per ``min_reset_interval_s``) and a failing reset is only logged, so
 an exception raised by the reset itself cannot loop.  :meth:`CrashGuard.uninstall` restores all hooks.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 import threading
 import time
@@ -43,8 +44,15 @@ _QT_LEVELS = {
 }
 
 
+DATA_DIR_ENV = "CONVLENS_DATA_DIR"
+"""Overrides the user data directory (the same variable as ``gui.training.model_store``)."""
+
+
 def default_log_dir() -> Path:
-    """``platformdirs.user_data_dir("convlens")/logs``."""
+    """``$CONVLENS_DATA_DIR/logs`` if set, else ``platformdirs.user_data_dir("convlens")/logs``."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override) / "logs"
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("convlens")) / "logs"
@@ -144,10 +152,17 @@ class CrashGuard(QObject):
         log.info("kiosk crash guard active; log file %s", self.log_path)
 
     def uninstall(self) -> None:
-        """Restore the previous hooks and close the log file."""
+        """Restore the previous hooks and close the log file.
+
+        Safe to call after the Qt side of this object was deleted (e.g. from the window's ``destroyed``
+        signal): only Python state and Qt's global message handler are touched then.
+        """
         if not self._installed:
             return
-        self._timer.stop()
+        try:
+            self._timer.stop()
+        except RuntimeError:  # the C++ object is gone with its window
+            pass
         if sys.excepthook == self._excepthook:
             sys.excepthook = self._prev_excepthook
         if threading.excepthook == self._thread_excepthook:
