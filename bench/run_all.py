@@ -5,6 +5,7 @@ Each benchmark prints its own table with figures as ratios against a reference m
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -20,7 +21,10 @@ def main() -> int:
     for script in scripts:
         print(f"\n=== {script.name} " + "=" * (60 - len(script.name)), flush=True)
         started = time.perf_counter()
-        code = subprocess.call([sys.executable, str(script)])
+        env = dict(os.environ)
+        if script.name == "bench_training_gui.py":
+            env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `convlens` runs the app (see convlens.py)
+        code = subprocess.call([sys.executable, str(script)], env=env)
         print(f"--- {script.name}: exit {code}, {time.perf_counter() - started:.1f} s", flush=True)
         failures += code != 0
     return 1 if failures else 0
