@@ -33,7 +33,7 @@ data: $(STAMP)
 	$(VENV)/bin/convlens data fetch
 
 model: $(STAMP)
-	$(VENV)/bin/convlens train --arch default --seed 0 --out models --name default
+	$(VENV)/bin/convlens train --arch default --seed 0 --workers 1 --out models --name default
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

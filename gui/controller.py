@@ -402,14 +402,7 @@ class Controller(QObject):
 
     def show_image28(self, img: np.ndarray) -> LiveResult:
         """Run an already MNIST-style 28x28 image through the network and emit it like a canvas update."""
-        result = self.predict_image28(img)
-        self._last_result = result
-        self.activationsChanged.emit(result)
-        if result.probs is None:
-            self.predictionChanged.emit(-1, [])
-        else:
-            self.predictionChanged.emit(int(result.digit or 0), [float(v) for v in result.probs])
-        return result
+        return self._publish(self.predict_image28(img))
 
     @property
     def model(self) -> Any:
@@ -471,6 +464,10 @@ class Controller(QObject):
                 log.exception("inference failed")
                 self.errorOccurred.emit(f"The model failed on this drawing: {exc}")
                 result = LiveResult(image28, steps, None, OrderedDict(), None)
+        return self._publish(result)
+
+    def _publish(self, result: LiveResult) -> LiveResult:
+        """Remember ``result`` and emit ``activationsChanged`` then ``predictionChanged`` (-1, [] when empty)."""
         self._last_result = result
         self.activationsChanged.emit(result)
         if result.probs is None:

@@ -188,7 +188,8 @@ class ExplorerWindow(QMainWindow):
         self.set_theme(self._theme.name)
         self._on_model(controller.current_model_info())
         if controller.load_error:
-            self.statusBar().showMessage(f"The shipped model could not be opened: {controller.load_error}")
+            message = self.tr("The shipped model could not be opened: {0}").format(controller.load_error)
+            self.statusBar().showMessage(message)
         self.resize(1400, 860)
         self.setMinimumSize(960, 640)
 
@@ -369,7 +370,7 @@ class ExplorerWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open model", f"The model could not be opened:\n\n{exc}")
             return False
         QSettings("ConvLens", "ConvLens").setValue("lastModelDir", str(Path(path).parent))
-        self.statusBar().showMessage(f"Loaded {Path(path).name}", 5000)
+        self.statusBar().showMessage(self.tr("Loaded {0}").format(Path(path).name), 5000)
         return True
 
     def show_about(self) -> None:
@@ -407,7 +408,7 @@ class ExplorerWindow(QMainWindow):
     def _on_model(self, info: ModelInfo) -> None:
         self.filtersPanel.set_model(info)
         self.featureMapsPanel.set_model(info)
-        self.modelLabel.setText(f"Model: {info.label}")
+        self.modelLabel.setText(self.tr("Model: {0}").format(info.label))
         self.architectureLabel.setText(_architecture_html(info))
         if info.backend == "none":
             self.canvas.set_hint("No model yet:\nFile > Open model or Train")

@@ -73,7 +73,11 @@ class _Throttle:
 
     def __call__(self, item: Any) -> None:
         now = time.monotonic()
-        if self._urgent(item) or now - self._last >= self._min_interval:
+        if self._urgent(item):
+            self.flush()  # the newest held-back item first: order is kept and no stretch of a run goes unshown
+            self._last = now
+            self._sink(item)
+        elif now - self._last >= self._min_interval:
             self._pending.clear()
             self._last = now
             self._sink(item)

@@ -20,159 +20,174 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="301" />
+            <location filename="../../gui/window.py" line="306" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="266" />
+            <location filename="../../gui/window.py" line="271" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="276" />
+            <location filename="../../gui/window.py" line="281" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="260" />
+            <location filename="../../gui/window.py" line="265" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="241" />
+            <location filename="../../gui/window.py" line="246" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="290" />
+            <location filename="../../gui/window.py" line="295" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="299" />
+            <location filename="../../gui/window.py" line="304" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="243" />
+            <location filename="../../gui/window.py" line="248" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="252" />
+            <location filename="../../gui/window.py" line="257" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="247" />
+            <location filename="../../gui/window.py" line="252" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="262" />
+            <location filename="../../gui/window.py" line="267" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="274" />
+            <location filename="../../gui/window.py" line="279" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="251" />
+            <location filename="../../gui/window.py" line="256" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="97" />
+            <location filename="../../gui/window.py" line="98" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="84" />
+            <location filename="../../gui/window.py" line="85" />
             <source>ConvLens - watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="341" />
+            <location filename="../../gui/window.py" line="351" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/controller.py" line="489" />
+            <location filename="../../gui/kiosk/controller.py" line="482" />
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="141" />
+            <location filename="../../gui/window.py" line="145" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="197" />
+            <location filename="../../gui/window.py" line="202" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="341" />
+            <location filename="../../gui/window.py" line="351" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="152" />
+            <location filename="../../gui/window.py" line="373" />
+            <source>Loaded {0}</source>
+            <translation>{0} geladen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="411" />
+            <source>Model: {0}</source>
+            <translation>Modell: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="156" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="404" />
+            <location filename="../../gui/window.py" line="414" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="221" />
+            <location filename="../../gui/window.py" line="226" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="96" />
+            <location filename="../../gui/window.py" line="97" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="285" />
+            <location filename="../../gui/window.py" line="290" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="280" />
+            <location filename="../../gui/window.py" line="285" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="214" />
+            <location filename="../../gui/window.py" line="219" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="99" />
+            <location filename="../../gui/window.py" line="100" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="226" />
+            <location filename="../../gui/window.py" line="191" />
+            <source>The shipped model could not be opened: {0}</source>
+            <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="231" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="224" />
+            <location filename="../../gui/window.py" line="229" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="94" />
+            <location filename="../../gui/window.py" line="95" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
         </message>
@@ -180,40 +195,45 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
     <context>
         <name>FeatureMapsPanel</name>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="52" />
+            <location filename="../../gui/panels/feature_maps.py" line="51" />
             <source>&lt;b&gt;Feature maps&lt;/b&gt;</source>
             <translation>&lt;b&gt;Merkmalskarten&lt;/b&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="54" />
+            <location filename="../../gui/panels/feature_maps.py" line="53" />
             <source>Also show maps after each conv</source>
             <translation>Auch die Karten nach jeder Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="58" />
+            <location filename="../../gui/panels/feature_maps.py" line="57" />
             <source>Hover a map for its values; click one for its filter</source>
             <translation>Zeige auf eine Karte für ihre Werte; klicke eine an für ihren Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="56" />
+            <location filename="../../gui/panels/feature_maps.py" line="55" />
             <source>Show the rectified conv outputs (before pooling) too</source>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="214" />
+            <source>{0} map {1}, pixel (row {2}, col {3}): &lt;b&gt;{4}&lt;/b&gt;</source>
+            <translation>{0} Karte {1}, Pixel (Zeile {2}, Spalte {3}): &lt;b&gt;{4}&lt;/b&gt;</translation>
         </message>
     </context>
     <context>
         <name>FiltersPanel</name>
         <message>
-            <location filename="../../gui/panels/filters.py" line="106" />
+            <location filename="../../gui/panels/filters.py" line="105" />
             <source>&lt;b&gt;Filters&lt;/b&gt;</source>
             <translation>&lt;b&gt;Filter&lt;/b&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="139" />
+            <location filename="../../gui/panels/filters.py" line="138" />
             <source>Click a filter or a feature map to see its numbers</source>
             <translation>Klicke auf einen Filter oder eine Merkmalskarte, um ihre Zahlen zu sehen</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="112" />
+            <location filename="../../gui/panels/filters.py" line="111" />
             <source>How to show filters that look at several input channels (conv2 and deeper):
 each filter on its strongest input channel, the mean |w| over all inputs,
 the weights on one input channel, or every input channel (one row each)</source>
@@ -222,27 +242,27 @@ jeder Filter auf seinem stärksten Eingabekanal, das mittlere |w| über alle Ein
 die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="110" />
+            <location filename="../../gui/panels/filters.py" line="109" />
             <source>every input channel</source>
             <translation>jeder Eingabekanal</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="121" />
+            <location filename="../../gui/panels/filters.py" line="120" />
             <source>input channel </source>
             <translation>Eingabekanal </translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="110" />
+            <location filename="../../gui/panels/filters.py" line="109" />
             <source>mean |w| over inputs</source>
             <translation>mittleres |w| über die Eingaben</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="110" />
+            <location filename="../../gui/panels/filters.py" line="109" />
             <source>one input channel</source>
             <translation>ein Eingabekanal</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="110" />
+            <location filename="../../gui/panels/filters.py" line="109" />
             <source>strongest input channel</source>
             <translation>stärkster Eingabekanal</translation>
         </message>
@@ -933,6 +953,16 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
+        <message>
+            <location filename="../../gui/panels/probabilities.py" line="101" />
+            <source>Not sure: a {0} or a {1}?</source>
+            <translation>Unsicher: eine {0} oder eine {1}?</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/probabilities.py" line="99" />
+            <source>{0}% sure</source>
+            <translation>{0} % sicher</translation>
+        </message>
     </context>
     <context>
         <name>Training</name>
@@ -1400,7 +1430,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>_Legend</name>
         <message>
-            <location filename="../../gui/panels/filters.py" line="58" />
+            <location filename="../../gui/panels/filters.py" line="57" />
             <source>Filter weights: blue negative, white zero, red positive (each layer scaled to its ±max)</source>
             <translation>Filtergewichte: blau negativ, weiß null, rot positiv (jede Schicht auf ihr ±Maximum skaliert)</translation>
         </message>

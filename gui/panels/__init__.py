@@ -12,6 +12,8 @@ and maps scene positions back to (tile, row, col).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -231,3 +233,41 @@ def choose_columns(counts: list[int], width: float, height: float) -> int:
         if size > best_size + 1e-9 or (abs(size - best_size) <= 1e-9 and c > best):
             best, best_size = c, size
     return best
+
+
+TITLE_HEIGHT = 22
+
+
+class FittedGridsMixin:
+    """For panels that stack :class:`TileGrid` s in ``self.view``: refit them whenever the view is resized.
+
+    The panel provides ``view``, ``_grids`` (name -> TileGrid), ``_cols``, ``_info``, ``_best_columns()`` and
+    ``_rebuild()``; it must list this mixin before ``QWidget`` and install itself as the view's event filter.
+    """
+
+    view: Any
+    _grids: Any
+    _cols: int
+    _info: Any
+
+    def columns(self) -> int:
+        """Tiles per row in the grids (chosen to make the tiles as large as the panel allows)."""
+        return self._cols
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        from PySide6.QtCore import QEvent
+
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            if self._info is not None and self._best_columns() != self._cols:  # type: ignore[attr-defined]
+                self._rebuild()  # type: ignore[attr-defined]
+            else:
+                self._apply_sizes()
+        return bool(super().eventFilter(watched, event))  # type: ignore[misc]
+
+    def _apply_sizes(self) -> None:
+        grids = list(self._grids.values())
+        if not grids:
+            return
+        height = self.view.height() - len(grids) * (TITLE_HEIGHT + 4) - 8
+        for grid, h in zip(grids, fit_heights([g.aspect for g in grids], self.view.width() - 8, height), strict=True):
+            grid.set_display_height(h)

@@ -12,21 +12,20 @@ from collections import OrderedDict
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.controller import LiveResult, MapLayer, ModelInfo
-from gui.panels import TileGrid, choose_columns, fit_heights, new_view
+from gui.panels import TITLE_HEIGHT, FittedGridsMixin, TileGrid, choose_columns, new_view
 from gui.render import SEQUENTIAL_LUT, apply_lut, maps_to_stack
 from gui.style import Theme, get_theme, rgba
 
 __all__ = ["FeatureMapsPanel"]
 
-TITLE_HEIGHT = 22
 _KIND_TEXT = {"conv": "after {name} (conv + ReLU)", "pool": "after {name} (max-pool)", "other": "after {name}"}
 
 
-class FeatureMapsPanel(QWidget):
+class FeatureMapsPanel(FittedGridsMixin, QWidget):
     """Live feature maps; objectName ``featureMapsPanel``.
 
     Signals
@@ -143,26 +142,6 @@ class FeatureMapsPanel(QWidget):
         height = self.view.height() - len(layers) * (TITLE_HEIGHT + 4) - 8
         return choose_columns([m.shape[2] for m in layers], self.view.width() - 8, height)
 
-    def columns(self) -> int:
-        """Tiles per row (chosen to make the maps as large as the panel allows)."""
-        return self._cols
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.view and event.type() == QEvent.Type.Resize:
-            if self._info is not None and self._best_columns() != self._cols:
-                self._rebuild()
-            else:
-                self._apply_sizes()
-        return super().eventFilter(watched, event)
-
-    def _apply_sizes(self) -> None:
-        grids = list(self._grids.values())
-        if not grids:
-            return
-        height = self.view.height() - len(grids) * (TITLE_HEIGHT + 4) - 8
-        for grid, h in zip(grids, fit_heights([g.aspect for g in grids], self.view.width() - 8, height), strict=True):
-            grid.set_display_height(h)
-
     def _title_text(self, layer: MapLayer) -> str:
         h, w, c = layer.shape
         what = _KIND_TEXT.get(layer.kind, "after {name}").format(name=layer.name)
@@ -231,7 +210,9 @@ class FeatureMapsPanel(QWidget):
             return
         name, index, r, c = hit
         value = self.value_at(name, index, r, c)
-        self.valueLabel.setText(f"{name} map {index}, pixel (row {r}, col {c}): <b>{value:.3f}</b>")
+        self.valueLabel.setText(
+            self.tr("{0} map {1}, pixel (row {2}, col {3}): <b>{4}</b>").format(name, index, r, c, f"{value:.3f}")
+        )
 
     def _on_click(self, event: object) -> None:
         scene_pos = event.scenePos()  # type: ignore[attr-defined]

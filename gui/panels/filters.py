@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.controller import ModelInfo
-from gui.panels import TileGrid, choose_columns, fit_heights, new_view
+from gui.panels import TITLE_HEIGHT, FittedGridsMixin, TileGrid, choose_columns, new_view
 from gui.render import DIVERGING_LUT, diverging_rgba, filter_views, legend_rgba, strongest_channels, symmetric_limit
 from gui.style import Theme, get_theme, rgba
 
@@ -40,7 +40,6 @@ _MODE_TEXT = (
     "one input channel",
     "every input channel",
 )
-TITLE_HEIGHT = 22
 FILTER_PIXELS = 10
 """Filters are enlarged to about this many mosaic pixels per side, so the 1 px gaps stay thin."""
 
@@ -79,7 +78,7 @@ class _Legend(QWidget):
             p.end()
 
 
-class FiltersPanel(QWidget):
+class FiltersPanel(FittedGridsMixin, QWidget):
     """Every conv filter; objectName ``filtersPanel``.
 
     Signals
@@ -223,26 +222,6 @@ class FiltersPanel(QWidget):
             if self._layer_mode(w) == "all":  # a fixed grid of C_in rows x C_out columns
                 height -= self.view.width() * (w.shape[2] * (w.shape[0] + 1)) / (w.shape[3] * (w.shape[1] + 1))
         return choose_columns(counts, self.view.width() - 8, height)
-
-    def columns(self) -> int:
-        """Filters per row in the grids (the "every input channel" grid has one column per filter)."""
-        return self._cols
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.view and event.type() == QEvent.Type.Resize:
-            if self._info is not None and self._best_columns() != self._cols:
-                self._rebuild()
-            else:
-                self._apply_sizes()
-        return super().eventFilter(watched, event)
-
-    def _apply_sizes(self) -> None:
-        grids = list(self._grids.values())
-        if not grids:
-            return
-        height = self.view.height() - len(grids) * (TITLE_HEIGHT + 4) - 8
-        for grid, h in zip(grids, fit_heights([g.aspect for g in grids], self.view.width() - 8, height), strict=True):
-            grid.set_display_height(h)
 
     def _rebuild(self) -> None:
         self.view.ci.clear()

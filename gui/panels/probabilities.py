@@ -96,9 +96,9 @@ class ProbabilitiesPanel(QWidget):
             self._digit = int(order[0])
             top = float(p[order[0]])
             self.digitLabel.setText(str(self._digit))
-            self.confidenceLabel.setText(f"{top:.0%} sure")
+            self.confidenceLabel.setText(self.tr("{0}% sure").format(round(100 * top)))
             if top < LOW_CONFIDENCE:
-                self.hintLabel.setText(f"Not sure: a {order[0]} or a {order[1]}?")
+                self.hintLabel.setText(self.tr("Not sure: a {0} or a {1}?").format(order[0], order[1]))
             else:
                 self.hintLabel.setText("")
         self._redraw_bars()
