@@ -169,6 +169,15 @@ def open_kiosk(
     return window, controller
 
 
+def close_kiosk(window: Any, controller: Any) -> None:
+    """Stop any training, give back what the kiosk took (cursor, style, hooks) and close the window."""
+    for panel in window.findChildren(QWidget, "trainingPanel"):
+        panel.shutdown()
+    controller.shutdown()
+    window.close()
+    window.deleteLater()
+
+
 def window_ok(app: QApplication, window: Any, controller: Any) -> list[str]:
     """Problems with the kiosk window: not visible, not full-screen, framed, or not responding."""
     problems: list[str] = []
@@ -446,11 +455,7 @@ def run_soak(
             report.qobjects_end = qobject_count(window)
             report.exceptions = controller.crash_guard.exception_count
         finally:
-            for panel in window.findChildren(QWidget, "trainingPanel"):
-                panel.shutdown()
-            controller.shutdown()
-            window.close()
-            window.deleteLater()
+            close_kiosk(window, controller)
             settle(app, 10)
             if saved_env is None:
                 os.environ.pop("CONVLENS_DATA_DIR", None)

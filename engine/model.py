@@ -320,7 +320,7 @@ def load_npz_model(path: str | Path) -> Sequential:
     return model
 
 
-def load_model(path: str | Path) -> Any:
+def load_model(path: str | Path) -> Predictor:
     """Open a model for prediction: ``.npz`` (this engine) or ``.onnx`` (through onnxruntime).
 
     Returns
@@ -337,17 +337,11 @@ def load_model(path: str | Path) -> Any:
     return load_npz_model(path)
 
 
-def count_correct(probabilities: np.ndarray, labels: np.ndarray) -> int:
-    """How many rows of ``probabilities`` ``(N, K)`` have their maximum at ``labels`` ``(N,)``."""
-    return int(np.sum(np.argmax(probabilities, axis=1) == labels))
-
-
 __all__ = [
     "INPUT_SHAPE",
     "ModelFileError",
     "Predictor",
     "Sequential",
-    "count_correct",
     "load_model",
     "load_npz_model",
     "read_metadata",

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 pytest.importorskip("gui.app", reason="gui.app.create_window is not available yet")
@@ -63,11 +63,7 @@ def test_short_soak_and_fuzz(soak: ModuleType, qtbot: QtBot, tmp_path: Path) -> 
         assert counts[-1] - objects_warm < 200, (objects_warm, counts)
         assert controller.crash_guard.exception_count == 0
     finally:
-        for panel in window.findChildren(QWidget, "trainingPanel"):
-            panel.shutdown()
-        controller.shutdown()
-        window.close()
-        window.deleteLater()
+        soak.close_kiosk(window, controller)
 
 
 def test_soak_with_a_tiny_training(soak: ModuleType, qtbot: QtBot, tmp_path: Path, fake_mnist) -> None:
@@ -90,11 +86,7 @@ def test_soak_with_a_tiny_training(soak: ModuleType, qtbot: QtBot, tmp_path: Pat
         assert soak.window_ok(app, window, controller) == []
         assert controller.crash_guard.exception_count == 0
     finally:
-        for panel in window.findChildren(QWidget, "trainingPanel"):
-            panel.shutdown()
-        controller.shutdown()
-        window.close()
-        window.deleteLater()
+        soak.close_kiosk(window, controller)
 
 
 def test_kiosk_cycles_create_no_lasting_qobjects(soak: ModuleType, qtbot: QtBot, tmp_path: Path) -> None:
@@ -128,8 +120,4 @@ def test_kiosk_cycles_create_no_lasting_qobjects(soak: ModuleType, qtbot: QtBot,
             counts.append(soak.qobject_count(window))
         assert len(set(counts)) == 1, counts
     finally:
-        for panel in window.findChildren(QWidget, "trainingPanel"):
-            panel.shutdown()
-        controller.shutdown()
-        window.close()
-        window.deleteLater()
+        soak.close_kiosk(window, controller)
