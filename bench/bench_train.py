@@ -31,13 +31,15 @@ from engine.train import DataParallel, TrainConfig  # noqa: E402
 def numpy_step_time(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int, workers: int = 1) -> float:
     """Median seconds per training step (forward, loss, backward, Adam), as engine.train.fit runs it."""
     optimizer = Adam(lr=1e-3)
-    params = [p for _, p, _ in model.named_params()]
-    grads = [g for _, _, g in model.named_params()]
     batch = DataParallel(model, TrainConfig(workers=workers))
+    params, grads = batch.optimizer_arrays()
+    last_good = [p.copy() for p in params]
     times = []
     for i in range(steps + 5):
         t0 = time.perf_counter()
         batch.forward_backward(x, y)
+        for p, good in zip(params, last_good, strict=True):  # fit keeps the last good weights (NaN rollback)
+            np.copyto(good, p)
         optimizer.step(params, grads)
         if i >= 5:
             times.append(time.perf_counter() - t0)

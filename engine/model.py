@@ -8,6 +8,7 @@ metadata such as the model card) as UTF-8 JSON stored in uint8 arrays, so it loa
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -86,6 +87,18 @@ class Sequential:
             except ValueError as exc:
                 raise ValueError(f"layer {index} ({layer.type_name} {layer.name!r}): {exc}") from None
             layer.need_input_grad = index > 0
+        # Training-time fusion: a layer's ReLU is applied by the next layer when that is exact and cheaper
+        # (a conv's ReLU on the 4x smaller pooled map). Inference and the exported graph are unaffected.
+        # The pair also shares a phase-major layout of the map between them, so that pooling runs over long
+        # contiguous arrays (see engine.pooling).
+        for layer in self.layers:
+            layer.defer_relu = layer.applies_relu = False
+            layer.phases = None
+        for layer, following in itertools.pairwise(self.layers):
+            phases = following.fusion_phases()
+            if layer.can_defer_relu() and phases is not None:
+                layer.defer_relu = following.applies_relu = True
+                layer.phases = following.phases = phases
         names = [layer.name for layer in self.layers]
         if len(set(names)) != len(names) or "probs" in names or "image" in names:
             raise ValueError(f"layer names must be unique and not 'image'/'probs': {names}")
@@ -174,6 +187,11 @@ class Sequential:
         for layer in self.layers:
             x = layer.forward(x, training=training)
         return x
+
+    def release_buffers(self) -> None:
+        """Free every layer's training scratch memory (training calls this when it ends)."""
+        for layer in self.layers:
+            layer.release_buffers()
 
     def backward(self, grad_logits: np.ndarray) -> None:
         """Back-propagate ``dL/dlogits`` ``(N, K)``, filling every layer's ``grads``."""

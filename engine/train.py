@@ -219,12 +219,11 @@ def fit(
         if hasattr(layer, "rng"):
             layer.rng = np.random.default_rng([config.seed, int(getattr(layer, "seed", 0))])
     optimizer = make_optimizer(config.optimizer, config.lr, config.weight_decay)
-    params = [value for _, value, _ in model.named_params()]
-    grads = [grad for _, _, grad in model.named_params()]
-    last_good = [p.copy() for p in params]
     steps_per_epoch = math.ceil(len(x) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     replicas = DataParallel(model, config)
+    params, grads = replicas.optimizer_arrays(optimizer.weight_decay > 0)
+    last_good = [p.copy() for p in params]
     start = time.perf_counter()
     step, seen = 0, 0
 
@@ -296,6 +295,31 @@ def fit(
         replicas.close()
 
 
+def pack_arrays(dicts: list[dict[str, np.ndarray]]) -> np.ndarray:
+    """Move every array of ``dicts`` into one flat array and put views of it back in their place.
+
+    Parameters
+    ----------
+    dicts : list of dict
+        E.g. every layer's ``params``; walked in order, so the flat array follows ``Sequential.named_params``.
+
+    Returns
+    -------
+    ndarray, shape (total size,)
+        Writing to it writes the arrays (and the other way round).
+    """
+    arrays = [a for d in dicts for a in d.values()]
+    flat = np.empty(sum(a.size for a in arrays), np.result_type(*arrays) if arrays else np.float32)
+    offset = 0
+    for d in dicts:
+        for key, value in d.items():
+            view = flat[offset : offset + value.size].reshape(value.shape)
+            view[...] = value
+            d[key] = view
+            offset += value.size
+    return flat
+
+
 class DataParallel:
     """Computes a batch's loss and gradients, split over ``config.workers`` threads (data parallel).
 
@@ -313,7 +337,10 @@ class DataParallel:
                 if hasattr(mine, "rng"):
                     mine.rng = np.random.default_rng([config.seed, int(getattr(mine, "seed", 0)), r])
             self.models.append(replica)
-        self.grads = [[g for _, _, g in m.named_params()] for m in self.models]
+        # One flat array for all parameters (shared by the replicas) and one per model for the gradients: the
+        # optimiser, the averaging and the NaN rollback then touch one array instead of one per tensor.
+        self.flat_params = pack_arrays([layer.params for layer in model.layers])
+        self.flat_grads = [pack_arrays([layer.grads for layer in m.layers]) for m in self.models]
         self.pool = ThreadPoolExecutor(workers - 1, thread_name_prefix="fit") if workers > 1 else None
 
     @staticmethod
@@ -336,19 +363,31 @@ class DataParallel:
         results = [self._one(self.models[0], xb[slices[0]], yb[slices[0]])] + [f.result() for f in futures]
         sizes = [sl.stop - sl.start for sl in slices]
         total = float(sum(sizes))
-        main = self.grads[0]
-        for g in main:
-            g *= sizes[0] / total
-        for replica_grads, size in zip(self.grads[1:], sizes[1:], strict=True):
-            for g, h in zip(main, replica_grads, strict=True):
-                g += (size / total) * h
+        main = self.flat_grads[0]
+        main *= sizes[0] / total
+        for replica_grads, size in zip(self.flat_grads[1:], sizes[1:], strict=True):
+            replica_grads *= size / total
+            main += replica_grads
         loss = sum(r[0] * n for r, n in zip(results, sizes, strict=True)) / total
         return loss, sum(r[1] for r in results)
 
+    def optimizer_arrays(self, per_tensor: bool = False) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """``(params, grads)`` for ``Optimizer.step``: the two flat arrays, or one view per tensor.
+
+        Per tensor is needed when the optimiser treats tensors differently (weight decay skips biases).
+        """
+        if per_tensor:
+            named = list(self.models[0].named_params())
+            return [value for _, value, _ in named], [grad for _, _, grad in named]
+        return [self.flat_params], [self.flat_grads[0]]
+
     def close(self) -> None:
+        """Stop the worker threads and free the training scratch memory of every replica."""
         if self.pool is not None:
             self.pool.shutdown(wait=True)
             self.pool = None
+        for model in self.models:
+            model.release_buffers()
 
 
 @dataclass(frozen=True)

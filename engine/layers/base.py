@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from engine.workspace import Workspace
+
 Shape = tuple[int, ...]
 
 
@@ -41,6 +43,14 @@ class Layer:
         self.output_shape: Shape = ()
         self.need_input_grad = True
         self.built = False
+        #: Training-time fusion of two layers (set by the model, see ``Sequential``): this layer leaves its ReLU
+        #: to the next layer and hands it its output phase-major (``phases``, see ``engine.pooling``), or takes
+        #: such an input and applies the previous layer's ReLU to its own output.
+        self.defer_relu = False
+        self.applies_relu = False
+        self.phases: tuple[int, int] | None = None
+        #: Reusable scratch arrays of the training passes.
+        self.workspace = Workspace()
 
     # -- building -------------------------------------------------------------------------------------------
     def build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
@@ -67,6 +77,22 @@ class Layer:
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         """Given dL/d(output) ``(N, *output_shape)``, fill ``grads`` and return dL/d(input) (or None)."""
         raise NotImplementedError
+
+    def can_defer_relu(self) -> bool:
+        """Whether this layer ends with a ReLU that the next layer may apply instead (training only)."""
+        return False
+
+    def fusion_phases(self) -> tuple[int, int] | None:
+        """The phase-major input layout under which this layer can also apply the previous layer's ReLU.
+
+        Not None only where ``relu(layer(x)) == layer(relu(x))`` and the backward pass can mask its own input
+        gradient exactly, e.g. max pooling over windows that tile the map (ReLU is monotone). Training only.
+        """
+        return None
+
+    def release_buffers(self) -> None:
+        """Free the training scratch memory (it comes back on the next training step)."""
+        self.workspace.clear()
 
     # -- describing -----------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class Conv2D(Layer):
         self.stride = ops._pair(stride, "stride")
         self.padding = ops._check_padding(padding)
         self.activation = activation
-        self._cols: np.ndarray | None = None
+        self._cols: ops.Im2col | None = None
         self._out: np.ndarray | None = None
         self._x_shape: tuple[int, ...] | None = None
 
@@ -94,10 +94,21 @@ class Conv2D(Layer):
             w = glorot_uniform(shape, fan_in, self.kernel[0] * self.kernel[1] * self.filters, rng)
         self.params = {"w": w, "b": np.zeros(self.filters, dtype=np.float32)}
 
+    def can_defer_relu(self) -> bool:
+        return self.activation == "relu"
+
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """``(N, H, W, C_in)`` -> ``(N, H_out, W_out, filters)``.
+
+        In training the output lives in the layer's workspace until the next training step; when the next
+        layer applies the ReLU (``defer_relu``) it is the map before the ReLU, laid out phase-major for it
+        (``(k_h, k_w, N, H_out / k_h, W_out / k_w, filters)``, see ``engine.pooling``).
+        """
+        fused = training and self.defer_relu
         out, cols = ops.conv2d_forward(
             x, self.params["w"], self.params["b"], self.stride, self.padding,
-            relu=self.activation == "relu", keep_cols=training,
+            relu=self.activation == "relu" and not fused, keep_cols=training,
+            workspace=self.workspace if training else None, phases=self.phases if fused else None,
         )
         if training:
             self._cols, self._out, self._x_shape = cols, out, x.shape
@@ -106,18 +117,21 @@ class Conv2D(Layer):
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         if self._cols is None or self._out is None or self._x_shape is None:
             raise RuntimeError("Conv2D.backward called before a training forward pass")
-        if self.activation == "relu":
+        if self.activation == "relu" and not self.defer_relu:  # deferred: the next layer masked grad_out
             if grad_out.flags.writeable:
                 np.multiply(grad_out, self._out > 0, out=grad_out)
             else:
                 grad_out = grad_out * (self._out > 0)
         cols, w = self._cols, self.params["w"]
         g2 = grad_out.reshape(cols.shape[0], self.filters)
-        np.matmul(cols.T, g2, out=self.grads["w"].reshape(-1, self.filters))
-        np.sum(g2, axis=0, out=self.grads["b"])
+        cols.filter_grad(g2, self.grads["w"].reshape(-1, self.filters), self.workspace)
+        ops.column_sums(g2, self.grads["b"], self.workspace)
         dx = None
         if self.need_input_grad:
             hw = (self._x_shape[1], self._x_shape[2])
-            dx = ops.conv2d_input_grad(grad_out, w, hw, self.stride, self.padding)
+            dx = ops.conv2d_input_grad(
+                grad_out, w, hw, self.stride, self.padding, workspace=self.workspace,
+                phases=self.phases if self.defer_relu else None,
+            )
         self._cols = self._out = None
         return dx
