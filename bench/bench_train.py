@@ -24,14 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.losses import softmax_cross_entropy  # noqa: E402
 from engine.model import Sequential  # noqa: E402
 from engine.optim import Adam  # noqa: E402
+from engine.parallel import DataParallel  # noqa: E402
 from engine.presets import PRESETS  # noqa: E402
-from engine.train import DataParallel, TrainConfig  # noqa: E402
 
 
 def numpy_step_time(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int, workers: int = 1) -> float:
     """Median seconds per training step (forward, loss, backward, Adam), as engine.train.fit runs it."""
     optimizer = Adam(lr=1e-3)
-    batch = DataParallel(model, TrainConfig(workers=workers))
+    batch = DataParallel(model, workers, batch_size=len(x))
     params, grads = batch.optimizer_arrays()
     last_good = [p.copy() for p in params]
     times = []

@@ -44,7 +44,7 @@ def _err(message: str) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------------------------
-QUICK: dict[str, Any] = {"epochs": 3, "batch_size": 128, "lr": 4e-3, "schedule": "onecycle", "augment": False}
+QUICK: dict[str, Any] = {"epochs": 4, "batch_size": 128, "lr": 4e-3, "schedule": "onecycle", "augment": False}
 # The recipe of the shipped model (`make model`).
 FULL: dict[str, Any] = {"epochs": 15, "batch_size": 128, "lr": 3e-3, "schedule": "onecycle", "augment": True}
 
@@ -322,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--weight-decay", type=float, default=0.0)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=int, help="train on the first N training images only")
-    train.add_argument("--workers", type=int, help="data-parallel training threads (default: 2 on 2+ cores)")
+    train.add_argument("--workers", type=int, help="data-parallel training processes (default: 2 on 2+ cores)")
     train.add_argument("--validation-split", type=float, default=0.0)
     train.add_argument("--arch", "--preset", dest="arch", default="default", help="preset name or JSON file")
     aug = train.add_mutually_exclusive_group()

@@ -355,16 +355,20 @@ def conv2d_forward(
     w_mat = w.reshape(k, c_out).astype(dtype, copy=False)
     out = _buffer(workspace, "conv_output", (rows_total, c_out), dtype)
     if keep_cols and c_in == 1:
-        # One input channel (the first layer): build the transposed matrix (K, rows) from K shifted copies of
-        # the image — long contiguous runs instead of K-float gathers — and use its transpose as a view.
-        cols_t = _buffer(workspace, "conv_cols_t", (k, rows_total), dtype)
+        # One input channel (the first layer): build the transposed matrix (K + 1, rows) from K shifted copies of
+        # the image — long contiguous runs instead of K-float gathers — plus a row of ones, so that one matrix
+        # product adds the bias (and, backward, one product gives the bias gradient with the filters').
+        cols_t = _buffer(workspace, "conv_cols_t", (k + 1, rows_total), dtype, fill=1.0)
         cell_views = windows if phases is None else by_phase
         for a in range(h_f):
             for b_ in range(w_f):
                 cell = cell_views[..., a, b_, 0]  # (N, H_out, W_out) or (k_h, k_w, N, H_o, W_o)
                 cols_t[a * w_f + b_].reshape(cell.shape)[...] = cell
-        np.matmul(cols_t.T, w_mat, out=out)
-        _bias_relu(out, b, relu, per_image)
+        w_bias = np.empty((k + 1, c_out), dtype)
+        w_bias[:k] = w_mat
+        w_bias[k] = 0 if b is None else b
+        np.matmul(cols_t.T, w_bias, out=out)
+        _bias_relu(out, None, relu, per_image)
         return out.reshape(out_shape), Im2col(blocks, per_image, k, n, matrix=cols_t.T)
     im2col_rows = Im2col(blocks, per_image, k, _images_per_chunk(n, per_image, k * out.itemsize))
     for view, rows in im2col_rows.chunks():
@@ -389,8 +393,8 @@ class Im2col:
         ``H_b * W_b``.
     k : int
     images_per_chunk : int
-    matrix : ndarray, shape (rows, K), optional
-        The whole matrix when it was built anyway (then used as is).
+    matrix : ndarray, shape (rows, K + 1), optional
+        The whole matrix, with a last column of ones, when it was built anyway (then used as is).
     """
 
     def __init__(
@@ -420,11 +424,28 @@ class Im2col:
         np.copyto(buffer.reshape(view.shape), view)
         return buffer
 
-    def filter_grad(self, grad_rows: np.ndarray, out: np.ndarray, workspace: Workspace | None = None) -> None:
-        """``out = cols.T @ grad_rows``: the filter gradient ``(K, C_out)`` from ``grad_rows`` ``(rows, C_out)``."""
+    def filter_grad(
+        self, grad_rows: np.ndarray, out: np.ndarray, bias_out: np.ndarray, workspace: Workspace | None = None
+    ) -> None:
+        """Filter and bias gradients from the output gradient.
+
+        Parameters
+        ----------
+        grad_rows : ndarray, shape (rows, C_out)
+            dL/d(output), rows in the order of the forward output.
+        out : ndarray, shape (K, C_out)
+            Receives ``cols.T @ grad_rows``.
+        bias_out : ndarray, shape (C_out,)
+            Receives the column sums of ``grad_rows``.
+        workspace : Workspace, optional
+        """
         if self.matrix is not None:
-            np.matmul(self.matrix.T, grad_rows, out=out)
+            both = _buffer(workspace, "conv_filter_bias_grad", (self.k + 1, out.shape[1]), out.dtype)
+            np.matmul(self.matrix.T, grad_rows, out=both)
+            out[...] = both[: self.k]
+            bias_out[...] = both[self.k]
             return
+        column_sums(grad_rows, bias_out, workspace)
         part = _buffer(workspace, "conv_filter_grad_part", out.shape, out.dtype)
         for i, (view, rows) in enumerate(self.chunks()):
             chunk = self.gather(view, workspace)
@@ -628,6 +649,7 @@ def _input_grad_stride1(
     # Output rows chunk by chunk, so that the chunk's column shifts are still in cache for the H_f products.
     width = w_f * c_out
     chunk = max(w_pad, min(rows, CHUNK_BYTES // (width * dtype.itemsize)))
+    chunk = -(-rows // -(-rows // chunk))  # the same number of chunks, of (nearly) equal sizes
     halo = (h_f - 1) * w_pad
     wide = _buffer(workspace, "dx_column_shifts", (chunk + halo, width), dtype)
     term = _buffer(workspace, "dx_grid_term", (chunk, c_in), dtype)

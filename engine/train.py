@@ -12,7 +12,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from engine.augment import AugmentConfig, augment_batch
 from engine.losses import softmax_cross_entropy
 from engine.model import Sequential
 from engine.optim import learning_rate, make_optimizer
+from engine.parallel import DataParallel
 
 
 class TrainingDiverged(RuntimeError):
@@ -49,10 +49,10 @@ class TrainConfig:
     report_every : int
         Yield a step record every this many batches.
     workers : int
-        Threads computing each batch's gradient (data parallel: each thread takes a slice of the batch with its
-        own replica of the layers sharing the parameters). NumPy releases the GIL in its kernels, so 2 workers use
-        2 cores; run BLAS single-threaded then (``OPENBLAS_NUM_THREADS=1``, as ``convlens`` does) or the two
-        thread pools fight over the cores.
+        Processes computing each batch's gradient (data parallel: this process and ``workers - 1`` worker
+        processes each take a slice of the batch; see :mod:`engine.parallel`). Run BLAS single-threaded then
+        (``OPENBLAS_NUM_THREADS=1``, as ``convlens`` does) or the BLAS threads of the processes fight over the
+        cores.
     """
 
     epochs: int = 3
@@ -127,11 +127,11 @@ CancelFlag = Callable[[], bool] | threading.Event | None
 
 
 def default_workers() -> int:
-    """2 data-parallel training threads on a multi-core machine whose BLAS runs single-threaded, else 1.
+    """2 data-parallel training processes on a multi-core machine whose BLAS runs single-threaded, else 1.
 
     ``convlens`` sets ``OPENBLAS_NUM_THREADS=1`` before NumPy loads (unless the user set it): two single-threaded
-    workers measured ~2.4x faster than one worker with a two-threaded BLAS, and they degrade gracefully when
-    another process or the GUI thread wants a core, where a spinning two-thread BLAS slows down several-fold.
+    workers measured faster than one process with a two-threaded BLAS, and they degrade gracefully when another
+    process or the GUI thread wants a core, where a spinning two-thread BLAS slows down several-fold.
     """
     if (os.cpu_count() or 1) >= 2 and os.environ.get("OPENBLAS_NUM_THREADS") == "1":
         return 2
@@ -221,7 +221,7 @@ def fit(
     optimizer = make_optimizer(config.optimizer, config.lr, config.weight_decay)
     steps_per_epoch = math.ceil(len(x) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    replicas = DataParallel(model, config)
+    replicas = DataParallel(model, config.workers, config.batch_size, config.seed)
     params, grads = replicas.optimizer_arrays(optimizer.weight_decay > 0)
     last_good = [p.copy() for p in params]
     start = time.perf_counter()
@@ -293,101 +293,6 @@ def fit(
         yield record("done", config.epochs, loss, acc)
     finally:  # also when the caller abandons the generator
         replicas.close()
-
-
-def pack_arrays(dicts: list[dict[str, np.ndarray]]) -> np.ndarray:
-    """Move every array of ``dicts`` into one flat array and put views of it back in their place.
-
-    Parameters
-    ----------
-    dicts : list of dict
-        E.g. every layer's ``params``; walked in order, so the flat array follows ``Sequential.named_params``.
-
-    Returns
-    -------
-    ndarray, shape (total size,)
-        Writing to it writes the arrays (and the other way round).
-    """
-    arrays = [a for d in dicts for a in d.values()]
-    flat = np.empty(sum(a.size for a in arrays), np.result_type(*arrays) if arrays else np.float32)
-    offset = 0
-    for d in dicts:
-        for key, value in d.items():
-            view = flat[offset : offset + value.size].reshape(value.shape)
-            view[...] = value
-            d[key] = view
-            offset += value.size
-    return flat
-
-
-class DataParallel:
-    """Computes a batch's loss and gradients, split over ``config.workers`` threads (data parallel).
-
-    Replica models share the parameter arrays of ``model`` (so an optimiser step updates all of them) and own
-    their gradients and caches; the gradients are averaged into ``model``'s, weighted by slice size.
-    """
-
-    def __init__(self, model: Sequential, config: TrainConfig) -> None:
-        self.models = [model]
-        workers = max(1, min(int(config.workers), 8))
-        for r in range(1, workers):
-            replica = Sequential.from_config(model.architecture(), input_shape=model.input_shape, seed=model.seed)
-            for mine, theirs in zip(replica.layers, model.layers, strict=True):
-                mine.params = theirs.params
-                if hasattr(mine, "rng"):
-                    mine.rng = np.random.default_rng([config.seed, int(getattr(mine, "seed", 0)), r])
-            self.models.append(replica)
-        # One flat array for all parameters (shared by the replicas) and one per model for the gradients: the
-        # optimiser, the averaging and the NaN rollback then touch one array instead of one per tensor.
-        self.flat_params = pack_arrays([layer.params for layer in model.layers])
-        self.flat_grads = [pack_arrays([layer.grads for layer in m.layers]) for m in self.models]
-        self.pool = ThreadPoolExecutor(workers - 1, thread_name_prefix="fit") if workers > 1 else None
-
-    @staticmethod
-    def _one(model: Sequential, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported by fit, not warned
-            logits = model.forward(xb, training=True)
-            loss, dlogits = softmax_cross_entropy(logits, yb)
-            model.backward(dlogits)
-        return loss, int(np.sum(logits.argmax(axis=1) == yb))
-
-    def forward_backward(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
-        """Fill the main model's grads for batch ``xb`` ``(B, ...)``; return (mean loss, correct count)."""
-        if self.pool is None or len(xb) < 2 * len(self.models):
-            return self._one(self.models[0], xb, yb)
-        bounds = np.linspace(0, len(xb), len(self.models) + 1).astype(int)
-        slices = [slice(bounds[i], bounds[i + 1]) for i in range(len(self.models))]
-        futures = [
-            self.pool.submit(self._one, m, xb[sl], yb[sl]) for m, sl in zip(self.models[1:], slices[1:], strict=True)
-        ]
-        results = [self._one(self.models[0], xb[slices[0]], yb[slices[0]])] + [f.result() for f in futures]
-        sizes = [sl.stop - sl.start for sl in slices]
-        total = float(sum(sizes))
-        main = self.flat_grads[0]
-        main *= sizes[0] / total
-        for replica_grads, size in zip(self.flat_grads[1:], sizes[1:], strict=True):
-            replica_grads *= size / total
-            main += replica_grads
-        loss = sum(r[0] * n for r, n in zip(results, sizes, strict=True)) / total
-        return loss, sum(r[1] for r in results)
-
-    def optimizer_arrays(self, per_tensor: bool = False) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """``(params, grads)`` for ``Optimizer.step``: the two flat arrays, or one view per tensor.
-
-        Per tensor is needed when the optimiser treats tensors differently (weight decay skips biases).
-        """
-        if per_tensor:
-            named = list(self.models[0].named_params())
-            return [value for _, value, _ in named], [grad for _, _, grad in named]
-        return [self.flat_params], [self.flat_grads[0]]
-
-    def close(self) -> None:
-        """Stop the worker threads and free the training scratch memory of every replica."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-            self.pool = None
-        for model in self.models:
-            model.release_buffers()
 
 
 @dataclass(frozen=True)

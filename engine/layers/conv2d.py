@@ -124,8 +124,7 @@ class Conv2D(Layer):
                 grad_out = grad_out * (self._out > 0)
         cols, w = self._cols, self.params["w"]
         g2 = grad_out.reshape(cols.shape[0], self.filters)
-        cols.filter_grad(g2, self.grads["w"].reshape(-1, self.filters), self.workspace)
-        ops.column_sums(g2, self.grads["b"], self.workspace)
+        cols.filter_grad(g2, self.grads["w"].reshape(-1, self.filters), self.grads["b"], self.workspace)
         dx = None
         if self.need_input_grad:
             hw = (self._x_shape[1], self._x_shape[2])

@@ -16,8 +16,9 @@ from engine import ops, pooling
 from engine.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from engine.losses import softmax_cross_entropy
 from engine.model import Sequential
+from engine.parallel import DataParallel, pack_arrays
 from engine.presets import PRESETS
-from engine.train import DataParallel, TrainConfig, fit, pack_arrays
+from engine.train import TrainConfig, fit
 from engine.workspace import Workspace
 
 # ------------------------------------------------------------------------------------------------ workspace
@@ -124,8 +125,9 @@ def test_phase_major_conv_output_is_the_nhwc_output_reordered(
     # The kept im2col rows follow the output's order: the filter gradient is cols.T @ grad in that order.
     assert cols is not None
     grad = rng.standard_normal(by_phase.shape).astype(np.float32)
-    dw = np.empty((w.size // 4, 4), np.float32)
-    cols.filter_grad(grad.reshape(-1, 4), dw, Workspace())
+    dw, db = np.empty((w.size // 4, 4), np.float32), np.empty(4, np.float32)
+    cols.filter_grad(grad.reshape(-1, 4), dw, db, Workspace())
+    np.testing.assert_allclose(db, grad.reshape(-1, 4).sum(axis=0), rtol=1e-4, atol=1e-4)
     _, dw_ref, _ = ops.conv2d_backward(x, w, grad.reshape(kh, kw, 3, h_out // kh, w_out // kw, 4)
                                        .transpose(2, 3, 0, 4, 1, 5).reshape(plain.shape), (1, 1), padding)
     np.testing.assert_allclose(dw.reshape(w.shape), dw_ref, rtol=1e-4, atol=1e-4)
@@ -278,7 +280,7 @@ def test_data_parallel_averages_gradients_like_one_big_batch() -> None:
     single = _net(fusable=True)
     expected = _grads_of(single, x, y)[1]
     model = _net(fusable=True)
-    parallel = DataParallel(model, TrainConfig(workers=2))
+    parallel = DataParallel(model, workers=2, batch_size=10)
     try:
         parallel.forward_backward(x, y)
         for name, _, grad in model.named_params():
