@@ -48,9 +48,10 @@ def numpy_step_time(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int,
 
 
 def per_layer(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int) -> list[tuple[str, float, float]]:
-    fwd = {layer.name: [] for layer in model.layers}
-    bwd = {layer.name: [] for layer in model.layers}
-    for _ in range(steps):
+    """Median forward and backward seconds of every layer over ``steps`` training steps (after 5 warm-up)."""
+    fwd: dict[str, list[float]] = {layer.name: [] for layer in model.layers}
+    bwd: dict[str, list[float]] = {layer.name: [] for layer in model.layers}
+    for _ in range(steps + 5):
         h = x
         for layer in model.layers:
             t0 = time.perf_counter()
@@ -61,7 +62,7 @@ def per_layer(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int) -> li
             t0 = time.perf_counter()
             g = layer.backward(g)
             bwd[layer.name].append(time.perf_counter() - t0)
-    return [(name, float(np.median(fwd[name])), float(np.median(bwd[name]))) for name in fwd]
+    return [(name, float(np.median(fwd[name][5:])), float(np.median(bwd[name][5:]))) for name in fwd]
 
 
 def torch_step_time(architecture: list[dict], x: np.ndarray, y: np.ndarray, steps: int) -> float | None:
@@ -132,9 +133,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--preset", default="default")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of both engines")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of both engines")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", choices=["numpy", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["numpy", "torch", "layers"], help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
@@ -144,13 +145,17 @@ def main() -> int:
         model = Sequential.from_config(PRESETS[args.preset], seed=0)
         print(json.dumps({"seconds_per_step": numpy_step_time(model, x, y, args.steps, args.workers)}))
         return 0
+    if args.child == "layers":
+        model = Sequential.from_config(PRESETS[args.preset], seed=0)
+        print(json.dumps({"layers": per_layer(model, x, y, 30)}))
+        return 0
     if args.child == "torch":
         print(json.dumps({"seconds_per_step": torch_step_time(PRESETS[args.preset], x, y, args.steps)}))
         return 0
     # Alternate separate processes so that both engines see the same machine load, each with its own threads.
     variants = {
-        "numpy, 1 worker, BLAS default": ("numpy", None, 1),
-        "numpy, 2 workers, 1-thread BLAS": ("numpy", 1, 2),  # what `convlens train` and the Train button use
+        "numpy, 1 process, BLAS default": ("numpy", None, 1),
+        "numpy, 2 processes, 1-thr BLAS": ("numpy", 1, 2),  # what `convlens train` and the Train button use
         "pytorch": ("torch", None, 1),
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
@@ -178,9 +183,16 @@ def main() -> int:
     else:
         best = min(float(np.median(v)) for k, v in times.items() if k.startswith("numpy") and v)
         print(f"ratio numpy/pytorch seconds per epoch (best numpy setting): {best / torch_step:.2f}x (bar: <= 1.00x)")
-    print("\nper-layer median ms (numpy engine, this process)")
-    for name, f, b in per_layer(model, x, y, 20):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    cmd = [sys.executable, __file__, "--child", "layers", "--batch-size", str(args.batch_size), "--preset", args.preset]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    layers = json.loads(proc.stdout.strip().splitlines()[-1])["layers"]
+    print(f"\nper-layer median ms of one training step (numpy engine, batch {args.batch_size}, one process, "
+          "1-thread BLAS; in training a conv's ReLU is applied by the pool after it)")
+    for name, f, b in layers:
         print(f"  {name:<10} forward {f * 1e3:7.2f}  backward {b * 1e3:7.2f}")
+    print(f"  {'total':<10} forward {sum(r[1] for r in layers) * 1e3:7.2f}  "
+          f"backward {sum(r[2] for r in layers) * 1e3:7.2f}")
     if args.json:
         print(json.dumps(result))
     return 0

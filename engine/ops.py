@@ -42,6 +42,8 @@ __all__ = [
     "conv_output_length",
     "im2col",
     "max_pool2d",
+    "matmul_long_inner",
+    "matmul_tall",
     "max_pool2d_backward",
     "pad_amounts",
     "softmax",
@@ -367,13 +369,13 @@ def conv2d_forward(
         w_bias = np.empty((k + 1, c_out), dtype)
         w_bias[:k] = w_mat
         w_bias[k] = 0 if b is None else b
-        np.matmul(cols_t.T, w_bias, out=out)
+        matmul_tall(cols_t.T, w_bias, out)
         _bias_relu(out, None, relu, per_image)
         return out.reshape(out_shape), Im2col(blocks, per_image, k, n, matrix=cols_t.T)
     im2col_rows = Im2col(blocks, per_image, k, _images_per_chunk(n, per_image, k * out.itemsize))
     for view, rows in im2col_rows.chunks():
         chunk = im2col_rows.gather(view, workspace)
-        np.matmul(chunk, w_mat, out=out[rows])
+        matmul_tall(chunk, w_mat, out[rows])
         _bias_relu(out[rows], b, relu, per_image)
     return out.reshape(out_shape), im2col_rows if keep_cols else None
 
@@ -441,7 +443,7 @@ class Im2col:
         """
         if self.matrix is not None:
             both = _buffer(workspace, "conv_filter_bias_grad", (self.k + 1, out.shape[1]), out.dtype)
-            np.matmul(self.matrix.T, grad_rows, out=both)
+            matmul_long_inner(self.matrix.T, grad_rows, both, workspace)
             out[...] = both[: self.k]
             bias_out[...] = both[self.k]
             return
@@ -449,7 +451,7 @@ class Im2col:
         part = _buffer(workspace, "conv_filter_grad_part", out.shape, out.dtype)
         for i, (view, rows) in enumerate(self.chunks()):
             chunk = self.gather(view, workspace)
-            np.matmul(chunk.T, grad_rows[rows], out=out if i == 0 else part)
+            matmul_long_inner(chunk.T, grad_rows[rows], out if i == 0 else part, workspace)
             if i:
                 out += part
 
@@ -465,6 +467,56 @@ def _phase_windows(windows: np.ndarray, phases: Pair) -> np.ndarray:
         strides=(s_h, s_w, s_n, s_h * kh, s_w * kw, *windows.strides[3:]),
         writeable=False,
     )
+
+
+#: Products of about this many multiply-adds (M * K * N) run fastest: OpenBLAS handles them without packing the
+#: operands. The convolutions' tall, thin products are therefore cut into blocks of this size and run as one
+#: batched ``matmul`` (measured 20-50% faster for every product of a training step of the default network).
+SMALL_PRODUCT = 1 << 19
+
+
+def _block_length(length: int, other: int) -> int:
+    return max(32, min(length, SMALL_PRODUCT // max(other, 1)))
+
+
+def matmul_tall(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = a @ b`` for a tall ``a`` (M, K) and a small ``b`` (K, N), computed in blocks of rows.
+
+    ``out`` (M, N) must be C-contiguous.
+    """
+    m, k = a.shape
+    n = b.shape[1]
+    rows = _block_length(m, k * n)
+    blocks = m // rows
+    if blocks < 2:
+        return np.matmul(a, b, out=out)
+    head = blocks * rows
+    np.matmul(a[:head].reshape(blocks, rows, k), b, out=out[:head].reshape(blocks, rows, n))
+    if head < m:
+        np.matmul(a[head:], b, out=out[head:])
+    return out
+
+
+def matmul_long_inner(a: np.ndarray, b: np.ndarray, out: np.ndarray, workspace: Workspace | None = None) -> None:
+    """``out = a @ b`` for a small result over a long inner dimension: ``a`` (M, R), ``b`` (R, N).
+
+    A batch of products over blocks of the inner dimension, then their sum (the first layer's filter gradient,
+    (26 x 50176) @ (50176 x 16), ran twice as fast).
+    """
+    m, r = a.shape
+    n = b.shape[1]
+    length = _block_length(r, m * n)
+    blocks = r // length
+    if blocks < 2:
+        np.matmul(a, b, out=out)
+        return
+    head = blocks * length
+    parts = _buffer(workspace, "inner_product_parts", (blocks, m, n), out.dtype)
+    np.matmul(a[:, :head].reshape(m, blocks, length).transpose(1, 0, 2), b[:head].reshape(blocks, length, n),
+              out=parts)
+    np.sum(parts, axis=0, out=out)
+    if head < r:
+        out += a[:, head:] @ b[head:]
 
 
 def _bias_relu(out: np.ndarray, b: np.ndarray | None, relu: bool, per_image: int) -> None:
@@ -657,9 +709,9 @@ def _input_grad_stride1(
         m = min(chunk, rows - start)
         # row r of `wide` is grid rows start+r .. start+r+W_f-1 side by side: every column shift of the window
         np.copyto(wide[: m + halo], as_strided(grid[start:], shape=(m + halo, width), strides=grid.strides))
-        np.matmul(wide[:m], flipped[0], out=dx[start : start + m])
+        matmul_tall(wide[:m], flipped[0], dx[start : start + m])
         for a in range(1, h_f):
-            np.matmul(wide[a * w_pad : a * w_pad + m], flipped[a], out=term[:m])
+            matmul_tall(wide[a * w_pad : a * w_pad + m], flipped[a], term[:m])
             dx[start : start + m] += term[:m]
     valid = dx.reshape(n, h_pad, w_pad, c_in)[:, :h, :w_in]
     return valid if workspace is not None else np.ascontiguousarray(valid)

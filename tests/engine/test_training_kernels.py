@@ -302,3 +302,30 @@ def test_training_frees_its_scratch_memory_when_it_ends() -> None:
     for _ in fit(model, x, y, TrainConfig(epochs=1, batch_size=8, workers=2)):
         pass
     assert all(layer.workspace.nbytes == 0 for layer in model.layers)
+
+
+# ------------------------------------------------------------------------------------ blocked matrix products
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("m", [5, 64, 1000, 1037])
+def test_matmul_tall_equals_one_product(m: int, transposed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ops, "SMALL_PRODUCT", 32 * 12 * 3)  # blocks of 32 rows, and a remainder
+    rng = np.random.default_rng(12)
+    a = np.ascontiguousarray(rng.standard_normal((12, m)).astype(np.float32)).T if transposed else (
+        rng.standard_normal((m, 12)).astype(np.float32))
+    b = rng.standard_normal((12, 3)).astype(np.float32)
+    out = np.full((m, 3), np.nan, np.float32)
+    assert ops.matmul_tall(a, b, out) is out
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("r", [7, 64, 1000, 1037])
+def test_matmul_long_inner_equals_one_product(r: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ops, "SMALL_PRODUCT", 32 * 4 * 3)  # inner blocks of 32, and a remainder
+    rng = np.random.default_rng(13)
+    a = np.ascontiguousarray(rng.standard_normal((4, r)))
+    b = rng.standard_normal((r, 3))
+    out = np.full((4, 3), np.nan)
+    ops.matmul_long_inner(a, b, out, Workspace())
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
