@@ -27,7 +27,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/run_all.py
 
 soak: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) bench/soak.py
+	QT_QPA_PLATFORM=offscreen OPENBLAS_NUM_THREADS=1 $(PY) bench/soak.py
 
 data: $(STAMP)
 	$(VENV)/bin/convlens data fetch

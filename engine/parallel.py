@@ -8,7 +8,7 @@ batch 128, on 2 cores; ``bench/bench_train.py``).
 The workers are started once per training run (``spawn``, safe in a GUI process with threads). Each step the
 parent copies the current parameters and the worker's slice of the batch into shared memory and sends "go";
 the worker writes its gradient into shared memory and answers ``(loss, correct)``. Only this module knows about
-processes; a machine where they cannot start trains in one process.
+processes; a machine where they cannot start trains in one process, and so does a run whose worker dies.
 """
 
 from __future__ import annotations
@@ -166,7 +166,11 @@ class _Worker:
         np.copyto(self.params, params)
         np.copyto(self.x[:n], xb, casting="same_kind")
         self.y[:n] = yb
-        self.conn.send(n)
+        try:
+            self.conn.send(n)
+        except (OSError, ValueError) as exc:  # BrokenPipeError: the process is gone
+            name, code = self.process.name, self.process.exitcode
+            raise WorkerError(f"training worker {name} stopped (exit code {code})") from exc
         self.busy = True
 
     def result(self) -> tuple[float, int]:
@@ -235,11 +239,13 @@ class DataParallel:
         try:
             for worker, sl in zip(self.workers, slices[1:], strict=True):
                 worker.start(self.flat_params, xb[sl], yb[sl])
-            mine = compute_gradients(self.model, xb[slices[0]], yb[slices[0]])
-            results = [mine] + [worker.result() for worker in self.workers]
-        except WorkerError:
-            self.close()
-            raise
+            own = compute_gradients(self.model, xb[slices[0]], yb[slices[0]])
+            results = [own] + [worker.result() for worker in self.workers]
+        except WorkerError as exc:  # e.g. killed by the OS: the run goes on in this process, nothing is lost
+            self.fallback_reason = str(exc)
+            log.warning("training continues in one process: %s", exc)
+            self._stop_workers()
+            return compute_gradients(self.model, xb, yb)
         total = float(sum(sizes))
         self.flat_grads *= sizes[0] / total
         for worker, size in zip(self.workers, sizes[1:], strict=True):

@@ -329,3 +329,81 @@ def test_matmul_long_inner_equals_one_product(r: int, monkeypatch: pytest.Monkey
     out = np.full((4, 3), np.nan)
     ops.matmul_long_inner(a, b, out, Workspace())
     np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------ worker processes
+
+
+def _tiny_data(n: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(14)
+    return rng.random((n, 8, 8, 1)).astype(np.float32), rng.integers(0, 3, n)
+
+
+def test_two_process_training_is_reproducible_and_leaves_no_process_behind() -> None:
+    import multiprocessing
+
+    x, y = _tiny_data()
+    runs = []
+    for _ in range(2):
+        model = _net(fusable=True)
+        records = list(fit(model, x, y, TrainConfig(epochs=2, batch_size=8, workers=2, seed=5)))
+        assert records[-1].kind == "done"
+        runs.append(model.get_weights())
+    for name in runs[0]:
+        np.testing.assert_array_equal(runs[0][name], runs[1][name], err_msg=name)
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("convlens-train")]
+
+
+def test_cancelling_a_two_process_training_stops_the_worker() -> None:
+    import multiprocessing
+    import threading
+
+    x, y = _tiny_data(64)
+    cancel = threading.Event()
+    model = _net(fusable=True)
+    kinds = []
+    for record in fit(model, x, y, TrainConfig(epochs=50, batch_size=8, workers=2, report_every=1), cancel=cancel):
+        kinds.append(record.kind)
+        cancel.set()
+    assert kinds[-1] == "cancelled"
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("convlens-train")]
+
+
+def test_a_machine_without_worker_processes_trains_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    class NoProcesses:
+        def __getattr__(self, name: str) -> object:
+            raise OSError("processes are not allowed here")
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: NoProcesses())
+    model = _net(fusable=True)
+    parallel = DataParallel(model, workers=2, batch_size=8)
+    try:
+        assert parallel.workers == [] and "not allowed" in (parallel.fallback_reason or "")
+        x, y = _tiny_data(8)
+        loss, correct = parallel.forward_backward(x, y)
+        assert np.isfinite(loss) and 0 <= correct <= 8
+    finally:
+        parallel.close()
+
+
+def test_a_worker_that_dies_leaves_the_step_to_this_process_with_the_same_result(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    x, y = _tiny_data(8)
+    expected = _grads_of(_net(fusable=True), x, y)[1]
+    model = _net(fusable=True)
+    parallel = DataParallel(model, workers=2, batch_size=8)
+    try:
+        assert len(parallel.workers) == 1
+        parallel.workers[0].process.kill()
+        parallel.workers[0].process.join(5)
+        loss, _ = parallel.forward_backward(x, y)
+        assert np.isfinite(loss)
+        assert parallel.workers == [] and "stopped" in (parallel.fallback_reason or "")
+        assert "continues in one process" in caplog.text
+        for name, _, grad in model.named_params():
+            np.testing.assert_allclose(grad, expected[name], rtol=1e-5, atol=1e-6, err_msg=name)
+    finally:
+        parallel.close()
