@@ -4,7 +4,7 @@ Prints images/s for both, the seconds-per-epoch ratio (NumPy / PyTorch; the bar 
 forward/backward breakdown of the NumPy engine. Uses random data of MNIST's shape (throughput does not depend
 on the pixel values) so it runs without the dataset.
 
-    python bench/bench_train.py [--batch-size 128] [--steps 60] [--preset default]
+    python bench/bench_train.py [--batch-size 128] [--steps 40] [--rounds 5] [--preset default]
 """
 
 from __future__ import annotations
