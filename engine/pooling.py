@@ -10,7 +10,7 @@ pairs of winners), each match one elementwise ``maximum`` plus one boolean mask 
 The phases can be strided views of an NHWC map, or — much faster, because every elementwise operation then
 runs over one long contiguous array — the blocks of a *phase-major* map of shape
 ``(k_h, k_w, N, H_out, W_out, C)``, which is how a convolution feeding the pool lays out its output during
-training (``engine.ops.conv2d_forward(..., phases=...)``).
+training (``engine.conv_kernels.conv2d_forward(..., phases=...)``).
 """
 
 from __future__ import annotations

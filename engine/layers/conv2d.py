@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import ops
+from engine import conv_kernels, ops
 from engine.init import glorot_uniform, he_normal
 from engine.layers import register
 from engine.layers.base import Layer, Shape
@@ -59,7 +59,7 @@ class Conv2D(Layer):
         self.stride = ops._pair(stride, "stride")
         self.padding = ops._check_padding(padding)
         self.activation = activation
-        self._cols: ops.Im2col | None = None
+        self._cols: conv_kernels.Im2col | None = None
         self._out: np.ndarray | None = None
         self._x_shape: tuple[int, ...] | None = None
 
@@ -105,7 +105,7 @@ class Conv2D(Layer):
         (``(k_h, k_w, N, H_out / k_h, W_out / k_w, filters)``, see ``engine.pooling``).
         """
         fused = training and self.defer_relu
-        out, cols = ops.conv2d_forward(
+        out, cols = conv_kernels.conv2d_forward(
             x, self.params["w"], self.params["b"], self.stride, self.padding,
             relu=self.activation == "relu" and not fused, keep_cols=training,
             workspace=self.workspace if training else None, phases=self.phases if fused else None,
@@ -128,7 +128,7 @@ class Conv2D(Layer):
         dx = None
         if self.need_input_grad:
             hw = (self._x_shape[1], self._x_shape[2])
-            dx = ops.conv2d_input_grad(
+            dx = conv_kernels.conv2d_input_grad(
                 grad_out, w, hw, self.stride, self.padding, workspace=self.workspace,
                 phases=self.phases if self.defer_relu else None,
             )

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ops, pooling
+from engine import conv_kernels, ops, pooling
 from engine.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from engine.losses import softmax_cross_entropy
 from engine.model import Sequential
@@ -115,10 +115,10 @@ def test_phase_major_conv_output_is_the_nhwc_output_reordered(
     x = rng.standard_normal((3, 8, 6, c_in)).astype(np.float32)
     w = rng.standard_normal((*kernel, c_in, 4)).astype(np.float32)
     b = rng.standard_normal(4).astype(np.float32)
-    plain, _ = ops.conv2d_forward(x, w, b, (1, 1), padding)
+    plain, _ = conv_kernels.conv2d_forward(x, w, b, (1, 1), padding)
     h_out, w_out = plain.shape[1:3]
     phases = (2, 2) if h_out % 2 == 0 and w_out % 2 == 0 else (1, 1)
-    by_phase, cols = ops.conv2d_forward(x, w, b, (1, 1), padding, keep_cols=True, workspace=Workspace(),
+    by_phase, cols = conv_kernels.conv2d_forward(x, w, b, (1, 1), padding, keep_cols=True, workspace=Workspace(),
                                         phases=phases)
     kh, kw = phases
     np.testing.assert_allclose(by_phase, _phase_major(plain, phases).reshape(by_phase.shape), rtol=1e-5, atol=1e-5)
@@ -154,10 +154,10 @@ def test_stride1_input_gradient_matches_the_scatter_definition(kernel: tuple[int
                     if 0 <= r < h and 0 <= s < w_in:
                         expected[:, r, s, :] += g[:, i, j, :] @ w[a, b].T
     for workspace in (None, Workspace()):
-        got = ops.conv2d_input_grad(g, w, (h, w_in), (1, 1), padding, workspace=workspace)
+        got = conv_kernels.conv2d_input_grad(g, w, (h, w_in), (1, 1), padding, workspace=workspace)
         np.testing.assert_allclose(got, expected, atol=1e-10)
     if out.shape[1] % 2 == 0 and out.shape[2] % 2 == 0:
-        got = ops.conv2d_input_grad(_phase_major(g, (2, 2)), w, (h, w_in), (1, 1), padding, phases=(2, 2))
+        got = conv_kernels.conv2d_input_grad(_phase_major(g, (2, 2)), w, (h, w_in), (1, 1), padding, phases=(2, 2))
         np.testing.assert_allclose(got, expected, atol=1e-10)
 
 
@@ -165,9 +165,10 @@ def test_input_gradient_chunks_give_the_same_answer(monkeypatch: pytest.MonkeyPa
     rng = np.random.default_rng(6)
     g = rng.standard_normal((5, 6, 6, 4))
     w = rng.standard_normal((3, 3, 2, 4))
-    whole = ops.conv2d_input_grad(g, w, (6, 6), (1, 1), "same")
-    monkeypatch.setattr(ops, "CHUNK_BYTES", 64 * 12 * 8)  # a handful of rows per chunk
-    np.testing.assert_allclose(ops.conv2d_input_grad(g, w, (6, 6), (1, 1), "same", Workspace()), whole, atol=1e-12)
+    whole = conv_kernels.conv2d_input_grad(g, w, (6, 6), (1, 1), "same")
+    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", 64 * 12 * 8)  # a handful of rows per chunk
+    chunked = conv_kernels.conv2d_input_grad(g, w, (6, 6), (1, 1), "same", Workspace())
+    np.testing.assert_allclose(chunked, whole, atol=1e-12)
 
 
 # ------------------------------------------------------------------------------------------ fused layers
@@ -310,24 +311,24 @@ def test_training_frees_its_scratch_memory_when_it_ends() -> None:
 @pytest.mark.parametrize("transposed", [False, True])
 @pytest.mark.parametrize("m", [5, 64, 1000, 1037])
 def test_matmul_tall_equals_one_product(m: int, transposed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ops, "SMALL_PRODUCT", 32 * 12 * 3)  # blocks of 32 rows, and a remainder
+    monkeypatch.setattr(conv_kernels, "SMALL_PRODUCT", 32 * 12 * 3)  # blocks of 32 rows, and a remainder
     rng = np.random.default_rng(12)
     a = np.ascontiguousarray(rng.standard_normal((12, m)).astype(np.float32)).T if transposed else (
         rng.standard_normal((m, 12)).astype(np.float32))
     b = rng.standard_normal((12, 3)).astype(np.float32)
     out = np.full((m, 3), np.nan, np.float32)
-    assert ops.matmul_tall(a, b, out) is out
+    assert conv_kernels.matmul_tall(a, b, out) is out
     np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("r", [7, 64, 1000, 1037])
 def test_matmul_long_inner_equals_one_product(r: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ops, "SMALL_PRODUCT", 32 * 4 * 3)  # inner blocks of 32, and a remainder
+    monkeypatch.setattr(conv_kernels, "SMALL_PRODUCT", 32 * 4 * 3)  # inner blocks of 32, and a remainder
     rng = np.random.default_rng(13)
     a = np.ascontiguousarray(rng.standard_normal((4, r)))
     b = rng.standard_normal((r, 3))
     out = np.full((4, 3), np.nan)
-    ops.matmul_long_inner(a, b, out, Workspace())
+    conv_kernels.matmul_long_inner(a, b, out, Workspace())
     np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
 
 
