@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import as_strided
 from numpy.typing import DTypeLike
 
 from engine.ops import Pair, _check_nhwc, _windows, col2im_add, conv_output_length, pad_amounts
-from engine.workspace import Workspace
+from engine.workspace import Workspace, scratch
 
 __all__ = [
     "CHUNK_BYTES",
@@ -38,18 +38,6 @@ def _images_per_chunk(n: int, rows_per_image: int, row_bytes: int) -> int:
     return max(1, min(n, CHUNK_BYTES // max(rows_per_image * row_bytes, 1)))
 
 
-def _buffer(
-    workspace: Workspace | None, key: str, shape: tuple[int, ...], dtype: DTypeLike, fill: float | None = None
-) -> np.ndarray:
-    """A scratch array: reused from ``workspace`` when there is one (training), fresh otherwise.
-
-    ``fill`` is written when the array is new (a reused one keeps what it held).
-    """
-    if workspace is not None:
-        return workspace.get(key, shape, dtype, fill=fill)
-    return np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)
-
-
 def column_sums(m: np.ndarray, out: np.ndarray, workspace: Workspace | None = None) -> np.ndarray:
     """``m.sum(axis=0)`` for a tall matrix ``(R, C)`` as a matrix-vector product (20x faster for small C).
 
@@ -65,7 +53,7 @@ def column_sums(m: np.ndarray, out: np.ndarray, workspace: Workspace | None = No
     ndarray, shape (C,)
         ``out``.
     """
-    ones = _buffer(workspace, "ones", (m.shape[0],), m.dtype, fill=1.0)
+    ones = scratch(workspace, "ones", (m.shape[0],), m.dtype, fill=1.0)
     return np.matmul(ones, m, out=out)
 
 
@@ -79,7 +67,7 @@ def _zero_padded(
     (pt, pb), (pl, pr) = pads
     n, h, w, c = x.shape
     # The border is zeroed when the buffer is allocated and never written afterwards.
-    xp = _buffer(workspace, key, (n, h + pt + pb, w + pl + pr, c), dtype, fill=0.0)
+    xp = scratch(workspace, key, (n, h + pt + pb, w + pl + pr, c), dtype, fill=0.0)
     xp[:, pt : pt + h, pl : pl + w, :] = x
     return xp
 
@@ -148,12 +136,12 @@ def conv2d_forward(
     k = h_f * w_f * c_in
     rows_total = n * h_out * w_out
     w_mat = w.reshape(k, c_out).astype(dtype, copy=False)
-    out = _buffer(workspace, "conv_output", (rows_total, c_out), dtype)
+    out = scratch(workspace, "conv_output", (rows_total, c_out), dtype)
     if keep_cols and c_in == 1:
         # One input channel (the first layer): build the transposed matrix (K + 1, rows) from K shifted copies of
         # the image — long contiguous runs instead of K-float gathers — plus a row of ones, so that one matrix
         # product adds the bias (and, backward, one product gives the bias gradient with the filters').
-        cols_t = _buffer(workspace, "conv_cols_t", (k + 1, rows_total), dtype, fill=1.0)
+        cols_t = scratch(workspace, "conv_cols_t", (k + 1, rows_total), dtype, fill=1.0)
         cell_views = windows if phases is None else by_phase
         for a in range(h_f):
             for b_ in range(w_f):
@@ -215,7 +203,7 @@ class Im2col:
     def gather(self, view: np.ndarray, workspace: Workspace | None) -> np.ndarray:
         """The rows ``(m, K)`` of one chunk, copied into a reusable buffer."""
         rows = view.shape[0] * self.per_image
-        buffer = _buffer(workspace, "conv_cols_chunk", (self.step * self.per_image, self.k), view.dtype)[:rows]
+        buffer = scratch(workspace, "conv_cols_chunk", (self.step * self.per_image, self.k), view.dtype)[:rows]
         np.copyto(buffer.reshape(view.shape), view)
         return buffer
 
@@ -235,13 +223,13 @@ class Im2col:
         workspace : Workspace, optional
         """
         if self.matrix is not None:
-            both = _buffer(workspace, "conv_filter_bias_grad", (self.k + 1, out.shape[1]), out.dtype)
+            both = scratch(workspace, "conv_filter_bias_grad", (self.k + 1, out.shape[1]), out.dtype)
             matmul_long_inner(self.matrix.T, grad_rows, both, workspace)
             out[...] = both[: self.k]
             bias_out[...] = both[self.k]
             return
         column_sums(grad_rows, bias_out, workspace)
-        part = _buffer(workspace, "conv_filter_grad_part", out.shape, out.dtype)
+        part = scratch(workspace, "conv_filter_grad_part", out.shape, out.dtype)
         for i, (view, rows) in enumerate(self.chunks()):
             chunk = self.gather(view, workspace)
             matmul_long_inner(chunk.T, grad_rows[rows], out if i == 0 else part, workspace)
@@ -304,7 +292,7 @@ def matmul_long_inner(a: np.ndarray, b: np.ndarray, out: np.ndarray, workspace: 
         np.matmul(a, b, out=out)
         return
     head = blocks * length
-    parts = _buffer(workspace, "inner_product_parts", (blocks, m, n), out.dtype)
+    parts = scratch(workspace, "inner_product_parts", (blocks, m, n), out.dtype)
     np.matmul(a[:, :head].reshape(m, blocks, length).transpose(1, 0, 2), b[:head].reshape(blocks, length, n),
               out=parts)
     np.sum(parts, axis=0, out=out)
@@ -401,7 +389,7 @@ def _input_grad_stride1(
     rows = n * h_pad * w_pad
     shifted_rows = rows + (h_f - 1) * w_pad
     # Flattened padded gradient, with zero rows after the last image for the shifts of its last positions.
-    grid = _buffer(workspace, "dx_grid_in", (shifted_rows + w_f - 1, c_out), dtype, fill=0.0)
+    grid = scratch(workspace, "dx_grid_in", (shifted_rows + w_f - 1, c_out), dtype, fill=0.0)
     top, left = h_f - 1 - pt, w_f - 1 - pl
     interior = grid[:rows].reshape(n, h_pad, w_pad, c_out)[:, top : top + h_out, left : left + w_out]
     if phases is None:
@@ -416,14 +404,14 @@ def _input_grad_stride1(
         split[...] = grad_out.transpose(2, 3, 0, 4, 1, 5)
     # flipped[a] pairs window cell (a, b) of the padded gradient with filter cell (H_f-1-a, W_f-1-b), (b, C_out)
     flipped = np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2), dtype=dtype).reshape(h_f, -1, c_in)
-    dx = _buffer(workspace, "dx_grid_out", (rows, c_in), dtype)
+    dx = scratch(workspace, "dx_grid_out", (rows, c_in), dtype)
     # Output rows chunk by chunk, so that the chunk's column shifts are still in cache for the H_f products.
     width = w_f * c_out
     chunk = max(w_pad, min(rows, CHUNK_BYTES // (width * dtype.itemsize)))
     chunk = -(-rows // -(-rows // chunk))  # the same number of chunks, of (nearly) equal sizes
     halo = (h_f - 1) * w_pad
-    wide = _buffer(workspace, "dx_column_shifts", (chunk + halo, width), dtype)
-    term = _buffer(workspace, "dx_grid_term", (chunk, c_in), dtype)
+    wide = scratch(workspace, "dx_column_shifts", (chunk + halo, width), dtype)
+    term = scratch(workspace, "dx_grid_term", (chunk, c_in), dtype)
     for start in range(0, rows, chunk):
         m = min(chunk, rows - start)
         # row r of `wide` is grid rows start+r .. start+r+W_f-1 side by side: every column shift of the window

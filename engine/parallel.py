@@ -182,8 +182,8 @@ class _Worker:
 
     def stop(self) -> None:
         try:
-            if self.busy:
-                self.conn.poll(STEP_TIMEOUT)
+            if self.busy:  # let a step in flight finish (the process is terminated below if it does not)
+                self.conn.poll(5)
             self.conn.send(None)
         except (OSError, ValueError):
             pass

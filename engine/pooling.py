@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.workspace import Workspace
+from engine.workspace import Workspace, scratch
 
 Pair = tuple[int, int]
 
@@ -77,7 +77,7 @@ def max_pool2d_tournament(
     """
     players = _phases_of(x, size, phase_major)
     shape, dtype = players[0].shape, x.dtype
-    out = _get(workspace, "pool_out", shape, dtype)
+    out = scratch(workspace, "pool_out", shape, dtype)
     masks: list[list[np.ndarray]] = []
     sizes: list[int] = []
     if len(players) == 1:
@@ -89,9 +89,9 @@ def max_pool2d_tournament(
         last_match = len(players) == 2
         for m in range(len(players) // 2):
             first, second = players[2 * m], players[2 * m + 1]
-            mask = _get(workspace, f"pool_mask_{level}_{m}", shape, np.bool_)
+            mask = scratch(workspace, f"pool_mask_{level}_{m}", shape, np.bool_)
             np.greater(second, first, out=mask)
-            winner = out if last_match else _get(workspace, f"pool_winner_{level}_{m}", shape, dtype)
+            winner = out if last_match else scratch(workspace, f"pool_winner_{level}_{m}", shape, dtype)
             np.maximum(first, second, out=winner)
             winners.append(winner)
             level_masks.append(mask)
@@ -129,9 +129,9 @@ def max_pool2d_tournament_backward(
     kh, kw = size
     dtype = grad_out.dtype
     if phase_major:
-        dx = _get(workspace, "pool_grad_in", (kh, kw, n, ho, wo, c), dtype)
+        dx = scratch(workspace, "pool_grad_in", (kh, kw, n, ho, wo, c), dtype)
     else:
-        dx = _get(workspace, "pool_grad_in", (n, ho * kh, wo * kw, c), dtype)
+        dx = scratch(workspace, "pool_grad_in", (n, ho * kh, wo * kw, c), dtype)
     leaves = _phases_of(dx, size, phase_major)
     if not record.sizes:
         np.copyto(leaves[0], grad_out)
@@ -140,7 +140,7 @@ def max_pool2d_tournament_backward(
     for level in range(len(record.sizes) - 1, -1, -1):
         count = record.sizes[level]
         lower = leaves if level == 0 else [
-            _get(workspace, f"pool_grad_{level}_{i}", grad_out.shape, dtype) for i in range(count)
+            scratch(workspace, f"pool_grad_{level}_{i}", grad_out.shape, dtype) for i in range(count)
         ]
         for m, mask in enumerate(record.masks[level]):
             second = lower[2 * m + 1]
@@ -151,6 +151,3 @@ def max_pool2d_tournament_backward(
         grads = lower
     return dx
 
-
-def _get(workspace: Workspace | None, key: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
-    return workspace.get(key, shape, dtype) if workspace is not None else np.empty(shape, dtype)

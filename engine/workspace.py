@@ -64,3 +64,16 @@ class Workspace:
     def nbytes(self) -> int:
         """Bytes held."""
         return sum(a.nbytes for a in self._arrays.values())
+
+
+def scratch(
+    workspace: Workspace | None, key: str, shape: tuple[int, ...], dtype: DTypeLike = np.float32,
+    fill: float | None = None,
+) -> np.ndarray:
+    """A scratch array: ``workspace.get(...)`` in training, a fresh array when there is no workspace.
+
+    ``fill`` is written when the array is new (a reused one keeps what it held).
+    """
+    if workspace is not None:
+        return workspace.get(key, shape, dtype, fill=fill)
+    return np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import urllib.error
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from engine import data
+from engine import data, ops
 
 FAKE_TRAIN = 300
 FAKE_TEST = 100
@@ -107,3 +109,24 @@ def fake_mnist(offline_data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.setattr(data, "EXPECTED_SIZE", {name: len(blob) for name, blob in blobs.items()})
     monkeypatch.setenv(data.CACHE_ENV, str(directory))
     return FakeMnist(directory=directory, arrays=arrays, sha256=sha)
+
+
+@pytest.fixture
+def count_ops_calls(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[int]]:
+    """``count_ops_calls(name)`` wraps ``engine.ops.<name>`` so that calls are counted (undone after the test).
+
+    Returns the one-element call counter: ``calls[0]`` is the number of calls so far.
+    """
+
+    def count(name: str) -> list[int]:
+        calls = [0]
+        original: Callable[..., Any] = getattr(ops, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls[0] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(ops, name, wrapper)
+        return calls
+
+    return count

@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import ASSETS_DIR
+
 __all__ = [
     "SELF_TRANSLATING",
     "SOURCE_LANGUAGE",
@@ -49,7 +51,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "assets" / "translations"
+TRANSLATIONS_DIR = ASSETS_DIR / "translations"
 """Where ``convlens_<lang>.ts`` (source) and ``convlens_<lang>.qm`` (compiled) live."""
 SELF_TRANSLATING = "selfTranslating"
 """Dynamic property: a widget (and its children) set to True handles ``LanguageChange`` itself."""

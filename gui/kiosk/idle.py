@@ -24,6 +24,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from gui import ASSETS_DIR
+
 __all__ = [
     "INPUT_EVENTS",
     "PRESS_EVENTS",
@@ -36,7 +38,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-STROKES_DIR = Path(__file__).resolve().parents[2] / "assets" / "strokes"
+STROKES_DIR = ASSETS_DIR / "strokes"
 """``digit_<d>.json`` files: ``{"digit": d, "variants": [[stroke, ...], ...]}``, points ``[x, y]`` in 0..1."""
 
 Stroke = list[tuple[float, float]]

@@ -29,6 +29,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from gui import ASSETS_DIR
+
 __all__ = [
     "GUI_DIR",
     "Message",
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 GUI_DIR = Path(__file__).resolve().parents[1]
-TRANSLATIONS_DIR = GUI_DIR.parent / "assets" / "translations"
+TRANSLATIONS_DIR = ASSETS_DIR / "translations"
 
 _TEXT_CALLS = {
     # constructor or method name -> index of the text argument

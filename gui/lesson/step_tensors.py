@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from engine.lesson_data import DIAGONAL_FILTER, SECOND_FILTER, colour_example, tensor_examples
+from gui import ASSETS_DIR
 from gui.lesson.common import LessonStep, heading, paragraph, qimage_to_rgb, rgb_to_pixmap, translate
 from gui.lesson.grid import ValueGrid
 
 #: The colour example shipped in assets/ (regenerated from engine.lesson_data.colour_example if missing).
-COLOUR_EXAMPLE_PATH = Path(__file__).resolve().parents[2] / "assets" / "lesson" / "colour_example.png"
+COLOUR_EXAMPLE_PATH = ASSETS_DIR / "lesson" / "colour_example.png"
 
 
 def load_colour_example(path: Path = COLOUR_EXAMPLE_PATH) -> np.ndarray:

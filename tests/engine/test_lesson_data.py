@@ -30,19 +30,6 @@ SEED_X_ROWS = [
 ]
 
 
-def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
-    """Wrap ``engine.ops.<name>`` so that calls are counted; returns the one-element call counter."""
-    calls = [0]
-    original: Callable[..., Any] = getattr(ops, name)
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        calls[0] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(ops, name, wrapper)
-    return calls
-
-
 def test_seed_x_image_is_the_printed_x() -> None:
     expected = np.array([[int(v) for v in row.split()] for row in SEED_X_ROWS], dtype=float)
     assert np.array_equal(L.seed_x_image(), expected)
@@ -64,8 +51,8 @@ def test_truncate2_truncates_towards_zero_and_keeps_shape() -> None:
     assert not np.signbit(out[1, 1])
 
 
-def test_seed_table_is_the_printed_7x7_and_comes_from_ops_conv2d(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = counting(monkeypatch, "conv2d")
+def test_seed_table_is_the_printed_7x7_and_comes_from_ops_conv2d(count_ops_calls: Callable[[str], list[int]]) -> None:
+    calls = count_ops_calls("conv2d")
     table = L.seed_table()
     assert calls[0] >= 1
     assert table.shape == (7, 7)
@@ -94,10 +81,10 @@ def test_window_off_the_diagonal_is_the_seeds_0_55_example() -> None:
     assert L.format2(step.value) == "0.55"
 
 
-def test_window_products_are_elementwise_and_come_from_ops(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_window_products_are_elementwise_and_come_from_ops(count_ops_calls: Callable[[str], list[int]]) -> None:
     rng = np.random.default_rng(0)
     window, kernel = rng.normal(size=(5, 5)), rng.normal(size=(5, 5))
-    calls = counting(monkeypatch, "conv2d")
+    calls = count_ops_calls("conv2d")
     products = L.window_products(window, kernel)
     assert calls[0] == 1
     np.testing.assert_allclose(products, window * kernel, rtol=1e-12)
@@ -141,8 +128,8 @@ def test_padded_marks_the_zeros_ops_adds() -> None:
     assert values.shape == (9, 9) and not mask.any()
 
 
-def test_pooled_table_is_the_seeds_4x4(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = counting(monkeypatch, "max_pool2d")
+def test_pooled_table_is_the_seeds_4x4(count_ops_calls: Callable[[str], list[int]]) -> None:
+    calls = count_ops_calls("max_pool2d")
     pooled = L.pool_table(L.seed_table(), (2, 2), (2, 2), "same")
     assert calls[0] == 1
     assert np.array_equal(L.truncate2(pooled), L.SEED_POOLED_4X4)
@@ -162,10 +149,10 @@ def test_pool_step_picks_the_maximum_and_padding_never_wins() -> None:
         L.pool_step(table, 3, 3, padding="valid")
 
 
-def test_conv1d_trace_equals_numpy_convolve_and_comes_from_ops(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_conv1d_trace_equals_numpy_convolve_and_comes_from_ops(count_ops_calls: Callable[[str], list[int]]) -> None:
     rng = np.random.default_rng(2)
     f, g = rng.normal(size=12), rng.normal(size=5)
-    calls = counting(monkeypatch, "conv1d")
+    calls = count_ops_calls("conv1d")
     output, steps = L.conv1d_trace(f, g)
     assert calls[0] == 1 + g.size  # the whole output, then one product row per kernel tap
     np.testing.assert_allclose(output, np.convolve(f, g, mode="same"), atol=1e-12)

@@ -232,6 +232,33 @@ def test_fused_training_pass_equals_the_unfused_one_and_inference(batches: tuple
             np.testing.assert_allclose(grads_a[name], grads_b[name], rtol=1e-4, atol=1e-6, err_msg=name)
 
 
+def test_fused_strided_conv_input_gradient_equals_the_unfused_one() -> None:
+    # A stride-2 conv before a tiling pool is fused too; its input gradient goes through col2im from phase-major.
+    def net() -> Sequential:
+        layers = [Conv2D(3, 3, stride=2, padding="same", activation="relu"), MaxPool2D(2), Flatten(), Dense(3)]
+        return Sequential(layers, input_shape=(8, 8, 2), seed=1)
+
+    fused, unfused = net(), net()
+    assert fused.layers[0].phases == (2, 2)
+    for layer in unfused.layers:
+        layer.defer_relu = layer.applies_relu = False
+        layer.phases = None
+    unfused.set_weights(fused.get_weights())
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((4, 8, 8, 2)).astype(np.float32)
+    r = rng.standard_normal((4, 3)).astype(np.float32)
+    input_grads = []
+    for model in (fused, unfused):
+        model.layers[0].need_input_grad = True
+        model.forward(x, training=True)
+        g: np.ndarray | None = r.copy()
+        for layer in reversed(model.layers):
+            assert g is not None
+            g = layer.backward(g)
+        input_grads.append(g)
+    np.testing.assert_allclose(input_grads[0], input_grads[1], rtol=1e-4, atol=1e-5)
+
+
 def test_default_architecture_fused_gradients_match_central_differences() -> None:
     arch = [dict(layer) for layer in PRESETS["default"] if layer["type"] != "Dropout"]
     for layer in arch:  # a smaller copy of the shipped network, same structure

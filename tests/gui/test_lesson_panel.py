@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
@@ -54,18 +53,6 @@ def panel(qtbot: QtBot) -> LessonPanel:
 @pytest.fixture
 def digit() -> np.ndarray:
     return L.drawn_sample_digits()[0][2]  # a drawn "4", (28, 28) in [0, 1]
-
-
-def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
-    calls = [0]
-    original: Callable[..., Any] = getattr(ops, name)
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        calls[0] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(ops, name, wrapper)
-    return calls
 
 
 def test_panel_lists_the_seven_steps_in_the_lectures_order(panel: LessonPanel) -> None:
@@ -118,9 +105,9 @@ def test_every_interactive_widget_has_an_object_name(panel: LessonPanel) -> None
 
 
 def test_displayed_7x7_table_is_the_seeds_computed_through_ops(
-    monkeypatch: pytest.MonkeyPatch, qtbot: QtBot
+    count_ops_calls: Callable[[str], list[int]], qtbot: QtBot
 ) -> None:
-    calls = counting(monkeypatch, "conv2d")
+    calls = count_ops_calls("conv2d")
     panel = LessonPanel(examples_loader=drawn_examples)
     qtbot.addWidget(panel)
     panel.goto_step(3)
