@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(VENV)/bin/convlens
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check engine gui tests bench convlens.py
+	$(VENV)/bin/ruff check convlens engine gui tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

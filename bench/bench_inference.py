@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, nargs="+", default=None, help="intra-op thread counts to compare")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from engine.model import load_npz_model
-    from engine.onnx_export import export_onnx
-    from engine.runtime import INTRA_OP_THREADS, OnnxPredictor
+    from convlens.engine.model import load_npz_model
+    from convlens.engine.onnx_export import export_onnx
+    from convlens.engine.runtime import INTRA_OP_THREADS, OnnxPredictor
 
     model_path = Path(args.model)
     if not model_path.is_file():

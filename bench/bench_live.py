@@ -36,7 +36,7 @@ _COLD_START_CHILD = """
 import sys, time
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-from gui.app import create_window
+from convlens.gui.app import create_window
 w = create_window(None if len(sys.argv) < 2 else sys.argv[1])
 w.show()
 app.processEvents()
@@ -46,7 +46,7 @@ print("READY", flush=True)
 
 def stroke_points(step_px: float, side: float) -> list[list[tuple[float, float]]]:
     """The sample digits' strokes resampled every ``step_px`` canvas pixels (normalised points)."""
-    from gui.render import SAMPLE_STROKES
+    from convlens.gui.render import SAMPLE_STROKES
 
     strokes = []
     for digit_strokes in SAMPLE_STROKES.values():
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    from gui.app import create_window
+    from convlens.gui.app import create_window
 
     width, height = (int(v) for v in args.size.split("x"))
     window = create_window(args.model)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from engine.data import is_cached
+    from convlens.engine.data import is_cached
 
     if not is_cached():
         print("MNIST is not cached: run `convlens data fetch` first; skipping")

@@ -21,11 +21,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.losses import softmax_cross_entropy  # noqa: E402
-from engine.model import Sequential  # noqa: E402
-from engine.optim import Adam  # noqa: E402
-from engine.parallel import DataParallel  # noqa: E402
-from engine.presets import PRESETS  # noqa: E402
+from convlens.engine.losses import softmax_cross_entropy  # noqa: E402
+from convlens.engine.model import Sequential  # noqa: E402
+from convlens.engine.optim import Adam  # noqa: E402
+from convlens.engine.parallel import DataParallel  # noqa: E402
+from convlens.engine.presets import PRESETS  # noqa: E402
 
 
 def numpy_step_time(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int, workers: int = 1) -> float:

@@ -38,7 +38,7 @@ TICK_MS = 10
 
 
 def synthetic_mnist(n_train: int = 60000, n_test: int = 10000) -> object:
-    from engine.data import MnistData
+    from convlens.engine.data import MnistData
 
     rng = np.random.default_rng(0)
     return MnistData(
@@ -108,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from engine import data as engine_data
-    from gui.app import create_window
-    from gui.render import SAMPLE_STROKES
-    from gui.training import install_training
+    from convlens.engine import data as engine_data
+    from convlens.gui.app import create_window
+    from convlens.gui.render import SAMPLE_STROKES
+    from convlens.gui.training import install_training
 
     window = create_window(install_extras=False)
     panel = install_training(window)

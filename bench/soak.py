@@ -133,8 +133,8 @@ def open_kiosk(
     -------
     (window, KioskController)
     """
-    from gui.app import create_window
-    from gui.kiosk import KioskConfig, hash_pin, setup_kiosk
+    from convlens.gui.app import create_window
+    from convlens.gui.kiosk import KioskConfig, hash_pin, setup_kiosk
 
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +148,7 @@ def open_kiosk(
     )
     window = create_window(kiosk=True, config_path=config_file)
     if allow_training and window.findChild(QWidget, "trainingPanel") is None:
-        from gui.training import install_training
+        from convlens.gui.training import install_training
 
         install_training(window, allow_training=True, data_base=data_base)
     config = KioskConfig(
@@ -234,7 +234,7 @@ def visitors(
 ) -> None:
     """``n`` visitors: each draws 1-4 strokes (sample digits, jittered) with real mouse events, sometimes
     undoes or clears, and sometimes walks away so the idle timeout fires and the attract loop plays."""
-    from gui.kiosk.idle import load_sample_strokes
+    from convlens.gui.kiosk.idle import load_sample_strokes
 
     samples = load_sample_strokes()
     train_at = set(rng.sample(range(n), min(trainings, n))) if train is not None else set()
@@ -480,7 +480,7 @@ def trainer(window: Any, app: QApplication, settings: Any = None) -> Callable[[]
     ``settings`` is a ``gui.training.worker.TrainSettings`` (default: one epoch on 2,000 images, not
     saved); the function returns False if training cannot start here (no tab, no MNIST).
     """
-    from gui.training.worker import TrainSettings
+    from convlens.gui.training.worker import TrainSettings
 
     panel = window.findChild(QWidget, "trainingPanel")
     if settings is None:
@@ -515,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setStyle("Fusion")
     trainings = args.trainings
     if trainings:
-        from engine import data
+        from convlens.engine import data
 
         if not data.is_cached():
             print("MNIST is not in the cache: trainings skipped (run `make data`)", file=sys.stderr)

@@ -14,7 +14,7 @@ __version__ = "0.2.0"
 
 def load_model(path: Any) -> Any:
     """Open a ``.npz`` or ``.onnx`` model; see :func:`engine.model.load_model`."""
-    from engine.model import load_model as _load_model
+    from convlens.engine.model import load_model as _load_model
 
     return _load_model(path)
 

@@ -14,8 +14,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from numpy.typing import DTypeLike
 
-from engine.ops import Pair, _check_nhwc, _windows, col2im_add, conv_output_length, pad_amounts
-from engine.workspace import Workspace, scratch
+from convlens.engine.ops import Pair, _check_nhwc, _windows, col2im_add, conv_output_length, pad_amounts
+from convlens.engine.workspace import Workspace, scratch
 
 __all__ = [
     "CHUNK_BYTES",

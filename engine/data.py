@@ -39,7 +39,7 @@ from typing import Protocol, TextIO
 import numpy as np
 import platformdirs
 
-from engine.atomic import atomic_path, atomic_write_bytes
+from convlens.engine.atomic import atomic_path, atomic_write_bytes
 
 __all__ = [
     "CACHE_ENV",

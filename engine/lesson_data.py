@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import ops
-from engine.preprocess import to_batch
+from convlens.engine import ops
+from convlens.engine.preprocess import to_batch
 
 __all__ = [
     "DIAGONAL_FILTER",
@@ -631,7 +631,7 @@ def first_training_digits(
         selects the stand-ins.
     """
     if loader is None:
-        from engine.data import load_mnist
+        from convlens.engine.data import load_mnist
 
         def loader() -> object:
             return load_mnist(allow_download=False)

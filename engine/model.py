@@ -17,10 +17,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from engine import __version__
-from engine.atomic import atomic_write_bytes
-from engine.layers import Layer, layer_from_config
-from engine.ops import softmax
+from convlens.engine import __version__
+from convlens.engine.atomic import atomic_write_bytes
+from convlens.engine.layers import Layer, layer_from_config
+from convlens.engine.ops import softmax
 
 INPUT_SHAPE = (28, 28, 1)
 FORMAT = "convlens-npz-1"
@@ -349,7 +349,7 @@ def load_model(path: str | Path) -> Predictor:
     """
     path = Path(path)
     if path.suffix.lower() == ".onnx":
-        from engine.runtime import OnnxPredictor
+        from convlens.engine.runtime import OnnxPredictor
 
         return OnnxPredictor.open(path)
     return load_npz_model(path)

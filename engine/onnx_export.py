@@ -40,11 +40,11 @@ import onnx
 from google.protobuf.message import DecodeError
 from onnx import TensorProto, helper, numpy_helper
 
-from engine import __version__
-from engine.atomic import atomic_write_bytes
-from engine.layers import Layer
-from engine.model import ModelFileError, Sequential
-from engine.ops import pad_amounts
+from convlens.engine import __version__
+from convlens.engine.atomic import atomic_write_bytes
+from convlens.engine.layers import Layer
+from convlens.engine.model import ModelFileError, Sequential
+from convlens.engine.ops import pad_amounts
 
 OPSET = 17
 """Default-domain opset of exported files (onnxruntime >= 1.18 supports up to 20/21)."""

@@ -223,7 +223,7 @@ def conv2d(
         raise ValueError(
             f"channels do not match: image has C={x.shape[3]} but filters expect C_in={w.shape[2]}"
         )
-    from engine.conv_kernels import conv2d_forward  # the fast kernel (it builds on this module's helpers)
+    from convlens.engine.conv_kernels import conv2d_forward  # the fast kernel (it builds on this module's helpers)
 
     out, _ = conv2d_forward(x, w, b, _pair(stride, "stride"), _check_padding(padding))
     return out
@@ -295,7 +295,7 @@ def conv2d_backward(
     cols = windows.reshape(rows, h_f * w_f * c_in)
     dw = (cols.T @ g2).reshape(w.shape)
     db = g2.sum(axis=0)
-    from engine.conv_kernels import conv2d_input_grad  # the fast kernel (it builds on this module's helpers)
+    from convlens.engine.conv_kernels import conv2d_input_grad  # the fast kernel (it builds on this module's helpers)
 
     dx = (
         conv2d_input_grad(grad_out, w, (x.shape[1], x.shape[2]), stride_pair, padding)

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.losses import softmax_cross_entropy
-from engine.model import Sequential
+from convlens.engine.losses import softmax_cross_entropy
+from convlens.engine.model import Sequential
 
 log = logging.getLogger(__name__)
 

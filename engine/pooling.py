@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.workspace import Workspace, scratch
+from convlens.engine.workspace import Workspace, scratch
 
 Pair = tuple[int, int]
 

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from engine.model import ModelFileError
-from engine.onnx_export import ClassifierSpec, UnsupportedModelError, prepare_classifier
-from engine.ops import softmax
+from convlens.engine.model import ModelFileError
+from convlens.engine.onnx_export import ClassifierSpec, UnsupportedModelError, prepare_classifier
+from convlens.engine.ops import softmax
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 """Larger files are refused before they are read."""

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.augment import AugmentConfig, augment_batch
-from engine.losses import softmax_cross_entropy
-from engine.model import Sequential
-from engine.optim import learning_rate, make_optimizer
-from engine.parallel import DataParallel
+from convlens.engine.augment import AugmentConfig, augment_batch
+from convlens.engine.losses import softmax_cross_entropy
+from convlens.engine.model import Sequential
+from convlens.engine.optim import learning_rate, make_optimizer
+from convlens.engine.parallel import DataParallel
 
 
 class TrainingDiverged(RuntimeError):

@@ -1,6 +1,6 @@
 """The PySide6 + pyqtgraph front end of ConvLens (window, canvas, panels, lesson, training, kiosk)."""
 
-from pathlib import Path
+from convlens.resources import assets_dir
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-"""Sample strokes, lesson images and translations (the repository's ``assets/``)."""
+ASSETS_DIR = assets_dir()
+"""Sample strokes, lesson images and translations (package data ``convlens/assets``)."""

@@ -16,9 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui.controller import Controller
-from gui.panels import configure_pyqtgraph
-from gui.window import ExplorerWindow
+from convlens.gui.controller import Controller
+from convlens.gui.panels import configure_pyqtgraph
+from convlens.gui.window import ExplorerWindow
 
 __all__ = ["APP_NAME", "create_window", "install_excepthook", "run", "save_screenshot"]
 
@@ -60,11 +60,11 @@ def create_window(
     window = ExplorerWindow(controller, kiosk=kiosk)
     window.config_path = None if config_path is None else Path(config_path)
     if install_extras:
-        from gui.training import install_training
+        from convlens.gui.training import install_training
 
         kiosk_config = None
         if kiosk:
-            from gui.kiosk import load_config
+            from convlens.gui.kiosk import load_config
 
             kiosk_config = load_config(config_path)  # errors are shown once, by the kiosk controller
         allow_training = kiosk_config.config.allow_training if kiosk_config is not None else True
@@ -72,7 +72,7 @@ def create_window(
         if window.trainingPanel is not None:
             window.add_to_draw_column(window.trainingPanel.make_correction_bar())
         if kiosk:
-            from gui.kiosk import setup_kiosk
+            from convlens.gui.kiosk import setup_kiosk
 
             window.kioskController = setup_kiosk(window, config_path, config=kiosk_config)
     return window
@@ -81,7 +81,7 @@ def create_window(
 def _last_trained_model() -> Path | None:
     """The model trained (or opened) in the app last time, if it is still there."""
     try:
-        from gui.training import model_store
+        from convlens.services import model_store
 
         stored = model_store.current_model()
     except Exception:  # noqa: BLE001 - an unreadable user folder must not stop the app from starting
@@ -123,7 +123,7 @@ def save_screenshot(
     from PySide6.QtCore import QPointF
     from PySide6.QtTest import QTest
 
-    from gui.render import SAMPLE_STROKES
+    from convlens.gui.render import SAMPLE_STROKES
 
     app = QApplication.instance()
     assert app is not None, "create a QApplication first"

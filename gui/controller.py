@@ -29,10 +29,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine.model import load_model as engine_load_model
-from engine.model import read_metadata
-from engine.preprocess import PreprocessSteps, mnist_style, mnist_style_steps, to_batch
-from gui.render import SAMPLE_STROKES, rasterize_strokes
+from convlens.engine.model import load_model as engine_load_model
+from convlens.engine.model import read_metadata
+from convlens.engine.preprocess import PreprocessSteps, mnist_style, mnist_style_steps, to_batch
+from convlens.gui.render import SAMPLE_STROKES, rasterize_strokes
+from convlens.resources import default_model_path as shipped_model_path
+from convlens.resources import models_dir
 
 __all__ = [
     "Controller",
@@ -44,16 +46,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+MODELS_DIR = models_dir()
 
 
 def default_model_path() -> Path | None:
-    """``models/default.onnx`` if it exists, else ``models/default.npz``, else None."""
-    for name in ("default.onnx", "default.npz"):
-        candidate = MODELS_DIR / name
-        if candidate.is_file():
-            return candidate
-    return None
+    """The shipped ``default.onnx`` if it exists, else ``default.npz``, else None."""
+    candidate = shipped_model_path()
+    return candidate if candidate.is_file() else None
 
 
 @dataclass(frozen=True)

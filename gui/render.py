@@ -164,7 +164,7 @@ def grid_shape(n: int, max_cols: int = 16) -> tuple[int, int]:
 
 
 def tile_grid(
-    tiles: np.ndarray, cols: int, pad: int = 1, fill: float | Sequence[float] = 0.0
+    tiles: np.ndarray, cols: int, pad: int = 1, fill: float | Sequence[float] | np.ndarray = 0.0
 ) -> np.ndarray:
     """Lay tiles out in a grid, row by row, with ``pad`` pixels of ``fill`` between them.
 

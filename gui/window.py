@@ -40,14 +40,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.canvas import DrawingCanvas
-from gui.controller import Controller, LiveResult, ModelInfo
-from gui.panels import configure_pyqtgraph
-from gui.panels.feature_maps import FeatureMapsPanel
-from gui.panels.filters import FiltersPanel
-from gui.panels.network_input import NetworkInputPanel
-from gui.panels.probabilities import ProbabilitiesPanel
-from gui.style import DEFAULT_THEME, Theme, build_palette, get_theme
+from convlens.gui.canvas import DrawingCanvas
+from convlens.gui.controller import Controller, LiveResult, ModelInfo
+from convlens.gui.panels import configure_pyqtgraph
+from convlens.gui.panels.feature_maps import FeatureMapsPanel
+from convlens.gui.panels.filters import FiltersPanel
+from convlens.gui.panels.network_input import NetworkInputPanel
+from convlens.gui.panels.probabilities import ProbabilitiesPanel
+from convlens.gui.style import DEFAULT_THEME, Theme, build_palette, get_theme
 
 __all__ = ["ExplorerWindow"]
 
@@ -196,7 +196,7 @@ class ExplorerWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------------------------------
     def _install_lesson(self) -> None:
         """The Learn tab: the seed lecture step by step on the visitor's own digit (gui.lesson)."""
-        from gui.lesson import LessonPanel
+        from convlens.gui.lesson import LessonPanel
 
         self.lessonPanel = LessonPanel()
         self.add_tab(self.lessonPanel, self.tr("Learn"))
@@ -356,7 +356,7 @@ class ExplorerWindow(QMainWindow):
 
     def open_model_dialog(self) -> None:
         """File > Open model...: pick a .onnx/.npz file and hot-swap it in; errors go to a message box."""
-        start = str(Path(QSettings("ConvLens", "ConvLens").value("lastModelDir", "") or Path.cwd()))
+        start = str(Path(str(QSettings("ConvLens", "ConvLens").value("lastModelDir", "") or Path.cwd())))
         path, _ = QFileDialog.getOpenFileName(self, "Open model", start, "Models (*.onnx *.npz);;All files (*)")
         if path:
             self.open_model(path)

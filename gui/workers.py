@@ -38,6 +38,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from convlens.services.jobs import Cancelled
+
 __all__ = ["Cancelled", "EmitFn", "JobThread", "run_generator"]
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,6 @@ log = logging.getLogger(__name__)
 EmitFn = Callable[[Any], None]
 GeneratorJob = Callable[[threading.Event], Iterator[Any]]
 FunctionJob = Callable[[EmitFn, threading.Event], Any]
-
-
-class Cancelled(Exception):  # noqa: N818 - a state, not an error
-    """Raised inside a job to stop it because the user cancelled."""
 
 
 def run_generator(gen: Iterator[Any], emit: EmitFn) -> Any:

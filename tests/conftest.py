@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine import data, ops
+from convlens.engine import data, ops
 
 FAKE_TRAIN = 300
 FAKE_TEST = 100

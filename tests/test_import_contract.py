@@ -1,8 +1,12 @@
 """Import contract, checked on the source (AST) and in a fresh interpreter.
 
-* ``engine/`` never imports Qt (PySide6, shiboken6), pyqtgraph or ``gui``;
+The layers themselves (cli -> gui -> services -> engine) are import-linter's ``layers`` contract (``make lint``).
+Here:
+
+* ``engine/`` and ``convlens/services`` never import Qt (PySide6, shiboken6) or pyqtgraph;
 * only ``engine/onnx_export.py`` imports ``onnx`` and only ``engine/runtime.py`` imports ``onnxruntime``;
-* ``gui/`` never imports ``onnx`` or ``onnxruntime`` directly (it goes through the engine).
+* ``gui/`` never imports ``onnx`` or ``onnxruntime`` directly (it goes through the engine);
+* nothing imports a bare top-level ``engine`` or ``gui``: everything is ``convlens.*``.
 """
 
 from __future__ import annotations
@@ -16,12 +20,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINE_FORBIDDEN = {"PySide6", "shiboken6", "pyqtgraph", "gui"}
+QT_FREE = ("engine", "convlens/services")
 ONNX_OWNER = "engine/onnx_export.py"
 ORT_OWNER = "engine/runtime.py"
 
 
 def _sources(package: str) -> list[Path]:
     return sorted((REPO / package).rglob("*.py"))
+
+
+def _qt_free_sources() -> list[Path]:
+    return [path for package in QT_FREE for path in _sources(package)]
 
 
 def imported_top_level_names(path: Path) -> set[str]:
@@ -66,11 +75,12 @@ def test_the_scanner_sees_all_import_forms(tmp_path: Path) -> None:
 
 def test_engine_sources_exist() -> None:
     names = {p.name for p in _sources("engine")}
-    assert {"ops.py", "model.py", "train.py", "data.py", "cli.py"} <= names
+    assert {"ops.py", "model.py", "train.py", "data.py"} <= names
+    assert {"training.py", "recipes.py", "model_store.py"} <= {p.name for p in _sources("convlens/services")}
 
 
-@pytest.mark.parametrize("path", _sources("engine"), ids=lambda p: p.relative_to(REPO).as_posix())
-def test_engine_module_never_imports_qt_pyqtgraph_or_gui(path: Path) -> None:
+@pytest.mark.parametrize("path", _qt_free_sources(), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_engine_and_services_never_import_qt_pyqtgraph_or_gui(path: Path) -> None:
     bad = imported_top_level_names(path) & ENGINE_FORBIDDEN
     assert not bad, f"{path.relative_to(REPO)} imports {sorted(bad)}"
 
@@ -100,15 +110,27 @@ def test_gui_never_imports_onnx_or_onnxruntime_directly() -> None:
     assert not offenders, f"gui modules must go through engine.runtime: {offenders}"
 
 
-def test_importing_the_engine_loads_no_qt() -> None:
+@pytest.mark.parametrize("folder", ["convlens", "engine", "gui", "tests", "bench"])
+def test_nothing_imports_a_bare_engine_or_gui(folder: str) -> None:
+    offenders = {
+        path.relative_to(REPO).as_posix(): sorted(imported_top_level_names(path) & {"engine", "gui"})
+        for path in _sources(folder)
+        if not path.is_symlink() and "convlens/engine" not in path.as_posix() and "convlens/gui" not in path.as_posix()
+    }
+    offenders = {k: v for k, v in offenders.items() if v}
+    assert not offenders, f"import convlens.engine / convlens.gui instead: {offenders}"
+
+
+def test_importing_the_engine_services_and_cli_loads_no_qt(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "import engine, engine.train, engine.model, engine.data, engine.preprocess, engine.ops, engine.cli\n"
-        "bad = sorted(m for m in ('PySide6', 'shiboken6', 'pyqtgraph', 'gui') if m in sys.modules)\n"
+        "import convlens.engine, convlens.engine.train, convlens.engine.model, convlens.engine.data\n"
+        "import convlens.engine.preprocess, convlens.engine.ops, convlens.cli, convlens.services.training\n"
+        "import convlens.services.model_store, convlens.services.corrections, convlens.services.evaluation\n"
+        "bad = sorted(m for m in ('PySide6', 'shiboken6', 'pyqtgraph', 'convlens.gui') if m in sys.modules)\n"
         "assert not bad, bad\n"
-        "assert 'PySide6' not in sys.modules\n"
         "print('ok')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from engine.layers.base import Layer, Shape
+from convlens.engine.layers.base import Layer, Shape
 
 REGISTRY: dict[str, type[Layer]] = {}
 L = TypeVar("L", bound=type[Layer])
@@ -41,12 +41,12 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
 
 
 # Import the layer modules so that they register themselves (order is irrelevant).
-from engine.layers.conv2d import Conv2D  # noqa: E402
-from engine.layers.dense import Dense  # noqa: E402
-from engine.layers.dropout import Dropout  # noqa: E402
-from engine.layers.flatten import Flatten  # noqa: E402
-from engine.layers.maxpool2d import MaxPool2D  # noqa: E402
-from engine.layers.relu import ReLU  # noqa: E402
+from convlens.engine.layers.conv2d import Conv2D  # noqa: E402
+from convlens.engine.layers.dense import Dense  # noqa: E402
+from convlens.engine.layers.dropout import Dropout  # noqa: E402
+from convlens.engine.layers.flatten import Flatten  # noqa: E402
+from convlens.engine.layers.maxpool2d import MaxPool2D  # noqa: E402
+from convlens.engine.layers.relu import ReLU  # noqa: E402
 
 __all__ = [
     "REGISTRY",

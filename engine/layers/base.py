@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from engine.workspace import Workspace
+from convlens.engine.workspace import Workspace
 
 Shape = tuple[int, ...]
 

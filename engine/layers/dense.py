@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.init import glorot_uniform, he_normal
-from engine.layers import register
-from engine.layers.base import Layer, Shape
+from convlens.engine.init import glorot_uniform, he_normal
+from convlens.engine.layers import register
+from convlens.engine.layers.base import Layer, Shape
 
 
 @register

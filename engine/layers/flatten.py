@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from engine.layers import register
-from engine.layers.base import Layer, Shape
+from convlens.engine.layers import register
+from convlens.engine.layers.base import Layer, Shape
 
 
 @register

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from engine import ops, pooling
-from engine.layers import register
-from engine.layers.base import Layer, Shape
+from convlens.engine import ops, pooling
+from convlens.engine.layers import register
+from convlens.engine.layers.base import Layer, Shape
 
 
 @register

@@ -2,7 +2,7 @@
 
 The lead wires it with one call after building the window::
 
-    from gui.kiosk import setup_kiosk
+    from convlens.gui.kiosk import setup_kiosk
     window = create_window(model_path, kiosk=True)
     kiosk = setup_kiosk(window, config_path)   # config_path None -> user config dir
     window.show()                              # shows full-screen
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gui.kiosk.config import KioskConfig, LoadedConfig, hash_pin, load_config, verify_pin
-    from gui.kiosk.controller import KioskController
+    from convlens.gui.kiosk.config import KioskConfig, LoadedConfig, hash_pin, load_config, verify_pin
+    from convlens.gui.kiosk.controller import KioskController
 
 __all__ = ["KioskConfig", "LoadedConfig", "hash_pin", "load_config", "setup_kiosk", "verify_pin"]
 
@@ -37,7 +37,7 @@ _FROM_CONFIG = frozenset({"KioskConfig", "LoadedConfig", "hash_pin", "load_confi
 def __getattr__(name: str) -> Any:
     """Lazy re-exports from :mod:`gui.kiosk.config` (so ``python -m gui.kiosk.config`` runs cleanly)."""
     if name in _FROM_CONFIG:
-        return getattr(importlib.import_module("gui.kiosk.config"), name)
+        return getattr(importlib.import_module("convlens.gui.kiosk.config"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -73,9 +73,9 @@ def setup_kiosk(
         Applied; a child of the window.  A controller set up earlier on the same window is shut down and
         replaced.
     """
-    from gui.kiosk.config import LoadedConfig, load_config
-    from gui.kiosk.controller import KioskController as Controller
-    from gui.kiosk.controller import apply_kiosk
+    from convlens.gui.kiosk.config import LoadedConfig, load_config
+    from convlens.gui.kiosk.controller import KioskController as Controller
+    from convlens.gui.kiosk.controller import apply_kiosk
 
     for old in window.findChildren(Controller, "kioskController"):
         # Set up twice (e.g. create_window(kiosk=True) already did): the newest settings win.

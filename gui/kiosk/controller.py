@@ -57,12 +57,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.kiosk.config import KioskConfig
-from gui.kiosk.i18n import LanguageSwitcher, Retranslator
-from gui.kiosk.idle import AttractLoop, AttractOverlay, IdleWatcher
-from gui.kiosk.pin import PinDialog
-from gui.kiosk.recovery import CrashGuard
-from gui.kiosk.touch import MIN_TOUCH_PX, TouchStyle, touch_screen_present
+from convlens.gui.kiosk.config import KioskConfig
+from convlens.gui.kiosk.i18n import LanguageSwitcher, Retranslator
+from convlens.gui.kiosk.idle import AttractLoop, AttractOverlay, IdleWatcher
+from convlens.gui.kiosk.pin import PinDialog
+from convlens.gui.kiosk.recovery import CrashGuard
+from convlens.gui.kiosk.touch import MIN_TOUCH_PX, TouchStyle, touch_screen_present
 
 __all__ = [
     "ALLOWED_ACTIONS",
@@ -240,7 +240,7 @@ class KioskController(QObject):
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
         w.destroyed.connect(self._app_state.release)
         for scheme in _URL_SCHEMES:
-            QDesktopServices.setUrlHandler(scheme, self._url_sink, "swallow")
+            QDesktopServices.setUrlHandler(scheme, self._url_sink, "swallow")  # type: ignore[arg-type]  # the stub says bytes; PySide6 wants str
         self._app_state.url_handlers = True
 
         was_visible = w.isVisible()
@@ -272,6 +272,7 @@ class KioskController(QObject):
         else:
             self._add_corner_spacer()
         self._disable_plot_menus()
+        assert isinstance(app, QApplication)
         self._app_state.saved_style = app.style().name()
         app.setStyle(TouchStyle(app.style().name()))
         for button in w.findChildren(QAbstractButton):
@@ -596,7 +597,7 @@ class KioskController(QObject):
     def _on_window_state(self, watched: QObject, event: QEvent) -> bool:
         """WindowStateChange and Resize: anything that takes the window out of full-screen is undone."""
         if watched is self.window and not self._unlocked and self._active:
-            if not (self.window.windowState() & Qt.WindowState.WindowFullScreen):
+            if not (watched.windowState() & Qt.WindowState.WindowFullScreen):
                 if not self._fullscreen_timer.isActive():
                     self._fullscreen_timer.start()
         return False
@@ -630,7 +631,7 @@ class KioskController(QObject):
     def _on_shortcut(self, watched: QObject, event: QEvent) -> bool:
         if isinstance(watched, QAction) and watched.objectName() in ALLOWED_ACTIONS:
             return False
-        seq = event.key() if hasattr(event, "key") else QKeySequence()  # type: ignore[attr-defined]
+        seq = event.key() if hasattr(event, "key") else QKeySequence()
         log.debug("kiosk: shortcut %s swallowed", seq.toString() if hasattr(seq, "toString") else seq)
         return True
 

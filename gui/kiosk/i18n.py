@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import ASSETS_DIR
+from convlens.gui import ASSETS_DIR
 
 __all__ = [
     "SELF_TRANSLATING",

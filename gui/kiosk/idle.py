@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from gui import ASSETS_DIR
+from convlens.gui import ASSETS_DIR
 
 __all__ = [
     "INPUT_EVENTS",

@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gui.kiosk.config import verify_pin
+from convlens.gui.kiosk.config import verify_pin
 
 __all__ = ["PinDialog"]
 

@@ -45,7 +45,7 @@ _QT_LEVELS = {
 
 
 DATA_DIR_ENV = "CONVLENS_DATA_DIR"
-"""Overrides the user data directory (the same variable as ``gui.training.model_store``)."""
+"""Overrides the user data directory (the same variable as ``convlens.services.model_store``)."""
 
 
 def default_log_dir() -> Path:

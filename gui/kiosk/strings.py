@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from gui import ASSETS_DIR
+from convlens.gui import ASSETS_DIR
 
 __all__ = [
     "GUI_DIR",

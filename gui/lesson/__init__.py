@@ -1,5 +1,5 @@
 """The lesson explorer: the seed lecture, step by step, on the visitor's own digit (see :class:`LessonPanel`)."""
 
-from gui.lesson.panel import LessonPanel
+from convlens.gui.lesson.panel import LessonPanel
 
 __all__ = ["LessonPanel"]

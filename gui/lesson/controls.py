@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.lesson.common import translate
+from convlens.gui.lesson.common import translate
 
 
 class StepControls(QWidget):

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.lesson.common import diverging_rgb, gray_rgb, text_colour
+from convlens.gui.lesson.common import diverging_rgb, gray_rgb, text_colour
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.lesson_data import ExampleDigits, first_training_digits
-from gui.lesson.common import LayerSpec, LessonStep, translate
-from gui.lesson.step_conv1d import Conv1dStepPage
-from gui.lesson.step_conv2d import Conv2dStepPage
-from gui.lesson.step_pixels import PixelsStep
-from gui.lesson.step_pooling import PoolingStep
-from gui.lesson.step_stacking import StackingStep
-from gui.lesson.step_stride import StrideStep
-from gui.lesson.step_tensors import TensorsStep
+from convlens.engine.lesson_data import ExampleDigits, first_training_digits
+from convlens.gui.lesson.common import LayerSpec, LessonStep, translate
+from convlens.gui.lesson.step_conv1d import Conv1dStepPage
+from convlens.gui.lesson.step_conv2d import Conv2dStepPage
+from convlens.gui.lesson.step_pixels import PixelsStep
+from convlens.gui.lesson.step_pooling import PoolingStep
+from convlens.gui.lesson.step_stacking import StackingStep
+from convlens.gui.lesson.step_stride import StrideStep
+from convlens.gui.lesson.step_tensors import TensorsStep
 
 _EXAMPLES: ExampleDigits | None = None
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from engine.lesson_data import ExampleDigits, drawn_sample_digits
-from gui.lesson.panel import LessonPanel
+from convlens.engine.lesson_data import ExampleDigits, drawn_sample_digits
+from convlens.gui.lesson.panel import LessonPanel
+from convlens.resources import models_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,9 +30,9 @@ def render(out_dir: Path, everything: bool = False) -> list[Path]:
     window = QMainWindow()
     window.setCentralWidget(panel)
     window.resize(1400, 860)
-    model_path = REPO / "models" / "default.npz"
+    model_path = models_dir() / "default.npz"
     if model_path.is_file():
-        from engine.model import load_npz_model
+        from convlens.engine.model import load_npz_model
 
         model = load_npz_model(model_path)
         panel.set_filters(OrderedDict((layer.name, layer.params["w"]) for layer in model.layers

@@ -7,10 +7,18 @@ import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSpinBox, QWidget
 
-from engine.lesson_data import KERNEL1D_PRESETS, SIGNAL_PRESETS, Conv1dStep, conv1d_trace
-from gui.lesson.common import WINDOW_COLOUR, LessonStep, hint_label, number_text, paragraph, signed_terms, translate
-from gui.lesson.controls import KernelEditor, StepControls
-from gui.lesson.grid import Highlight, ValueGrid
+from convlens.engine.lesson_data import KERNEL1D_PRESETS, SIGNAL_PRESETS, Conv1dStep, conv1d_trace
+from convlens.gui.lesson.common import (
+    WINDOW_COLOUR,
+    LessonStep,
+    hint_label,
+    number_text,
+    paragraph,
+    signed_terms,
+    translate,
+)
+from convlens.gui.lesson.controls import KernelEditor, StepControls
+from convlens.gui.lesson.grid import Highlight, ValueGrid
 
 _SIGNAL_LABELS = {
     "impulse": QT_TRANSLATE_NOOP("Lesson", "An impulse"),
@@ -50,7 +58,7 @@ class Conv1dStepPage(LessonStep):
         self.source_combo.setObjectName("conv1dSourceCombo")
         self.source_combo.addItem(translate("A row of your drawing"), "row")
         for key, label in _SIGNAL_LABELS.items():
-            self.source_combo.addItem(translate(label), key)
+            self.source_combo.addItem(translate(str(label)), key)
         self.row_spin = QSpinBox()
         self.row_spin.setObjectName("conv1dRowSpin")
         self.row_spin.setRange(0, 27)
@@ -129,7 +137,7 @@ class Conv1dStepPage(LessonStep):
         self.preset_combo.clear()
         for key, g in KERNEL1D_PRESETS.items():
             if g.size == size:
-                self.preset_combo.addItem(translate(_KERNEL_LABELS[key]), key)
+                self.preset_combo.addItem(translate(str(_KERNEL_LABELS[key])), key)
         self.preset_combo.blockSignals(False)
         self._apply_preset()
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.lesson_data import (
+from convlens.engine.lesson_data import (
     DIAGONAL_FILTER,
     KERNEL_PRESETS,
     SEED_TABLE_7X7,
@@ -32,7 +32,7 @@ from engine.lesson_data import (
     seed_x_image,
     truncate2,
 )
-from gui.lesson.common import (
+from convlens.gui.lesson.common import (
     CURRENT_COLOUR,
     WINDOW_COLOUR,
     LessonStep,
@@ -43,8 +43,8 @@ from gui.lesson.common import (
     signed_terms,
     translate,
 )
-from gui.lesson.controls import KernelEditor, StepControls
-from gui.lesson.grid import Highlight, ValueGrid
+from convlens.gui.lesson.controls import KernelEditor, StepControls
+from convlens.gui.lesson.grid import Highlight, ValueGrid
 
 PRESET_LABELS = {
     "diagonal": QT_TRANSLATE_NOOP("Lesson", "The lecture's diagonal filter"),
@@ -61,7 +61,7 @@ def kernel_preset_combo(object_name: str) -> QComboBox:
     combo = QComboBox()
     combo.setObjectName(object_name)
     for key in KERNEL_PRESETS:
-        combo.addItem(translate(PRESET_LABELS[key]), key)
+        combo.addItem(translate(str(PRESET_LABELS[key])), key)
     return combo
 
 
@@ -94,7 +94,7 @@ class Conv2dStepPage(LessonStep):
         top.addSpacing(20)
         top.addWidget(QLabel(translate("Filter:")))
         self.preset_combo = kernel_preset_combo("conv2dPresetCombo")
-        self.preset_combo.addItem(translate(PRESET_LABELS["network"]), "network")
+        self.preset_combo.addItem(translate(str(PRESET_LABELS["network"])), "network")
         top.addWidget(self.preset_combo)
         self.filter_index = QSpinBox()
         self.filter_index.setObjectName("conv2dFilterIndex")

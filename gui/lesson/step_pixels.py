@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.lesson_data import ExampleDigits, pixel_values
-from gui.lesson.common import LessonStep, gray_to_pixmap, hint_label, paragraph, translate
-from gui.lesson.grid import ValueGrid
+from convlens.engine.lesson_data import ExampleDigits, pixel_values
+from convlens.gui.lesson.common import LessonStep, gray_to_pixmap, hint_label, paragraph, translate
+from convlens.gui.lesson.grid import ValueGrid
 
 ExamplesLoader = Callable[[], ExampleDigits]
 

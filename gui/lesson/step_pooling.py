@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QRadioButton, QWidget
 
-from engine.lesson_data import (
+from convlens.engine.lesson_data import (
     DIAGONAL_FILTER,
     SEED_POOLED_4X4,
     format2,
@@ -14,7 +14,7 @@ from engine.lesson_data import (
     seed_table,
     truncate2,
 )
-from gui.lesson.common import (
+from convlens.gui.lesson.common import (
     CURRENT_COLOUR,
     MAX_COLOUR,
     WINDOW_COLOUR,
@@ -24,8 +24,8 @@ from gui.lesson.common import (
     paragraph,
     translate,
 )
-from gui.lesson.controls import StepControls
-from gui.lesson.grid import Highlight, ValueGrid
+from convlens.gui.lesson.controls import StepControls
+from convlens.gui.lesson.grid import Highlight, ValueGrid
 
 SIZE = (2, 2)
 STRIDE = (2, 2)

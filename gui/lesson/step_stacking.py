@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gui.lesson.common import LayerSpec, LessonStep, hint_label, paragraph, translate
+from convlens.gui.lesson.common import LayerSpec, LessonStep, hint_label, paragraph, translate
 
 #: Layer types that extract features (the rest classify).
 FEATURE_TYPES = frozenset({"Conv2D", "MaxPool2D", "ReLU", "conv", "pool"})
@@ -79,7 +79,7 @@ class StackingStep(LessonStep):
     def refresh(self) -> None:
         while self._container_layout.count():
             item = self._container_layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.buttons = {}

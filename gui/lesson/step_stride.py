@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.lesson_data import (
+from convlens.engine.lesson_data import (
     KERNEL_PRESETS,
     PADDINGS,
     SEED_STRIDES,
@@ -23,10 +23,18 @@ from engine.lesson_data import (
     seed_x_image,
     truncate2,
 )
-from gui.lesson.common import CURRENT_COLOUR, WINDOW_COLOUR, LessonStep, heading, hint_label, paragraph, translate
-from gui.lesson.controls import StepControls
-from gui.lesson.grid import Highlight, ValueGrid
-from gui.lesson.step_conv2d import kernel_preset_combo
+from convlens.gui.lesson.common import (
+    CURRENT_COLOUR,
+    WINDOW_COLOUR,
+    LessonStep,
+    heading,
+    hint_label,
+    paragraph,
+    translate,
+)
+from convlens.gui.lesson.controls import StepControls
+from convlens.gui.lesson.grid import Highlight, ValueGrid
+from convlens.gui.lesson.step_conv2d import kernel_preset_combo
 
 
 class StrideStep(LessonStep):
@@ -145,8 +153,8 @@ class StrideStep(LessonStep):
         self.hint.setVisible(self._image is None)
         self._x_out = conv2d_map(x, kernel, stride, padding) / kernel.size  # the seed's "/ 9"
         self._digit_out = conv2d_map(digit, kernel, stride, padding)
-        x_text = self._formula_html("x", *x.shape, kernel)
-        d_text = self._formula_html("digit", *digit.shape, kernel)
+        x_text = self._formula_html("x", x.shape[0], x.shape[1], kernel)
+        d_text = self._formula_html("digit", digit.shape[0], digit.shape[1], kernel)
         self.formula.setText(
             self._rule_html(kernel) + "<br>" + translate("The lecture's X, 9 × 9:") + f" {x_text}<br>"
             + translate("Your digit, 28 × 28:") + f" {d_text}"

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.lesson_data import DIAGONAL_FILTER, SECOND_FILTER, colour_example, tensor_examples
-from gui import ASSETS_DIR
-from gui.lesson.common import LessonStep, heading, paragraph, qimage_to_rgb, rgb_to_pixmap, translate
-from gui.lesson.grid import ValueGrid
+from convlens.engine.lesson_data import DIAGONAL_FILTER, SECOND_FILTER, colour_example, tensor_examples
+from convlens.gui import ASSETS_DIR
+from convlens.gui.lesson.common import LessonStep, heading, paragraph, qimage_to_rgb, rgb_to_pixmap, translate
+from convlens.gui.lesson.grid import ValueGrid
 
 #: The colour example shipped in assets/ (regenerated from engine.lesson_data.colour_example if missing).
 COLOUR_EXAMPLE_PATH = ASSETS_DIR / "lesson" / "colour_example.png"
@@ -194,12 +194,12 @@ class TensorsStep(LessonStep):
 
         hwc = self._colour
         if self.hwc_radio.isChecked():
-            shape, red = tuple(hwc.shape), "image[:, :, 0]"
+            layout_shape, red = tuple(hwc.shape), "image[:, :, 0]"
         else:
-            shape, red = tuple(np.transpose(hwc, (2, 0, 1)).shape), "image[0]"
+            layout_shape, red = tuple(np.transpose(hwc, (2, 0, 1)).shape), "image[0]"
         self.layout_label.setText(
             translate("This picture is an array of shape <b>{0}</b>; its red channel is <tt>{1}</tt>. "
-                      "Same numbers, different order of the axes.").format(shape, red)
+                      "Same numbers, different order of the axes.").format(layout_shape, red)
         )
 
     def displayed_orders(self) -> list[list[str]]:

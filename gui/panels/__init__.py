@@ -20,7 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from gui.render import tile_at, tile_grid, tile_rect
+from convlens.gui.render import tile_at, tile_grid, tile_rect
 
 __all__ = ["TileGrid", "choose_columns", "fit_heights", "configure_pyqtgraph", "new_image_item", "new_view"]
 

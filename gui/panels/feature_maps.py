@@ -15,10 +15,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.controller import LiveResult, MapLayer, ModelInfo
-from gui.panels import TITLE_HEIGHT, FittedGridsMixin, TileGrid, choose_columns, new_view
-from gui.render import SEQUENTIAL_LUT, apply_lut, maps_to_stack
-from gui.style import Theme, get_theme, rgba
+from convlens.gui.controller import LiveResult, MapLayer, ModelInfo
+from convlens.gui.panels import TITLE_HEIGHT, FittedGridsMixin, TileGrid, choose_columns, new_view
+from convlens.gui.render import SEQUENTIAL_LUT, apply_lut, maps_to_stack
+from convlens.gui.style import Theme, get_theme, rgba
 
 __all__ = ["FeatureMapsPanel"]
 

@@ -25,10 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.controller import ModelInfo
-from gui.panels import TITLE_HEIGHT, FittedGridsMixin, TileGrid, choose_columns, new_view
-from gui.render import DIVERGING_LUT, diverging_rgba, filter_views, legend_rgba, strongest_channels, symmetric_limit
-from gui.style import Theme, get_theme, rgba
+from convlens.gui.controller import ModelInfo
+from convlens.gui.panels import TITLE_HEIGHT, FittedGridsMixin, TileGrid, choose_columns, new_view
+from convlens.gui.render import (
+    DIVERGING_LUT,
+    diverging_rgba,
+    filter_views,
+    legend_rgba,
+    strongest_channels,
+    symmetric_limit,
+)
+from convlens.gui.style import Theme, get_theme, rgba
 
 __all__ = ["VIEW_MODES", "FiltersPanel"]
 

@@ -12,9 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.controller import LiveResult
-from gui.panels import new_image_item, new_view
-from gui.style import Theme, get_theme
+from convlens.gui.controller import LiveResult
+from convlens.gui.panels import new_image_item, new_view
+from convlens.gui.style import Theme, get_theme
 
 __all__ = ["NetworkInputPanel", "pad_to_square"]
 

@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.controller import LiveResult
-from gui.style import Theme, get_theme
+from convlens.gui.controller import LiveResult
+from convlens.gui.style import Theme, get_theme
 
 __all__ = ["LOW_CONFIDENCE", "ProbabilitiesPanel"]
 

@@ -1,7 +1,7 @@
 """Train with a button: the training tab, its worker, results, "Correct me" and the user's model store.
 
 :func:`install_training` wires everything into the explorer window. Imports are lazy so that
-:mod:`gui.training.model_store` (no Qt) can be used from a plain subprocess.
+:mod:`convlens.services.model_store` (no Qt) can be used from a plain subprocess.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gui.training.panel import TrainingPanel
+    from convlens.gui.training.panel import TrainingPanel
 
 __all__ = ["install_training"]
 
@@ -43,7 +43,7 @@ def install_training(window: Any, allow_training: bool = True, data_base: Any = 
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QApplication, QMenu, QPushButton, QTabWidget
 
-    from gui.training.panel import TrainingPanel, tr
+    from convlens.gui.training.panel import TrainingPanel, tr
 
     kiosk = bool(getattr(window, "kiosk", False))
     train_button = getattr(window, "trainButton", None) or getattr(window, "train_button", None)

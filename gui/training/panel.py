@@ -52,15 +52,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import data as engine_data
-from engine.model import Sequential, load_npz_model
-from engine.presets import PRESETS
-from engine.train import TrainingDiverged
-from gui.training import model_store
-from gui.training.canvas_bridge import show_digit
-from gui.training.corrections import CorrectionBar, CorrectionStore, CorrectionStoreError
-from gui.training.results import ResultsView
-from gui.training.worker import (
+from convlens.engine import data as engine_data
+from convlens.engine.model import Sequential, load_npz_model
+from convlens.engine.presets import PRESETS
+from convlens.engine.train import TrainingDiverged
+from convlens.gui.training.canvas_bridge import show_digit
+from convlens.gui.training.corrections import CorrectionBar
+from convlens.gui.training.results import ResultsView
+from convlens.gui.training.worker import (
     Phase,
     Progress,
     Snapshot,
@@ -70,7 +69,9 @@ from gui.training.worker import (
     is_urgent,
     training_job,
 )
-from gui.workers import Cancelled, JobThread
+from convlens.gui.workers import Cancelled, JobThread
+from convlens.services import model_store
+from convlens.services.corrections import CorrectionStore, CorrectionStoreError
 
 __all__ = ["PRESET_LABELS", "TrainingPanel", "format_eta"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.atomic import atomic_open, atomic_path, atomic_write_bytes
+from convlens.engine.atomic import atomic_open, atomic_path, atomic_write_bytes
 
 
 class Boom(RuntimeError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.augment import AugmentConfig, augment_batch, random_affine, stroke_thickness
+from convlens.engine.augment import AugmentConfig, augment_batch, random_affine, stroke_thickness
 
 OFF = AugmentConfig(
     max_shift=0.0, max_rotation=0.0, scale_range=(1.0, 1.0), max_shear=0.0, thicken_prob=0.0, thin_prob=0.0

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from engine import data
-from engine.data import (
+from convlens.engine import data
+from convlens.engine.data import (
     MNIST_FILES,
     TEST_IMAGES,
     TEST_LABELS,

@@ -15,10 +15,10 @@ import naive
 import numpy as np
 import pytest
 
-from engine import ops
-from engine.layers import REGISTRY, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU
-from engine.losses import softmax_cross_entropy
-from engine.model import Sequential
+from convlens.engine import ops
+from convlens.engine.layers import REGISTRY, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU
+from convlens.engine.losses import softmax_cross_entropy
+from convlens.engine.model import Sequential
 
 ATOL, RTOL = 1e-5, 1e-3
 

@@ -8,9 +8,9 @@ import naive
 import numpy as np
 import pytest
 
-from engine import ops
-from engine.init import glorot_uniform, he_normal
-from engine.layers import REGISTRY, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU, layer_from_config
+from convlens.engine import ops
+from convlens.engine.init import glorot_uniform, he_normal
+from convlens.engine.layers import REGISTRY, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU, layer_from_config
 
 # A small instance of every registered type, on a few input shapes (a test fails when a type is missing).
 EXAMPLES: list[tuple[str, Callable[[], Layer], tuple[int, ...]]] = [

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine import lesson_data as L
-from engine import ops
+from convlens.engine import lesson_data as L
+from convlens.engine import ops
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -221,7 +221,7 @@ def test_drawn_sample_digits_are_5_0_4_1() -> None:
 
 
 def test_first_training_digits_reads_mnist_when_cached(fake_mnist: Any) -> None:
-    from engine import data
+    from convlens.engine import data
 
     digits = L.first_training_digits(4)
     assert digits.source == "mnist"

@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.losses import softmax_cross_entropy
-from engine.optim import SGD, Adam, Optimizer, learning_rate, make_optimizer
+from convlens.engine.losses import softmax_cross_entropy
+from convlens.engine.optim import SGD, Adam, Optimizer, learning_rate, make_optimizer
 
 # ------------------------------------------------------------------------------------------------- the loss
 

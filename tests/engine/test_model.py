@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
-from engine.model import ModelFileError, Sequential, load_model, load_npz_model, read_metadata
-from engine.presets import PRESETS
+from convlens.engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
+from convlens.engine.model import ModelFileError, Sequential, load_model, load_npz_model, read_metadata
+from convlens.engine.presets import PRESETS
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_NAMES = ["conv1", "pool1", "conv2", "pool2", "flatten", "dense1", "dropout1", "dense2"]
@@ -450,8 +450,8 @@ def test_save_into_a_new_directory_creates_it(tmp_path: Path) -> None:
 _SAVER = """
 import sys
 import numpy as np
-from engine.layers import Dense, Flatten
-from engine.model import Sequential
+from convlens.engine.layers import Dense, Flatten
+from convlens.engine.model import Sequential
 
 path, start = sys.argv[1], int(sys.argv[2])
 model = Sequential([Flatten(), Dense(1500), Dense(10)], input_shape=(28, 28, 1))  # ~4.8 MB of weights

@@ -11,11 +11,11 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from engine.cli import main as cli_main
-from engine.layers import REGISTRY
-from engine.model import Sequential, load_model
-from engine.onnx_export import IR_VERSION, OPSET, export_onnx, to_onnx_model
-from engine.presets import PRESETS
+from convlens.cli import main as cli_main
+from convlens.engine.layers import REGISTRY
+from convlens.engine.model import Sequential, load_model
+from convlens.engine.onnx_export import IR_VERSION, OPSET, export_onnx, to_onnx_model
+from convlens.engine.presets import PRESETS
 
 ATOL = 1e-5
 
@@ -219,7 +219,7 @@ def test_export_without_card_has_no_model_card_key(default_model: Sequential) ->
 
 def test_layer_without_converter_is_refused_and_writes_nothing(tmp_path: Path, default_model: Sequential,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine import onnx_export
+    from convlens.engine import onnx_export
 
     monkeypatch.delitem(onnx_export.CONVERTERS, "MaxPool2D")
     target = tmp_path / "m.onnx"

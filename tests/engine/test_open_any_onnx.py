@@ -15,12 +15,12 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from engine import ops
-from engine import runtime as runtime_module
-from engine.cli import main as cli_main
-from engine.model import ModelFileError, load_model
-from engine.onnx_export import UnsupportedModelError
-from engine.runtime import OnnxPredictor
+from convlens.cli import main as cli_main
+from convlens.engine import ops
+from convlens.engine import runtime as runtime_module
+from convlens.engine.model import ModelFileError, load_model
+from convlens.engine.onnx_export import UnsupportedModelError
+from convlens.engine.runtime import OnnxPredictor
 
 ATOL = 1e-5
 RNG = np.random.default_rng(42)
@@ -237,7 +237,7 @@ def test_cli_predict_and_evaluate_work_on_a_foreign_model(tmp_path: Path, capsys
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from PIL import Image
 
-    from engine import data as data_module
+    from convlens.engine import data as data_module
 
     path = save(tmp_path, torch_style_graph())
     canvas = np.zeros((64, 64), np.uint8)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import ops
+from convlens.engine import ops
 
 # ------------------------------------------------------------------------------------------- seed data
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.preprocess import (
+from convlens.engine.preprocess import (
     PreprocessSteps,
     image_to_canvas,
     load_image_file,

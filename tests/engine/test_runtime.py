@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.model import ModelFileError, Sequential, load_model
-from engine.onnx_export import export_onnx
-from engine.presets import PRESETS
-from engine.runtime import LayerInfo, OnnxPredictor
+from convlens.engine.model import ModelFileError, Sequential, load_model
+from convlens.engine.onnx_export import export_onnx
+from convlens.engine.presets import PRESETS
+from convlens.engine.runtime import LayerInfo, OnnxPredictor
 
 ATOL = 1e-5
 

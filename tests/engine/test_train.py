@@ -9,10 +9,10 @@ import threading
 import numpy as np
 import pytest
 
-from engine.augment import AugmentConfig
-from engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
-from engine.model import Sequential
-from engine.train import TrainConfig, TrainingDiverged, TrainProgress, evaluate, fit
+from convlens.engine.augment import AugmentConfig
+from convlens.engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from convlens.engine.model import Sequential
+from convlens.engine.train import TrainConfig, TrainingDiverged, TrainProgress, evaluate, fit
 
 SIZE = 12
 
@@ -333,8 +333,8 @@ def test_evaluate_gives_accuracy_per_class_accuracy_confusion_matrix_and_misclas
 
 def test_two_data_parallel_workers_give_the_same_weights_as_one() -> None:
     """workers=2 splits each batch over two threads and averages the gradients: same result up to rounding."""
-    from engine.model import Sequential
-    from engine.train import TrainConfig, fit
+    from convlens.engine.model import Sequential
+    from convlens.engine.train import TrainConfig, fit
 
     arch = [
         {"type": "Conv2D", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import conv_kernels, ops, pooling
-from engine.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
-from engine.losses import softmax_cross_entropy
-from engine.model import Sequential
-from engine.parallel import DataParallel, pack_arrays
-from engine.presets import PRESETS
-from engine.train import TrainConfig, fit
-from engine.workspace import Workspace
+from convlens.engine import conv_kernels, ops, pooling
+from convlens.engine.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
+from convlens.engine.losses import softmax_cross_entropy
+from convlens.engine.model import Sequential
+from convlens.engine.parallel import DataParallel, pack_arrays
+from convlens.engine.presets import PRESETS
+from convlens.engine.train import TrainConfig, fit
+from convlens.engine.workspace import Workspace
 
 # ------------------------------------------------------------------------------------------------ workspace
 

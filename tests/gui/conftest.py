@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from gui.canvas import DrawingCanvas
+from convlens.gui.canvas import DrawingCanvas
 
 StrokeList = Sequence[Sequence[tuple[float, float]]]
 DrawFn = Callable[..., int]
@@ -76,7 +76,7 @@ def draw(qtbot: QtBot) -> DrawFn:
 @pytest.fixture
 def explorer(qtbot: QtBot) -> Iterator[object]:
     """The explorer window on the shipped model, shown offscreen at 1280x800."""
-    from gui.app import create_window
+    from convlens.gui.app import create_window
 
     window = create_window()
     qtbot.addWidget(window)

@@ -13,9 +13,9 @@ from PIL import Image
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-import gui.app
-import gui.controller
-from gui.window import ExplorerWindow
+import convlens.gui.app
+import convlens.gui.controller
+from convlens.gui.window import ExplorerWindow
 
 
 def _close_explorers() -> list[ExplorerWindow]:
@@ -28,8 +28,8 @@ def _close_explorers() -> list[ExplorerWindow]:
 
 _RUN_CHILD = """
 import sys
-import gui.app
-make = gui.app._make_application
+import convlens.gui.app
+make = convlens.gui.app._make_application
 
 def make_and_schedule_exit():
     app = make()
@@ -45,8 +45,8 @@ def make_and_schedule_exit():
     QTimer.singleShot(300, stop)
     return app
 
-gui.app._make_application = make_and_schedule_exit
-sys.exit(gui.app.run(kiosk=True, config_path="kiosk.toml"))
+convlens.gui.app._make_application = make_and_schedule_exit
+sys.exit(convlens.gui.app.run(kiosk=True, config_path="kiosk.toml"))
 """
 
 
@@ -64,7 +64,7 @@ def test_run_reports_an_unusable_model_instead_of_a_traceback(qtbot: QtBot, monk
     shown: list[str] = []
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args[2]))
-    assert gui.app.run(model_path=tmp_path / "missing.onnx") == 1
+    assert convlens.gui.app.run(model_path=tmp_path / "missing.onnx") == 1
     assert len(shown) == 1 and "missing.onnx" in shown[0]
 
 
@@ -74,19 +74,19 @@ def test_crash_handler_logs_and_shows_a_message(qtbot: QtBot, monkeypatch, caplo
     try:
         raise RuntimeError("boom")
     except RuntimeError as exc:
-        gui.app._excepthook(type(exc), exc, exc.__traceback__)
+        convlens.gui.app._excepthook(type(exc), exc, exc.__traceback__)
     assert len(shown) == 1 and "RuntimeError: boom" in shown[0]
     assert "uncaught exception" in caplog.text
 
 
 def test_a_broken_shipped_model_falls_back_instead_of_refusing_to_start(qtbot: QtBot, monkeypatch, tmp_path) -> None:
-    from engine.model import Sequential
-    from engine.presets import PRESETS
+    from convlens.engine.model import Sequential
+    from convlens.engine.presets import PRESETS
 
     (tmp_path / "default.onnx").write_bytes(b"garbage")
     Sequential.from_config(PRESETS["small"]).save(tmp_path / "default.npz")
-    monkeypatch.setattr(gui.controller, "MODELS_DIR", tmp_path)
-    window = gui.app.create_window()
+    monkeypatch.setattr(convlens.gui.controller, "MODELS_DIR", tmp_path)
+    window = convlens.gui.app.create_window()
     qtbot.addWidget(window)
     info = window.controller.current_model_info()
     assert info.path == tmp_path / "default.npz" and info.backend == "numpy"
@@ -94,7 +94,7 @@ def test_a_broken_shipped_model_falls_back_instead_of_refusing_to_start(qtbot: Q
 
 
 def test_save_screenshot_writes_the_window_with_a_digit(qtbot: QtBot, tmp_path) -> None:
-    out = gui.app.save_screenshot(tmp_path / "shot.png", digit=1, size=(1100, 720))
+    out = convlens.gui.app.save_screenshot(tmp_path / "shot.png", digit=1, size=(1100, 720))
     image = np.asarray(Image.open(out).convert("RGB"))
     assert image.shape[:2] == (720, 1100)
     assert (image.min(axis=2) > 240).sum() > 2000  # the white ink of the drawn 1 (plus a little text)
@@ -103,6 +103,8 @@ def test_save_screenshot_writes_the_window_with_a_digit(qtbot: QtBot, tmp_path) 
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_screenshot_background_follows_the_theme(qtbot: QtBot, tmp_path, theme: str) -> None:
-    out = gui.app.save_screenshot(tmp_path / f"{theme}.png", digit=0, size=(1000, 700), theme=theme, select=None)
+    out = convlens.gui.app.save_screenshot(
+        tmp_path / f"{theme}.png", digit=0, size=(1000, 700), theme=theme, select=None
+    )
     corner = np.asarray(Image.open(out).convert("L"))[-5:, :5].mean()  # status bar corner
     assert (corner < 80) if theme == "dark" else (corner > 180)

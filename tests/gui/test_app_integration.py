@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pytestqt.qtbot import QtBot
 
-from gui.app import create_window
+from convlens.gui.app import create_window
 
 
 def test_create_window_has_learn_and_training_tabs_and_the_correction_bar(qtbot: QtBot) -> None:
@@ -39,14 +39,14 @@ def test_stacking_click_jumps_to_the_network_tab(qtbot: QtBot) -> None:
 
 
 def test_preview_model_keeps_levels_and_restores_the_real_model(qtbot: QtBot) -> None:
-    from engine.cli import REPO_MODELS
-    from engine.model import load_npz_model
+    from convlens.engine.model import load_npz_model
+    from convlens.resources import models_dir
 
     window = create_window()
     qtbot.addWidget(window)
     controller = window.controller
     real_model, real_info = controller.model, controller.current_model_info()
-    preview = load_npz_model(REPO_MODELS / "default.npz")
+    preview = load_npz_model(models_dir() / "default.npz")
     for _, value, _ in preview.named_params():
         value *= 0.5
     with qtbot.waitSignal(controller.modelChanged):

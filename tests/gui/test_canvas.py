@@ -9,9 +9,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from engine.preprocess import mnist_style
-from gui.canvas import RASTER_SIZE, STROKE_WIDTH_FRACTION, DrawingCanvas
-from gui.render import SAMPLE_STROKES
+from convlens.engine.preprocess import mnist_style
+from convlens.gui.canvas import RASTER_SIZE, STROKE_WIDTH_FRACTION, DrawingCanvas
+from convlens.gui.render import SAMPLE_STROKES
 
 
 def make_canvas(qtbot: QtBot, side: int = 300) -> DrawingCanvas:

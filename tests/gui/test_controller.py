@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from engine.model import Sequential, load_model
-from engine.preprocess import mnist_style
-from engine.presets import PRESETS
-from gui.controller import Controller, LiveResult, calibration_images, default_model_path
-from gui.render import SAMPLE_STROKES, rasterize_strokes
+from convlens.engine.model import Sequential, load_model
+from convlens.engine.preprocess import mnist_style
+from convlens.engine.presets import PRESETS
+from convlens.gui.controller import Controller, LiveResult, calibration_images, default_model_path
+from convlens.gui.render import SAMPLE_STROKES, rasterize_strokes
 
 
 def canvas_of(digit: int, size: int = 280) -> np.ndarray:
@@ -82,7 +82,7 @@ def test_predict_image28_does_not_emit(controller: Controller, qtbot: QtBot) -> 
 
 
 def test_the_onnx_backend_gives_the_same_answers(controller: Controller, tmp_path, qtbot: QtBot) -> None:
-    onnx_export = pytest.importorskip("engine.onnx_export")
+    onnx_export = pytest.importorskip("convlens.engine.onnx_export")
     source = controller.current_model_info().path
     assert source is not None
     model = load_model(source) if source.suffix == ".npz" else load_model(source.with_suffix(".npz"))

@@ -10,9 +10,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenuBar, QMessageBox, QPushButton, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
-from gui.app import create_window
-from gui.render import SAMPLE_STROKES
-from gui.style import get_theme
+from convlens.gui.app import create_window
+from convlens.gui.render import SAMPLE_STROKES
+from convlens.gui.style import get_theme
 
 
 def test_create_window_builds_the_named_widgets_without_showing(qtbot: QtBot) -> None:
@@ -255,8 +255,8 @@ def test_open_model_errors_go_to_a_message_box_and_keep_the_model(explorer, tmp_
 
 
 def test_open_model_hot_swaps_and_the_panels_follow(explorer, draw, tmp_path, qtbot: QtBot) -> None:
-    from engine.model import Sequential
-    from engine.presets import PRESETS
+    from convlens.engine.model import Sequential
+    from convlens.engine.presets import PRESETS
 
     path = Sequential.from_config(PRESETS["small"], seed=3).save(tmp_path / "small.npz")
     draw(explorer.canvas, SAMPLE_STROKES[5])
@@ -311,9 +311,9 @@ def test_layout_holds_at_1280x800_and_1920x1080(explorer, qtbot: QtBot) -> None:
 
 
 def test_no_model_shows_a_hint_and_predicts_nothing(qtbot: QtBot, tmp_path, monkeypatch, draw) -> None:
-    import gui.controller
+    import convlens.gui.controller
 
-    monkeypatch.setattr(gui.controller, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(convlens.gui.controller, "MODELS_DIR", tmp_path)
     window = create_window()
     qtbot.addWidget(window)
     window.resize(1280, 800)

@@ -15,12 +15,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
-from gui.kiosk import KioskConfig, hash_pin, setup_kiosk
-from gui.kiosk import controller as kiosk_controller
-from gui.kiosk.controller import MIN_TOUCH_PX, KioskController
-from gui.kiosk.idle import load_sample_strokes
+from convlens.gui.kiosk import KioskConfig, hash_pin, setup_kiosk
+from convlens.gui.kiosk import controller as kiosk_controller
+from convlens.gui.kiosk.controller import MIN_TOUCH_PX, KioskController
+from convlens.gui.kiosk.idle import load_sample_strokes
 
-app_module = pytest.importorskip("gui.app", reason="gui.app.create_window is not available yet")
+app_module = pytest.importorskip("convlens.gui.app", reason="gui.app.create_window is not available yet")
 
 PIN = "2468"
 PIN_HASH = hash_pin(PIN, iterations=1000)
@@ -37,7 +37,7 @@ def make_kiosk(qtbot: QtBot, tmp_path: Path) -> Iterator[Factory]:
         settings = {"idle_timeout_s": 60.0, "hide_cursor": "never", "pin_hash": PIN_HASH, **overrides}
         window = app_module.create_window(kiosk=True, install_extras=False)
         if training:
-            from gui.training import install_training
+            from convlens.gui.training import install_training
 
             install_training(window, allow_training=True, data_base=tmp_path / "userdata")
         controller = setup_kiosk(
@@ -599,13 +599,13 @@ def test_qt_warnings_go_to_the_log(make_kiosk: Factory) -> None:
 
 
 def test_log_file_rotates(tmp_path: Path) -> None:
-    from gui.kiosk.recovery import CrashGuard
+    from convlens.gui.kiosk.recovery import CrashGuard
 
     guard = CrashGuard(lambda: None, log_dir=tmp_path, max_bytes=2000, backup_count=2)
     guard.install()
     try:
         for i in range(200):
-            logging.getLogger("gui.kiosk.test").warning("line %d %s", i, "x" * 40)
+            logging.getLogger("convlens.gui.kiosk.test").warning("line %d %s", i, "x" * 40)
     finally:
         guard.uninstall()
     files = sorted(p.name for p in tmp_path.iterdir())
@@ -655,7 +655,7 @@ def test_a_broken_config_file_still_gives_a_kiosk(qtbot: QtBot, tmp_path: Path) 
 
 
 def test_setup_kiosk_takes_a_loaded_config_and_keeps_its_errors(qtbot: QtBot, tmp_path: Path) -> None:
-    from gui.kiosk import load_config
+    from convlens.gui.kiosk import load_config
 
     path = tmp_path / "kiosk.toml"
     path.write_text('allow_training = "no"\nhide_cursor = "never"\n')

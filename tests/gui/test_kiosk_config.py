@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gui.kiosk import config as kc
-from gui.kiosk.config import (
+from convlens.gui.kiosk import config as kc
+from convlens.gui.kiosk.config import (
     DEFAULT_PIN,
     KioskConfig,
     hash_pin,

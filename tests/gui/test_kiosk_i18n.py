@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from gui.kiosk import strings
-from gui.kiosk.i18n import (
+from convlens.gui.kiosk import strings
+from convlens.gui.kiosk.i18n import (
     TRANSLATIONS_DIR,
     LanguageSwitcher,
     Retranslator,

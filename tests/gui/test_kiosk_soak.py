@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-pytest.importorskip("gui.app", reason="gui.app.create_window is not available yet")
+pytest.importorskip("convlens.gui.app", reason="gui.app.create_window is not available yet")
 
 SOAK_PATH = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 
@@ -67,7 +67,7 @@ def test_short_soak_and_fuzz(soak: ModuleType, qtbot: QtBot, tmp_path: Path) -> 
 
 
 def test_soak_with_a_tiny_training(soak: ModuleType, qtbot: QtBot, tmp_path: Path, fake_mnist) -> None:
-    from gui.training.worker import TrainSettings
+    from convlens.gui.training.worker import TrainSettings
 
     app = QApplication.instance()
     rng = random.Random(2)
@@ -91,7 +91,7 @@ def test_soak_with_a_tiny_training(soak: ModuleType, qtbot: QtBot, tmp_path: Pat
 
 def test_kiosk_cycles_create_no_lasting_qobjects(soak: ModuleType, qtbot: QtBot, tmp_path: Path) -> None:
     """The kiosk's own machinery (idle, attract loop, PIN pad, resets, language switches) leaks nothing."""
-    from gui.kiosk.controller import KioskController
+    from convlens.gui.kiosk.controller import KioskController
 
     app = QApplication.instance()
     window, controller = soak.open_kiosk(app, tmp_path / "logs")

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from engine import lesson_data as L
-from engine import ops
-from engine.model import Sequential
-from engine.presets import PRESETS
-from gui.lesson import LessonPanel
+from convlens.engine import lesson_data as L
+from convlens.engine import ops
+from convlens.engine.model import Sequential
+from convlens.engine.presets import PRESETS
+from convlens.gui.lesson import LessonPanel
 
 STEP_TITLES = [
     "1. Pixels are numbers",
@@ -270,7 +270,7 @@ def test_stacking_accepts_model_card_dicts(panel: LessonPanel) -> None:
 
 
 def test_convenience_slots_wire_to_the_controller(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gui import controller as ctl
+    from convlens.gui import controller as ctl
 
     monkeypatch.setattr(ctl, "default_model_path", lambda: None)
     controller = ctl.Controller()

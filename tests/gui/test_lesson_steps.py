@@ -10,10 +10,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QSpinBox
 from pytestqt.qtbot import QtBot
 
-from engine import lesson_data as L
-from gui.lesson import LessonPanel
-from gui.lesson.grid import ValueGrid
-from gui.lesson.step_tensors import load_colour_example
+from convlens.engine import lesson_data as L
+from convlens.gui.lesson import LessonPanel
+from convlens.gui.lesson.grid import ValueGrid
+from convlens.gui.lesson.step_tensors import load_colour_example
 
 
 class CountingLoader:

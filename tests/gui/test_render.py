@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gui import render as R
-from gui.panels import choose_columns, fit_heights
+from convlens.gui import render as R
+from convlens.gui.panels import choose_columns, fit_heights
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CONVLENS_UPDATE_GOLDEN") == "1"

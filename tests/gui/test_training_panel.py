@@ -16,18 +16,20 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from pytestqt.qtbot import QtBot
 
-import engine.train
-from engine import data as engine_data
-from engine.model import Sequential, load_model
-from engine.presets import PRESETS
-from engine.train import evaluate
-from gui.controller import Controller, default_model_path
-from gui.render import SAMPLE_STROKES, rasterize_strokes
-from gui.training import model_store
-from gui.training.corrections import CorrectionBar, CorrectionStore
-from gui.training.panel import TrainingPanel
-from gui.training.results import summarize
-from gui.training.worker import TrainingResult
+import convlens.engine.train
+import convlens.services.training
+from convlens.engine import data as engine_data
+from convlens.engine.model import Sequential, load_model
+from convlens.engine.presets import PRESETS
+from convlens.engine.train import evaluate
+from convlens.gui.controller import Controller, default_model_path
+from convlens.gui.render import SAMPLE_STROKES, rasterize_strokes
+from convlens.gui.training.corrections import CorrectionBar
+from convlens.gui.training.panel import TrainingPanel
+from convlens.gui.training.worker import TrainingResult
+from convlens.services import model_store
+from convlens.services.corrections import CorrectionStore
+from convlens.services.evaluation import summarize
 
 TIMEOUT_MS = 60_000
 
@@ -147,7 +149,7 @@ def test_tiny_training_through_the_button_previews_saves_and_swaps(
 def test_quick_train_button_uses_the_quick_budget(
     qtbot: QtBot, fake_mnist: Any, user_dir: Path, make_panel: Callable[..., TrainingPanel]
 ) -> None:
-    from engine.cli import QUICK
+    from convlens.services.recipes import QUICK
 
     panel = make_panel(FakeController())
     with qtbot.waitSignal(panel.trainingFinished, timeout=TIMEOUT_MS):
@@ -155,7 +157,7 @@ def test_quick_train_button_uses_the_quick_budget(
         settings = panel._settings
         assert settings is not None
         assert (settings.epochs, settings.batch_size, settings.lr, settings.schedule, settings.augment) == (
-            QUICK["epochs"], QUICK["batch_size"], QUICK["lr"], QUICK["schedule"], QUICK["augment"]
+            QUICK.epochs, QUICK.batch_size, QUICK.lr, QUICK.schedule, QUICK.augment
         )
         assert settings.preset == "default" and settings.train_size is None
         qtbot.mouseClick(panel.cancelTrainingButton, Qt.MouseButton.LeftButton)
@@ -211,12 +213,12 @@ def test_divergence_stops_with_a_message_and_keeps_the_model(
     make_panel: Callable[..., TrainingPanel],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_fit = engine.train.fit
+    real_fit = convlens.engine.train.fit
 
     def fit_with_a_huge_learning_rate(model: Any, x: Any, y: Any, config: Any, **kw: Any) -> Iterator[Any]:
         return real_fit(model, x, y, replace(config, lr=1e30, schedule="constant"), **kw)
 
-    monkeypatch.setattr(engine.train, "fit", fit_with_a_huge_learning_rate)
+    monkeypatch.setattr(convlens.services.training, "fit", fit_with_a_huge_learning_rate)
     old_model = controller.model
     panel = make_panel(controller)
     tiny(panel, epochs=3)
@@ -348,14 +350,14 @@ def test_corrections_are_saved_only_when_opted_in(qtbot: QtBot, tmp_path: Path) 
 def test_misclassified_digit_goes_onto_the_canvas_and_through_the_network(
     qtbot: QtBot, user_dir: Path, controller: Controller, make_panel: Callable[..., TrainingPanel]
 ) -> None:
-    from gui.canvas import DrawingCanvas
+    from convlens.gui.canvas import DrawingCanvas
 
     canvas = DrawingCanvas()
     qtbot.addWidget(canvas)
     canvas.imageChanged.connect(controller.set_canvas_image)
     panel = make_panel(controller, canvas=canvas)
     seven = rasterize_strokes(SAMPLE_STROKES[7], 280, 280 / 11)
-    from engine.preprocess import mnist_style
+    from convlens.engine.preprocess import mnist_style
 
     img = mnist_style(seven)
     assert img is not None

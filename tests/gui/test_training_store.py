@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.model import Sequential, load_model, load_npz_model
-from engine.presets import PRESETS
-from gui.training import model_store as store
+from convlens.engine.model import Sequential, load_model, load_npz_model
+from convlens.engine.presets import PRESETS
+from convlens.services import model_store as store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -141,9 +141,9 @@ SAVER = textwrap.dedent(
     import sys
     sys.path.insert(0, {repo!r})
     import numpy as np
-    from engine.model import Sequential
-    from engine.presets import PRESETS
-    from gui.training import model_store
+    from convlens.engine.model import Sequential
+    from convlens.engine.presets import PRESETS
+    from convlens.services import model_store
 
     model = Sequential.from_config(PRESETS["small"], seed=0)
     i = 0

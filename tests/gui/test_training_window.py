@@ -12,11 +12,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QPushButton, QTabWidget
 from pytestqt.qtbot import QtBot
 
-from gui.render import SAMPLE_STROKES
-from gui.training import install_training, model_store
-from gui.training.panel import TrainingPanel
+from convlens.gui.render import SAMPLE_STROKES
+from convlens.gui.training import install_training
+from convlens.gui.training.panel import TrainingPanel
+from convlens.services import model_store
 
-app_module = pytest.importorskip("gui.app", reason="gui.app.create_window is not available yet")
+app_module = pytest.importorskip("convlens.gui.app", reason="gui.app.create_window is not available yet")
 
 
 @pytest.fixture

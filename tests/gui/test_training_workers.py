@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from engine.preprocess import mnist_style
-from engine.train import evaluate
-from gui.render import SAMPLE_STROKES, rasterize_strokes
-from gui.training.canvas_bridge import image_to_strokes, show_digit
-from gui.training.corrections import oversample
-from gui.training.panel import format_eta
-from gui.training.results import summarize
-from gui.training.worker import TrainSettings
-from gui.workers import Cancelled, JobThread
+from convlens.engine.preprocess import mnist_style
+from convlens.engine.train import evaluate
+from convlens.gui.render import SAMPLE_STROKES, rasterize_strokes
+from convlens.gui.training.canvas_bridge import image_to_strokes, show_digit
+from convlens.gui.training.panel import format_eta
+from convlens.gui.training.worker import TrainSettings
+from convlens.gui.workers import Cancelled, JobThread
+from convlens.services.corrections import oversample
+from convlens.services.evaluation import summarize
 
 
 def run(qtbot: QtBot, thread: JobThread) -> dict[str, list[object]]:
@@ -91,11 +91,11 @@ def test_cancel_stops_a_function_job(qtbot: QtBot) -> None:
 
 
 def test_quick_settings_are_the_cli_quick_budget() -> None:
-    from engine.cli import QUICK
+    from convlens.services.recipes import QUICK
 
     quick = TrainSettings.quick()
     assert (quick.epochs, quick.batch_size, quick.lr, quick.schedule, quick.augment) == (
-        QUICK["epochs"], QUICK["batch_size"], QUICK["lr"], QUICK["schedule"], QUICK["augment"],
+        QUICK.epochs, QUICK.batch_size, QUICK.lr, QUICK.schedule, QUICK.augment,
     )
     assert quick.preset == "default" and quick.train_size is None
 

@@ -1,7 +1,7 @@
 """The ``convlens`` command line: GUI, kiosk, train, evaluate, predict, export, data fetch.
 
 Every sub-command has ``--help``; ``--json`` makes the last stdout line one JSON object.
-The GUI commands import :mod:`gui` lazily (the engine itself never imports Qt).
+The GUI commands import :mod:`convlens.gui` lazily, so the other commands never load Qt.
 """
 
 from __future__ import annotations
@@ -11,21 +11,13 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engine import __version__
-
-REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
-
-
-def default_model_path() -> Path:
-    """The shipped model: ``models/default.onnx`` (or ``.npz`` when the ONNX file is missing)."""
-    onnx_path = REPO_MODELS / "default.onnx"
-    return onnx_path if onnx_path.is_file() else REPO_MODELS / "default.npz"
+from convlens.engine import __version__
+from convlens.resources import default_model_path
 
 
 def _progress_bar(fraction: float, width: int = 30) -> str:
@@ -44,182 +36,101 @@ def _err(message: str) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------------------------
-QUICK: dict[str, Any] = {"epochs": 4, "batch_size": 128, "lr": 4e-3, "schedule": "onecycle", "augment": False}
-# The recipe of the shipped model (`make model`).
-FULL: dict[str, Any] = {"epochs": 15, "batch_size": 128, "lr": 3e-3, "schedule": "onecycle", "augment": True}
-
-
 def cmd_train(args: argparse.Namespace) -> int:
-    from engine.data import DataError, load_mnist
-    from engine.model import Sequential
-    from engine.presets import resolve_architecture
-    from engine.train import TrainConfig, TrainingDiverged, default_workers, evaluate, fit
+    from convlens.engine.data import DataError, load_mnist
+    from convlens.engine.train import TrainingDiverged
+    from convlens.services.model_files import save_model_set
+    from convlens.services.recipes import FULL, QUICK
+    from convlens.services.training import Phase, Progress, TrainingRequest, Validation, run_training
 
     started = time.perf_counter()
-    try:
-        data = load_mnist(args.data_dir)
-        architecture = resolve_architecture(args.arch)
-        model = Sequential.from_config(architecture, seed=args.seed)
-    except (DataError, ValueError) as exc:
-        return _err(str(exc))
-    settings: dict[str, Any] = dict(QUICK if args.quick else FULL)
-    for key in ("epochs", "batch_size", "lr", "schedule"):
-        value = getattr(args, key)
-        if value is not None:
-            settings[key] = value
-    if args.augment is not None:
-        settings["augment"] = args.augment
-    config = TrainConfig(
-        epochs=settings["epochs"],
-        batch_size=settings["batch_size"],
-        lr=settings["lr"],
-        schedule=settings["schedule"],
-        augment=settings["augment"],
-        seed=args.seed,
-        validation_split=args.validation_split,
-        weight_decay=args.weight_decay,
+    if not 0.0 <= args.validation_split < 1.0:
+        return _err(f"--validation-split must be in [0, 1), got {args.validation_split}")
+    recipe = (QUICK if args.quick else FULL).with_overrides(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        schedule=args.schedule,
+        augment=args.augment,
         optimizer=args.optimizer,
-        workers=args.workers or default_workers(),
+        weight_decay=args.weight_decay,
     )
-    x, y = data.x_train, data.y_train
-    if args.limit:
-        x, y = x[: args.limit], y[: args.limit]
-    if not args.json:
-        print(model.summary(), file=sys.stderr)
-    history: list[dict[str, Any]] = []
-    last = None
+    validation_size = int(round(args.validation_split * (args.limit or 60000)))
+    request = TrainingRequest(
+        recipe=recipe,
+        architecture=args.arch,
+        seed=args.seed,
+        workers=args.workers,
+        train_size=args.limit,
+        validation_size=validation_size,
+        validation_seconds=float("inf"),
+        source="convlens train",
+    )
+    data_holder: list[Any] = []
+
+    def load_data() -> Any:
+        data_holder.append(load_mnist(args.data_dir))
+        return data_holder[0]
+
     try:
-        for progress in fit(model, x, y, config):
-            last = progress
-            if progress.kind == "epoch":
-                history.append(
-                    {
-                        "epoch": progress.epoch,
-                        "loss": progress.loss,
-                        "accuracy": progress.batch_accuracy,
-                        "val_loss": progress.val_loss,
-                        "val_accuracy": progress.val_accuracy,
-                        "seconds": progress.elapsed,
-                    }
-                )
-            if sys.stderr.isatty() or progress.kind != "step":
-                val = f" val_acc {progress.val_accuracy:.4f}" if progress.val_accuracy is not None else ""
+        job = run_training(request, load_data)
+        while True:
+            try:
+                event = next(job)
+            except StopIteration as stop:
+                outcome = stop.value
+                break
+            if args.json:
+                continue
+            if isinstance(event, Phase):
+                sys.stderr.write(f"{event.text}...\n")
+            elif isinstance(event, Progress) and event.progress.kind in ("step", "epoch"):
+                progress = event.progress
+                if progress.kind == "step" and not sys.stderr.isatty():
+                    continue
                 eta = progress.eta_seconds
                 sys.stderr.write(
                     f"\r{_progress_bar(progress.fraction)} epoch {progress.epoch}/{progress.epochs} "
-                    f"loss {progress.loss:.4f} acc {progress.batch_accuracy:.3f}{val} "
+                    f"loss {progress.loss:.4f} acc {progress.batch_accuracy:.3f} "
                     f"{progress.examples_per_second:,.0f} img/s ETA {eta:4.0f}s "
-                    + ("\n" if progress.kind != "step" else "")
+                    + ("\n" if progress.kind == "epoch" else "")
                 )
-    except TrainingDiverged as exc:
+            elif isinstance(event, Validation) and event.epoch_pos > 0:
+                sys.stderr.write(f"  validation loss {event.loss:.4f} accuracy {event.accuracy:.4f}\n")
+    except (DataError, ValueError, TrainingDiverged) as exc:
         return _err(str(exc))
-    train_seconds = last.elapsed if last else 0.0
-    evaluation = evaluate(model.predict_proba, data.x_test, data.y_test)
-    seconds = time.perf_counter() - started
-    card = build_model_card(
-        model, config, data.sha256, evaluation.as_dict(), train_seconds, len(x), history, args.arch
-    )
+    data = data_holder[0]
     out_dir = Path(args.out)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        npz_path = model.save(out_dir / f"{args.name}.npz", metadata={"model_card": card})
-        onnx_path = _export_onnx(model, out_dir / f"{args.name}.onnx", card)
-        if onnx_path is not None:
-            card["onnx_test_accuracy"] = _onnx_accuracy(onnx_path, data.x_test, data.y_test)
-        _write_json(out_dir / f"{args.name}.json", card)
+        files = save_model_set(outcome.model, outcome.card, out_dir, args.name, (data.x_test, data.y_test))
     except OSError as exc:
         return _err(f"cannot write the model into {out_dir}: {exc}")
+    seconds = time.perf_counter() - started
     summary = {
-        "model": str(npz_path),
-        "onnx": str(onnx_path) if onnx_path else None,
-        "test_accuracy": evaluation.accuracy,
+        "model": str(files.npz),
+        "onnx": str(files.onnx),
+        "test_accuracy": outcome.summary.accuracy,
         "seconds": seconds,
-        "train_seconds": train_seconds,
-        "examples_per_second": last.examples_per_second if last else 0.0,
-        "epochs": config.epochs,
-        "train_images": int(len(x)),
+        "train_seconds": outcome.train_seconds,
+        "examples_per_second": outcome.examples_per_second,
+        "epochs": recipe.epochs,
+        "train_images": outcome.train_images,
     }
     if args.json:
         _print_json(summary)
     else:
         print(
-            f"test accuracy {evaluation.accuracy:.4f}; trained {train_seconds:.1f}s; total {seconds:.1f}s; "
-            f"wrote {npz_path}"
+            f"test accuracy {outcome.summary.accuracy:.4f}; trained {outcome.train_seconds:.1f}s; "
+            f"total {seconds:.1f}s; wrote {files.npz}"
         )
     return 0
 
 
-def build_model_card(
-    model: Any,
-    config: Any,
-    data_sha256: dict[str, str],
-    evaluation: dict[str, Any],
-    train_seconds: float,
-    train_images: int,
-    history: list[dict[str, Any]],
-    arch: str,
-) -> dict[str, Any]:
-    """The model card: architecture with shapes, parameter count, training config, data hashes, results."""
-    import os
-    import platform
-
-    return {
-        "name": "ConvLens CNN",
-        "engine_version": __version__,
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "architecture_preset": arch,
-        "input": {
-            "name": "image",
-            "shape_nhwc": [None, *model.input_shape],
-            "range": [0.0, 1.0],
-            "polarity": "white digit on black",
-        },
-        "architecture": model.architecture(),
-        "parameters": model.param_count(),
-        "training": {
-            **config.as_dict(),
-            "train_images": train_images,
-            "seconds": round(train_seconds, 2),
-            "history": history,
-            "machine": {
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "numpy": np.__version__,
-                "platform": platform.platform(),
-            },
-        },
-        "data": {"dataset": "MNIST", "sha256": data_sha256},
-        **evaluation,
-    }
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    from engine.atomic import atomic_write_bytes
-
-    atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
-
-
-def _export_onnx(model: Any, path: Path, card: dict[str, Any]) -> Path | None:
-    try:
-        from engine.onnx_export import export_onnx
-    except ImportError:  # exporter not available in this build
-        return None
-    export_onnx(model, path, model_card=card)
-    return path
-
-
-def _onnx_accuracy(path: Path, x: np.ndarray, y: np.ndarray) -> float:
-    from engine.model import load_model
-
-    predictor = load_model(path)
-    return float(np.mean(np.argmax(predictor.predict_proba(x), axis=1) == y))
-
-
 # -- evaluate / predict / export -----------------------------------------------------------------------------------
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from engine.data import DataError, load_mnist
-    from engine.model import load_model
-    from engine.train import evaluate
+    from convlens.engine.data import DataError, load_mnist
+    from convlens.engine.model import load_model
+    from convlens.engine.train import evaluate
 
     try:
         predictor = load_model(args.model)
@@ -244,8 +155,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from engine.model import load_model
-    from engine.preprocess import load_image_file, to_batch
+    from convlens.engine.model import load_model
+    from convlens.engine.preprocess import load_image_file, to_batch
 
     try:
         image = load_image_file(args.image)
@@ -262,16 +173,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from engine.model import load_npz_model, read_metadata
+    from convlens.engine.model import load_npz_model, read_metadata
+    from convlens.engine.onnx_export import export_onnx
 
+    path = Path(args.out)
     try:
         model = load_npz_model(args.model)
         card = read_metadata(args.model).get("model_card")
-        path = _export_onnx(model, Path(args.out), card or {})
+        export_onnx(model, path, model_card=card or {})
     except (ValueError, OSError) as exc:
         return _err(str(exc))
-    if path is None:
-        return _err("the ONNX exporter is not available")
     if args.json:
         _print_json({"onnx": str(path)})
     else:
@@ -280,7 +191,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from engine.data import fetch_main
+    from convlens.engine.data import fetch_main
 
     return fetch_main(args.data_dir, args.json)
 
@@ -288,13 +199,17 @@ def cmd_data(args: argparse.Namespace) -> int:
 GuiRunner = Callable[..., int]
 
 
+def _run_window(**kwargs: Any) -> int:
+    """Open the explorer or kiosk window (Qt is imported only here, when a window is wanted)."""
+    from convlens.gui.app import run
+
+    return int(run(**kwargs))
+
+
 def cmd_gui(args: argparse.Namespace, run_gui: GuiRunner | None, kiosk: bool = False) -> int:
-    """Open the window through ``run_gui`` (supplied by the ``convlens`` entry point: the engine never imports Qt)."""
-    if run_gui is None:
-        return _err("the GUI is not available from this entry point; run `convlens` or `python -m convlens`")
-    return run_gui(
-        model_path=getattr(args, "model", None), kiosk=kiosk, config_path=getattr(args, "config", None)
-    )
+    """Open the window through ``run_gui`` (default: :func:`convlens.gui.app.run`)."""
+    runner = run_gui or _run_window
+    return runner(model_path=getattr(args, "model", None), kiosk=kiosk, config_path=getattr(args, "config", None))
 
 
 # -- parser -------------------------------------------------------------------------------------------------------
@@ -365,8 +280,8 @@ def main(argv: list[str] | None = None, run_gui: GuiRunner | None = None) -> int
     argv : list of str, optional
         Arguments without the program name (default: ``sys.argv[1:]``).
     run_gui : callable, optional
-        ``run_gui(model_path=..., kiosk=..., config_path=...) -> int`` opens the window; passed in by the
-        ``convlens`` entry point so that the engine never imports the GUI.
+        ``run_gui(model_path=..., kiosk=..., config_path=...) -> int`` opens the window (default: the Qt
+        window; tests pass a stand-in).
     """
     args = build_parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -30,7 +30,7 @@ from typing import Any
 
 import platformdirs
 
-from engine.atomic import atomic_write_bytes
+from convlens.engine.atomic import atomic_write_bytes
 
 __all__ = [
     "APP_NAME",
@@ -120,7 +120,7 @@ def models_dir(base: str | os.PathLike[str] | None = None, create: bool = False)
 
 def factory_model_path() -> Path:
     """The shipped model, ``models/default.onnx`` (``.npz`` when the ONNX file is missing)."""
-    from engine.cli import default_model_path
+    from convlens.resources import default_model_path
 
     return default_model_path()
 
@@ -190,7 +190,7 @@ def save_model(
     try:
         model.save(npz, metadata={"model_card": card})
         try:
-            from engine.onnx_export import export_onnx
+            from convlens.engine.onnx_export import export_onnx
         except ImportError:  # exporter missing in this build: the .npz alone still works
             onnx_path = None
         else:
@@ -368,7 +368,7 @@ def export_model(model: Any, source: str | os.PathLike[str] | None, target: str 
         if is_numpy and suffix == ".npz":
             model.save(target, metadata={"model_card": dict(card or {})})
         elif is_numpy:
-            from engine.onnx_export import export_onnx
+            from convlens.engine.onnx_export import export_onnx
 
             export_onnx(model, target, model_card=dict(card or {}))
         elif source is not None and Path(source).suffix.lower() == suffix:

@@ -1,4 +1,4 @@
-"""ConvLens entry point: ``convlens`` and ``python -m convlens`` both land here."""
+"""``convlens`` and ``python -m convlens`` both land here."""
 
 from __future__ import annotations
 
@@ -12,15 +12,9 @@ def main(argv: list[str] | None = None) -> int:
     # engine.parallel), which is faster and does not collapse when the GUI thread or another process needs a
     # core. Must be set before NumPy is first imported (worker processes inherit it); a value the user set wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from engine.cli import main as cli_main
+    from convlens.cli import main as cli_main
 
-    return cli_main(argv, run_gui=_run_gui)
-
-
-def _run_gui(**kwargs: object) -> int:
-    from gui.app import run
-
-    return int(run(**kwargs))  # type: ignore[arg-type]
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from engine.cli import main
-from engine.layers import Dense, Flatten
-from engine.model import Sequential, load_npz_model, read_metadata
-from engine.presets import PRESETS
+from convlens.cli import main
+from convlens.engine.layers import Dense, Flatten
+from convlens.engine.model import Sequential, load_npz_model, read_metadata
+from convlens.engine.presets import PRESETS
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_NPZ = REPO / "models" / "default.npz"
@@ -228,13 +228,13 @@ def test_shipped_model_reads_a_thick_vertical_bar_as_a_one(tmp_path: Path, capsy
 
 
 def test_predict_without_model_uses_the_shipped_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from engine.cli import default_model_path
+    from convlens.resources import default_model_path
 
     path = default_model_path()
     if not path.is_file():
         pytest.skip("no shipped model")
     if path.suffix == ".onnx":
-        pytest.importorskip("engine.runtime")
+        pytest.importorskip("convlens.engine.runtime")
     assert main(["predict", str(draw_one(tmp_path / "one.png")), "--json"]) == 0
     assert len(last_json_line(capsys.readouterr().out)["probabilities"]) == 10
 
@@ -243,7 +243,7 @@ def test_predict_without_model_uses_the_shipped_model(tmp_path: Path, capsys: py
 
 
 def test_export_writes_an_onnx_file(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("engine.onnx_export")
+    pytest.importorskip("convlens.engine.onnx_export")
     out = tmp_path / "tiny.onnx"
     code = main(["export", "--model", str(tiny_npz), "--out", str(out), "--json"])
     captured = capsys.readouterr()
