@@ -1,12 +1,14 @@
-# ConvLens: `make run` and `make test` do all set-up on a fresh machine.
+# ConvLens: `make run` and `make test` do all set-up on a fresh machine (Python 3.11+, make, git).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench soak model data clean
+.PHONY: run test lint syslibs bench soak fuzz model data clean
 
+# The venv follows pyproject.toml: a clean clone (no .venv) or a changed pyproject.toml (re)installs it.
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "ConvLens needs Python 3.11 or later: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
@@ -15,12 +17,18 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/convlens
 
+# The system libraries Qt needs (one line naming the Debian/Ubuntu packages when one is missing).
+syslibs: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m convlens.syslibs
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check convlens engine gui tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: $(STAMP) lint
+# Lint, type checks, the import contract, then the whole suite headless (slow tests included: the packaging test
+# builds the wheel and installs it into a fresh venv).
+test: $(STAMP) lint syslibs
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 bench: $(STAMP)
@@ -29,6 +37,10 @@ bench: $(STAMP)
 soak: $(STAMP)
 	QT_QPA_PLATFORM=offscreen OPENBLAS_NUM_THREADS=1 $(PY) bench/soak.py
 
+# Random events on every tab of the explorer (also while a training runs): 0 uncaught exceptions, flat memory.
+fuzz: $(STAMP)
+	QT_QPA_PLATFORM=offscreen OPENBLAS_NUM_THREADS=1 $(PY) bench/fuzz.py
+
 data: $(STAMP)
 	$(VENV)/bin/convlens data fetch
 
@@ -36,4 +48,4 @@ model: $(STAMP)
 	$(VENV)/bin/convlens train --arch default --seed 0 --workers 1 --out models --name default
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from convlens.resources import models_dir
+
 P50_BAR_US = 60.0
 P99_BAR_US = 150.0
 
@@ -54,11 +55,10 @@ def measure(variants: dict[str, Callable[[], object]], runs: int, block: int = 5
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", nargs="?", default=str(ROOT / "models" / "default.npz"))
+    parser.add_argument("model", nargs="?", default=str(models_dir() / "default.npz"))
     parser.add_argument("--runs", type=int, default=3000, help="timed calls per variant (>= 2000)")
     parser.add_argument("--threads", type=int, nargs="+", default=None, help="intra-op thread counts to compare")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
     from convlens.engine.model import load_npz_model
     from convlens.engine.onnx_export import export_onnx
     from convlens.engine.runtime import INTRA_OP_THREADS, OnnxPredictor

@@ -20,13 +20,9 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 P99_GOAL_MS = 16.0
@@ -118,7 +114,7 @@ def cold_start(model: str | None, runs: int = 3) -> list[float]:
     args = [sys.executable, "-c", _COLD_START_CHILD] + ([model] if model else [])
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert proc.stdout is not None
         line = proc.stdout.readline()
         elapsed = time.perf_counter() - t0

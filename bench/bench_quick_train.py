@@ -11,13 +11,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
     from convlens.engine.data import is_cached
 
     if not is_cached():
@@ -27,7 +23,7 @@ def main() -> int:
         started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "convlens", "train", "--quick", "--json", "--out", out],
-            cwd=ROOT, capture_output=True, text=True,
+            cwd=out, capture_output=True, text=True,
         )
         wall = time.perf_counter() - started
     if proc.returncode != 0:

@@ -15,17 +15,14 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from convlens.engine.losses import softmax_cross_entropy  # noqa: E402
-from convlens.engine.model import Sequential  # noqa: E402
-from convlens.engine.optim import Adam  # noqa: E402
-from convlens.engine.parallel import DataParallel  # noqa: E402
-from convlens.engine.presets import PRESETS  # noqa: E402
+from convlens.engine.losses import softmax_cross_entropy
+from convlens.engine.model import Sequential
+from convlens.engine.optim import Adam
+from convlens.engine.parallel import DataParallel
+from convlens.engine.presets import PRESETS
 
 
 def numpy_step_time(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int, workers: int = 1) -> float:

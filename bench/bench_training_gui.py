@@ -1,11 +1,11 @@
 """Event-loop delay of the explorer while the Train button's quick training runs in the worker thread.
 
 Opens the real window (offscreen) with the training tab installed and a digit on the canvas, starts the one-click
-quick training (``engine.cli.QUICK``, default network) and, while it runs, a 10 ms ``QTimer`` measures how late each
-tick fires. The lateness includes everything the GUI thread does meanwhile: the throttled progress updates, the
-curves, and every couple of seconds the training preview (new weights -> filters panel, feature maps and the
-visitor's drawing re-read). Reports p50/p99/max lateness during training next to an idle baseline measured in the
-same run. Goal: p99 <= 50 ms.
+quick training (``convlens.services.recipes.QUICK``, default network) and, while it runs, a 10 ms ``QTimer``
+measures how late each tick fires. The lateness includes everything the GUI thread does meanwhile: the throttled
+progress updates, the curves, and every couple of seconds the training preview (new weights -> filters panel,
+feature maps and the visitor's drawing re-read). Reports p50/p99/max lateness during training next to an idle
+baseline measured in the same run. Goal: p99 <= 50 ms.
 
 By default the training is cancelled after ``--seconds`` (the lateness does not change over a run; the full quick
 training takes minutes on a busy 2-core machine); ``--full`` runs it to the end (test set, ONNX export, save into a
@@ -24,20 +24,21 @@ import shutil
 import sys
 import tempfile
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if TYPE_CHECKING:
+    from convlens.engine.data import MnistData
+    from convlens.services.training import Progress
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 P99_GOAL_MS = 50.0
 TICK_MS = 10
 
 
-def synthetic_mnist(n_train: int = 60000, n_test: int = 10000) -> object:
+def synthetic_mnist(n_train: int = 60000, n_test: int = 10000) -> MnistData:
     from convlens.engine.data import MnistData
 
     rng = np.random.default_rng(0)
@@ -118,14 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     assert panel is not None
     synthetic = args.synthetic or not engine_data.is_cached()
     if synthetic:
-        panel._data = synthetic_mnist()  # type: ignore[assignment]
+        panel.session.data = synthetic_mnist()
         panel.refresh_data_state()
     window.resize(1400, 860)
     window.show()
     window.canvas.set_strokes(SAMPLE_STROKES[5])
     window.canvas.flush()
     if args.tab == "training":
-        panel.show_panel()  # type: ignore[attr-defined]
+        window.show_tab(panel)
     run_for(app, 0.5)
 
     probe = LatenessProbe()
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     idle = stats(probe.samples)
 
     probe.samples.clear()
-    progress: list[object] = []
+    progress: list[Progress] = []
     previews = [0]
     window.controller.modelChanged.connect(lambda _info: previews.__setitem__(0, previews[0] + 1))
     outcome: list[str] = []
@@ -143,12 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     if not panel.start_quick():
         print(f"cannot start training: {panel.training_blocked_reason()}", file=sys.stderr)
         return 2
-    assert panel._job is not None
-    panel._job.progress.connect(progress.append)
+    panel.session.progressed.connect(progress.append)
     started = time.perf_counter()
     # wait for the first batch (data loading is not training), then measure
     probe.recording = False
-    run_for(app, 120.0, until=lambda: any(type(p).__name__ == "Progress" for p in progress))
+    run_for(app, 120.0, until=lambda: bool(progress))
     probe.samples.clear()
     probe.recording = True
     t0 = time.perf_counter()
@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         panel.cancel()
         run_for(app, 30.0, until=lambda: bool(outcome))
         cancel_latency = time.perf_counter() - c0
-    last = next((p for p in reversed(progress) if type(p).__name__ == "Progress"), None)
-    images_per_s = float(last.progress.examples_per_second) if last is not None else float("nan")  # type: ignore[attr-defined]
+    last = progress[-1] if progress else None
+    images_per_s = float(last.progress.examples_per_second) if last is not None else float("nan")
     panel.shutdown()
     shutil.rmtree(data_dir, ignore_errors=True)
     result = {
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "measured_seconds": round(measured, 2),
         "total_seconds": round(time.perf_counter() - started, 2),
         "outcome": outcome[0] if outcome else None,
-        "test_accuracy": panel.last_result.summary.accuracy if panel.last_result is not None else None,
+        "test_accuracy": panel.last_result.trained.summary.accuracy if panel.last_result is not None else None,
         "training_images_per_second": round(images_per_s, 1),
         "previews_shown": previews[0],
         "cancel_seconds": None if cancel_latency is None else round(cancel_latency, 3),

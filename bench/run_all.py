@@ -23,7 +23,7 @@ def main() -> int:
         started = time.perf_counter()
         env = dict(os.environ)
         if script.name == "bench_training_gui.py":
-            env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `convlens` runs the app (see convlens.py)
+            env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `convlens` runs the app (convlens/__main__.py)
         code = subprocess.call([sys.executable, str(script)], env=env)
         print(f"--- {script.name}: exit {code}, {time.perf_counter() - started:.1f} s", flush=True)
         failures += code != 0

@@ -27,9 +27,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QPointingDevice
 from PySide6.QtTest import QTest
@@ -474,24 +471,25 @@ def _wait_for_training(app: QApplication, window: Any, timeout_s: float = 60.0) 
         time.sleep(0.005)
 
 
-def trainer(window: Any, app: QApplication, settings: Any = None) -> Callable[[], bool]:
-    """A function that runs one short training in the window's training tab to the end.
+def trainer(window: Any, app: QApplication, request: Any = None) -> Callable[[], bool]:
+    """A function that runs one short training in the window's training tab to the end, without saving.
 
-    ``settings`` is a ``gui.training.worker.TrainSettings`` (default: one epoch on 2,000 images, not
-    saved); the function returns False if training cannot start here (no tab, no MNIST).
+    ``request`` is a ``convlens.services.training.TrainingRequest`` (default: the app's quick request cut to one
+    epoch on 2,000 images); the function returns False if training cannot start here (no tab, no MNIST).
     """
-    from convlens.gui.training.worker import TrainSettings
+    from convlens.gui.training.form import app_request
+    from convlens.services.recipes import QUICK
 
     panel = window.findChild(QWidget, "trainingPanel")
-    if settings is None:
-        settings = TrainSettings.quick(
-            epochs=1, train_size=2000, validation_size=200, test_limit=500, save=False
+    if request is None:
+        request = app_request(
+            QUICK.with_overrides(epochs=1), train_size=2000, validation_size=200, test_limit=500
         )
 
     def train() -> bool:
         if panel is None or panel.training_blocked_reason() is not None:
             return False
-        if not panel.start(settings):
+        if not panel.start(request, save=False):
             return False
         deadline = time.monotonic() + 300
         while panel.is_running and time.monotonic() < deadline:

@@ -39,11 +39,16 @@ def _err(message: str) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from convlens.engine.data import DataError, load_mnist
     from convlens.engine.train import TrainingDiverged
-    from convlens.services.model_files import save_model_set
+    from convlens.services.model_files import ModelSetBusyError, check_writable, save_model_set
     from convlens.services.recipes import FULL, QUICK
     from convlens.services.training import Phase, Progress, TrainingRequest, Validation, run_training
 
     started = time.perf_counter()
+    out_dir = Path(args.out)
+    try:  # before a long run, not after it
+        check_writable(out_dir, args.name)
+    except (OSError, ModelSetBusyError) as exc:
+        return _err(f"cannot write the model into {out_dir}: {exc}")
     if not 0.0 <= args.validation_split < 1.0:
         return _err(f"--validation-split must be in [0, 1), got {args.validation_split}")
     recipe = (QUICK if args.quick else FULL).with_overrides(
@@ -100,10 +105,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     except (DataError, ValueError, TrainingDiverged) as exc:
         return _err(str(exc))
     data = data_holder[0]
-    out_dir = Path(args.out)
     try:
         files = save_model_set(outcome.model, outcome.card, out_dir, args.name, (data.x_test, data.y_test))
-    except OSError as exc:
+    except (OSError, ModelSetBusyError) as exc:
         return _err(f"cannot write the model into {out_dir}: {exc}")
     seconds = time.perf_counter() - started
     summary = {
@@ -129,16 +133,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 # -- evaluate / predict / export -----------------------------------------------------------------------------------
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from convlens.engine.data import DataError, load_mnist
-    from convlens.engine.model import load_model
     from convlens.engine.train import evaluate
+    from convlens.services.model_check import UnusableModelError, check_probabilities, open_checked_model
 
     try:
-        predictor = load_model(args.model)
+        predictor = open_checked_model(args.model)
         data = load_mnist(args.data_dir)
     except (DataError, ValueError) as exc:
         return _err(str(exc))
+
+    def checked_predict(batch: np.ndarray) -> np.ndarray:
+        return check_probabilities(predictor.predict_proba(batch), len(batch))
+
     started = time.perf_counter()
-    result = evaluate(predictor.predict_proba, data.x_test, data.y_test)
+    try:
+        result = evaluate(checked_predict, data.x_test, data.y_test)
+    except UnusableModelError as exc:
+        return _err(f"{args.model}: {exc}")
     report = {"model": str(args.model), **result.as_dict(), "seconds": time.perf_counter() - started}
     if args.json:
         _print_json(report)
@@ -155,15 +166,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from convlens.engine.model import load_model
     from convlens.engine.preprocess import load_image_file, to_batch
+    from convlens.services.model_check import UnusableModelError, check_probabilities, open_checked_model
 
+    model_path = args.model or default_model_path()
     try:
         image = load_image_file(args.image)
-        predictor = load_model(args.model or default_model_path())
+        predictor = open_checked_model(model_path)
+        with np.errstate(all="ignore"):
+            probs = check_probabilities(predictor.predict_proba(to_batch(image)), 1)[0]
+    except UnusableModelError as exc:
+        return _err(f"{Path(model_path).name}: {exc}" if Path(model_path).name not in str(exc) else str(exc))
     except (ValueError, OSError) as exc:
         return _err(str(exc))
-    probs = np.asarray(predictor.predict_proba(to_batch(image)))[0]
     result = {"digit": int(np.argmax(probs)), "probabilities": [float(p) for p in probs]}
     if args.json:
         _print_json(result)
@@ -200,7 +215,17 @@ GuiRunner = Callable[..., int]
 
 
 def _run_window(**kwargs: Any) -> int:
-    """Open the explorer or kiosk window (Qt is imported only here, when a window is wanted)."""
+    """Open the explorer or kiosk window (Qt is imported only here, when a window is wanted).
+
+    First :func:`convlens.syslibs.check`: when a system library Qt needs is missing (fresh Debian/Ubuntu), print
+    one line naming the packages to install and return 3 instead of letting Qt abort the process.
+    """
+    from convlens import syslibs
+
+    problem = syslibs.check()
+    if problem is not None:
+        sys.stderr.write(problem + "\n")
+        return 3
     from convlens.gui.app import run
 
     return int(run(**kwargs))
@@ -210,6 +235,30 @@ def cmd_gui(args: argparse.Namespace, run_gui: GuiRunner | None, kiosk: bool = F
     """Open the window through ``run_gui`` (default: :func:`convlens.gui.app.run`)."""
     runner = run_gui or _run_window
     return runner(model_path=getattr(args, "model", None), kiosk=kiosk, config_path=getattr(args, "config", None))
+
+
+def cmd_kiosk(args: argparse.Namespace, run_gui: GuiRunner | None) -> int:
+    """``convlens kiosk``: ``--hash-pin`` and ``--check`` need no window (and no Qt); otherwise the kiosk."""
+    if args.hash_pin or args.check:
+        from convlens.gui.kiosk.config import check_config_file, print_pin_hash_line
+
+        return print_pin_hash_line() if args.hash_pin else check_config_file(args.config)
+    if run_gui is None and not args.no_supervisor:
+        from convlens import syslibs
+        from convlens.services.supervisor import supervise
+
+        problem = syslibs.check()  # once, here: a missing library does not come back by restarting
+        if problem is not None:
+            sys.stderr.write(problem + "\n")
+            return 3
+
+        command = [sys.executable, "-m", "convlens", "kiosk", "--no-supervisor"]
+        for option in ("model", "config"):
+            value = getattr(args, option)
+            if value is not None:
+                command += [f"--{option}", str(Path(value).resolve())]
+        return supervise(command)
+    return cmd_gui(args, run_gui, kiosk=True)
 
 
 # -- parser -------------------------------------------------------------------------------------------------------
@@ -227,6 +276,24 @@ def build_parser() -> argparse.ArgumentParser:
     kiosk = sub.add_parser("kiosk", help="full-screen, touch-first kiosk mode")
     kiosk.add_argument("--model", help="model to open (.onnx or .npz)")
     kiosk.add_argument("--config", help="kiosk TOML config file (default: the user config directory)")
+    kiosk.add_argument(
+        "--no-supervisor",
+        action="store_true",
+        help="run the window in this process (by default a small parent process restarts it whenever it ends "
+        "other than by the admin exit)",
+    )
+    kiosk_action = kiosk.add_mutually_exclusive_group()
+    kiosk_action.add_argument(
+        "--hash-pin",
+        action="store_true",
+        help="read a new admin PIN (4-12 digits; typed twice, or one line on standard input) and print the "
+        "pin_hash line to paste into the config",
+    )
+    kiosk_action.add_argument(
+        "--check",
+        action="store_true",
+        help="validate the config (exit 1 on any problem, a missing or invalid pin_hash included) and exit",
+    )
 
     train = sub.add_parser("train", help="train a CNN on MNIST in NumPy and export it")
     train.add_argument("--epochs", type=int)
@@ -290,7 +357,7 @@ def main(argv: list[str] | None = None, run_gui: GuiRunner | None = None) -> int
         "predict": cmd_predict,
         "export": cmd_export,
         "data": cmd_data,
-        "kiosk": lambda a: cmd_gui(a, run_gui, kiosk=True),
+        "kiosk": lambda a: cmd_kiosk(a, run_gui),
     }
     if args.command in handlers:
         return int(handlers[args.command](args))

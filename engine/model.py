@@ -12,15 +12,16 @@ import itertools
 import json
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from convlens.engine import __version__
 from convlens.engine.atomic import atomic_write_bytes
 from convlens.engine.layers import Layer, layer_from_config
 from convlens.engine.ops import softmax
+from convlens.engine.version import __version__
 
 INPUT_SHAPE = (28, 28, 1)
 FORMAT = "convlens-npz-1"
@@ -30,12 +31,130 @@ class ModelFileError(ValueError):
     """A model file that cannot be used; the message names the file and the problem."""
 
 
+LAYER_KINDS = {"Conv2D": "conv", "MaxPool2D": "pool", "ReLU": "relu", "Dense": "dense", "Flatten": "flatten",
+               "Dropout": "dropout"}
+"""Engine layer type -> the backend-neutral kind of :class:`LayerInfo` (the ONNX reader reports the same kinds)."""
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One output a :class:`Predictor` computes (an entry of :meth:`Predictor.activations`).
+
+    Attributes
+    ----------
+    name : str
+        Key in the activations dict (``"conv1"``, ``"pool1"``, ..., ``"probs"``).
+    kind : str
+        ``"conv"``, ``"relu"``, ``"pool"``, ``"dense"``, ``"flatten"``, ``"dropout"``, ``"logits"`` or ``"probs"``
+        (an unknown engine layer type is reported lower-cased).
+    shape : tuple of int
+        Output shape of ONE image, NHWC for maps, e.g. ``(28, 28, 16)``; the batch output is
+        ``(N, *shape)`` (see :meth:`output_shape`).
+    params : int
+        Trainable scalars of the layer (weights and biases); 0 for pooling, flatten, ``probs``. Not part of
+        equality: two descriptions of the same output compare equal whether or not the count was known.
+    """
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+    params: int = field(default=0, compare=False)
+
+    def output_shape(self, n: int = 1) -> tuple[int, ...]:
+        """The output shape for a batch of ``n`` images, ``(n, H, W, C)`` for maps, ``(n, D)`` for vectors."""
+        return (int(n), *self.shape)
+
+
+class RunResult(NamedTuple):
+    """What :meth:`Predictor.run` returns: everything one forward pass computed.
+
+    A named tuple, so ``probs, acts = predictor.run(x)`` works.
+
+    Attributes
+    ----------
+    probs : ndarray, shape (N, 10)
+        Class probabilities (softmax applied), float32.
+    activations : OrderedDict[str, ndarray]
+        Every intermediate output in layer order, WITHOUT ``"probs"``: maps NHWC ``(N, H, W, C)``, vectors
+        ``(N, D)``.
+    """
+
+    probs: np.ndarray
+    activations: OrderedDict[str, np.ndarray]
+
+    def outputs(self) -> OrderedDict[str, np.ndarray]:
+        """The intermediates followed by ``"probs"``: what :meth:`Predictor.activations` returns."""
+        out = OrderedDict(self.activations)
+        out["probs"] = self.probs
+        return out
+
+
+@runtime_checkable
 class Predictor(Protocol):
-    """What the app needs from any model, NumPy or ONNX."""
+    """The one model interface of the app: the NumPy :class:`Sequential` and ``runtime.OnnxPredictor``.
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+    Images are ``(N, 28, 28, 1)`` float32 in [0, 1], white digit on black (one image ``(28, 28, 1)`` is
+    accepted as a batch of one). Nothing in the app needs to know which backend it holds.
 
-    def activations(self, x: np.ndarray) -> OrderedDict[str, np.ndarray]: ...
+    Attributes
+    ----------
+    backend : str
+        ``"numpy"`` or ``"onnxruntime"``.
+    metadata : dict
+        The model card / metadata stored with the model file (may be empty; ``{}`` for an in-memory model).
+    source_path : Path or None
+        The file the model was opened from; None for an in-memory model.
+    is_trainable : bool
+        True when this object itself can be trained (a NumPy ``Sequential``); see :meth:`numpy_model`.
+    """
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+
+    @property
+    def source_path(self) -> Path | None: ...
+
+    @property
+    def is_trainable(self) -> bool: ...
+
+    def run(self, x: np.ndarray) -> RunResult:
+        """Probabilities ``(N, 10)`` and every intermediate (NHWC maps) in ONE forward pass.
+
+        The live path calls this once per pen move; the activations do not contain ``"probs"``.
+        """
+        ...
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(N, 10)`` for ``x`` ``(N, 28, 28, 1)`` float32 in [0, 1]."""
+        ...
+
+    def activations(self, x: np.ndarray) -> OrderedDict[str, np.ndarray]:
+        """Every layer's output keyed by layer name (NHWC maps ``(N, H, W, C)``), then ``"probs"`` ``(N, 10)``."""
+        ...
+
+    def conv_filters(self) -> OrderedDict[str, np.ndarray]:
+        """Conv layer name -> weights ``(H_f, W_f, C_in, C_out)`` float32 (copies), in layer order."""
+        ...
+
+    def conv_biases(self) -> OrderedDict[str, np.ndarray]:
+        """Conv layer name -> bias ``(C_out,)`` float32 (copies); a conv whose bias is unknown is left out."""
+        ...
+
+    def layer_infos(self) -> list[LayerInfo]:
+        """Every entry of :meth:`activations` (the last is ``"probs"``): name, kind, NHWC shape, parameters."""
+        ...
+
+    def summary(self) -> str:
+        """A human-readable table of the layers, their output shapes and parameter counts."""
+        ...
+
+    def numpy_model(self) -> Sequential | None:
+        """The NumPy network to fine-tune from: the model itself when :attr:`is_trainable`, else its ``.npz``
+        twin next to :attr:`source_path` if there is one, else None. Copy it before changing its weights."""
+        ...
 
 
 class Sequential:
@@ -50,10 +169,21 @@ class Sequential:
     seed : int
         Seed of the weight initialisation.
 
+    Attributes
+    ----------
+    metadata : dict
+        What was stored with the model (:func:`load_npz_model` fills it; ``{}`` for a new model).
+    source_path : Path or None
+        The ``.npz`` file it was loaded from, None for a model built in memory.
+
     Notes
     -----
     The last layer's output are the logits ``(N, K)``; :meth:`predict_proba` applies the softmax.
+    Implements :class:`Predictor`.
     """
+
+    backend = "numpy"
+    is_trainable = True
 
     def __init__(
         self, layers: Sequence[Layer], input_shape: tuple[int, ...] = INPUT_SHAPE, seed: int = 0
@@ -63,6 +193,8 @@ class Sequential:
         self.layers: list[Layer] = list(layers)
         self.input_shape = tuple(int(d) for d in input_shape)
         self.seed = int(seed)
+        self.metadata: dict[str, Any] = {}
+        self.source_path: Path | None = None
         self._build()
 
     def _build(self) -> None:
@@ -140,6 +272,43 @@ class Sequential:
         lines.append("-" * 54)
         lines.append(f"{'total':<45}{self.param_count():>9,}")
         return "\n".join(lines)
+
+    def layer_infos(self) -> list[LayerInfo]:
+        """Every layer's output (name, kind, one image's NHWC shape, parameters), then ``"probs"``.
+
+        Returns
+        -------
+        list of LayerInfo
+            In the order (and with the names) of :meth:`activations`.
+        """
+        infos = [
+            LayerInfo(layer.name, LAYER_KINDS.get(layer.type_name, layer.type_name.lower()),
+                      tuple(int(d) for d in layer.output_shape), layer.param_count())
+            for layer in self.layers
+        ]
+        infos.append(LayerInfo("probs", "probs", (self.num_classes,), 0))
+        return infos
+
+    def _conv_layers(self) -> Iterator[Layer]:
+        return (layer for layer in self.layers if layer.type_name == "Conv2D" and "w" in layer.params)
+
+    def conv_filters(self) -> OrderedDict[str, np.ndarray]:
+        """Conv layer name -> a float32 copy of its weights ``(H_f, W_f, C_in, C_out)``, in layer order."""
+        return OrderedDict(
+            (layer.name, np.array(layer.params["w"], dtype=np.float32)) for layer in self._conv_layers()
+        )
+
+    def conv_biases(self) -> OrderedDict[str, np.ndarray]:
+        """Conv layer name -> a float32 copy of its bias ``(C_out,)``, for the convs that have one."""
+        return OrderedDict(
+            (layer.name, np.array(layer.params["b"], dtype=np.float32))
+            for layer in self._conv_layers()
+            if "b" in layer.params
+        )
+
+    def numpy_model(self) -> Sequential:
+        """This model (it is the trainable NumPy network); copy it before changing its weights."""
+        return self
 
     # -- parameters -----------------------------------------------------------------------------------------
     def named_params(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
@@ -236,13 +405,28 @@ class Sequential:
         OrderedDict[str, ndarray]
             The same names (and values) as the exported ONNX file's outputs.
         """
-        out: OrderedDict[str, np.ndarray] = OrderedDict()
+        return self.run(x).outputs()
+
+    def run(self, x: np.ndarray) -> RunResult:
+        """Probabilities and every layer's output in one forward pass.
+
+        Parameters
+        ----------
+        x : ndarray, shape (N, 28, 28, 1) or (28, 28, 1)
+            float32 in [0, 1], white digit on black.
+
+        Returns
+        -------
+        RunResult
+            ``probs`` ``(N, 10)`` and ``activations`` (layer name -> output, NHWC ``(N, H, W, C)`` for maps,
+            ``(N, D)`` for vectors; no ``"probs"`` entry).
+        """
+        acts: OrderedDict[str, np.ndarray] = OrderedDict()
         h = self._check_input(x)
         for layer in self.layers:
             h = layer.forward(h)
-            out[layer.name] = h
-        out["probs"] = softmax(h.copy())
-        return out
+            acts[layer.name] = h
+        return RunResult(softmax(h.copy()), acts)
 
     # -- files ----------------------------------------------------------------------------------------------
     def save(self, path: str | Path, metadata: dict[str, Any] | None = None) -> Path:
@@ -284,14 +468,71 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return dict(meta) if isinstance(meta, dict) else {}
 
 
+MAX_MODEL_FILE_BYTES = 50 * 1024 * 1024
+"""Largest ``.npz`` model file opened (the shipped one is about 0.4 MB)."""
+MAX_NPZ_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+"""Largest total the arrays of a ``.npz`` may unpack to, read from the zip directory before anything is unpacked
+(a 4.5 MB zip bomb would otherwise unpack to 4 GB)."""
+MAX_NPZ_MEMBERS = 512
+MAX_PARAMS = 20_000_000
+"""Most trainable scalars a model may declare (80 MB of float32; the shipped network has about 0.1 million),
+checked from the architecture before any weight is allocated."""
+MAX_ACTIVATION_ELEMENTS = 4_000_000
+"""Most values one layer may output per image (the shipped network's largest map has 12,544)."""
+
+
 def _open_npz(path: Path) -> Any:
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
+    import stat
+    import zipfile
+
+    try:
+        info = path.stat()
+    except OSError:
+        raise ModelFileError(f"{path}: no such model file") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelFileError(f"{path}: not a regular file")
+    if info.st_size > MAX_MODEL_FILE_BYTES:
+        raise ModelFileError(f"{path}: {info.st_size / 1e6:.0f} MB is larger than a digit classifier may be")
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ModelFileError(f"{path}: not a .npz model file (it is not a zip archive of arrays)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except Exception as exc:  # untrusted bytes: BadZipFile, NotImplementedError ("zip file version"), ...
+        raise ModelFileError(f"{path}: not a readable .npz model file ({str(exc).splitlines()[0]})") from None
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_NPZ_MEMBERS or unpacked > MAX_NPZ_UNCOMPRESSED_BYTES:
+        raise ModelFileError(
+            f"{path}: its {len(members)} arrays would unpack to {unpacked / 1e6:,.0f} MB, more than a digit "
+            f"classifier's {MAX_NPZ_UNCOMPRESSED_BYTES / 1e6:.0f} MB"
+        )
     try:
         # From memory: np.load leaks its file handle when the zip is unreadable (ResourceWarning).
-        return np.load(io.BytesIO(path.read_bytes()), allow_pickle=False)
+        return np.load(io.BytesIO(data), allow_pickle=False)
     except Exception as exc:  # untrusted bytes: zipfile/NumPy raise many types (NotImplementedError, ...)
-        raise ModelFileError(f"{path}: not a readable .npz model file ({exc})") from None
+        raise ModelFileError(f"{path}: not a readable .npz model file ({str(exc).splitlines()[0]})") from None
+
+
+def _check_declared_size(layers: Sequence[dict[str, Any]], input_shape: tuple[int, ...], path: Path) -> None:
+    """Refuse an architecture whose parameters or maps would be huge, before anything is allocated."""
+    shape = tuple(int(d) for d in input_shape)
+    if not shape or any(d <= 0 for d in shape) or int(np.prod(shape, dtype=np.int64)) > MAX_ACTIVATION_ELEMENTS:
+        raise ModelFileError(f"{path}: bad input shape {shape}")
+    total = 0
+    for config in layers:
+        try:
+            layer = layer_from_config(dict(config))
+            out = tuple(int(d) for d in layer.compute_output_shape(shape))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ModelFileError(f"{path}: bad architecture: {exc}") from None
+        total += sum(int(np.prod(s, dtype=np.int64)) for s in layer.param_shapes(shape).values())
+        if int(np.prod(out, dtype=np.int64)) > MAX_ACTIVATION_ELEMENTS or total > MAX_PARAMS:
+            raise ModelFileError(
+                f"{path}: layer {config.get('type', '?')} makes the network too large for a digit classifier "
+                f"(at most {MAX_PARAMS:,} parameters and {MAX_ACTIVATION_ELEMENTS:,} values per map)"
+            )
+        shape = out
 
 
 def load_npz_model(path: str | Path) -> Sequential:
@@ -311,6 +552,7 @@ def load_npz_model(path: str | Path) -> Sequential:
             arch = _json_from(archive, "__architecture__", path)
             if not isinstance(arch, dict) or not isinstance(arch.get("layers"), list):
                 raise ModelFileError(f"{path}: the architecture entry has no layer list")
+            _check_declared_size(arch["layers"], tuple(arch.get("input_shape", INPUT_SHAPE)), path)
             try:
                 model = Sequential.from_config(
                     arch["layers"],
@@ -323,11 +565,25 @@ def load_npz_model(path: str | Path) -> Sequential:
             for name in archive.files:
                 if name.startswith("__"):
                     continue
-                weights[name] = archive[name]
+                try:
+                    value = archive[name]
+                except ValueError:  # NumPy's message suggests allow_pickle=True, which would run the file's code
+                    raise ModelFileError(f"{path}: weight {name!r} holds Python objects, not numbers") from None
+                if value.dtype.kind not in "fiu":  # complex, object, strings... are not weights
+                    raise ModelFileError(f"{path}: weight {name!r} has type {value.dtype}, not real numbers")
+                weights[name] = value
+            metadata: dict[str, Any] = {}
+            if "__metadata__" in archive.files:
+                try:
+                    meta = _json_from(archive, "__metadata__", path)
+                except ModelFileError:  # the weights are fine: a broken card only loses the card
+                    meta = {}
+                metadata = dict(meta) if isinstance(meta, dict) else {}
         except Exception as exc:  # untrusted bytes: NotImplementedError, TokenError, TypeError, ...
             if isinstance(exc, ModelFileError):
                 raise
-            raise ModelFileError(f"{path}: corrupt model file ({exc})") from None
+            reason = "it holds Python objects, not numbers" if "pickle" in str(exc) else str(exc).splitlines()[0]
+            raise ModelFileError(f"{path}: corrupt model file ({reason})") from None
     try:
         model.set_weights(weights)
     except ValueError as exc:
@@ -335,32 +591,19 @@ def load_npz_model(path: str | Path) -> Sequential:
     for name, value, _ in model.named_params():
         if not np.all(np.isfinite(value)):
             raise ModelFileError(f"{path}: weight {name!r} contains NaN or infinite values")
+    model.metadata = metadata
+    model.source_path = path
     return model
-
-
-def load_model(path: str | Path) -> Predictor:
-    """Open a model for prediction: ``.npz`` (this engine) or ``.onnx`` (through onnxruntime).
-
-    Returns
-    -------
-    object
-        Has ``predict_proba(x)`` (x ``(N, 28, 28, 1)`` float32 in [0, 1] -> ``(N, 10)``) and ``activations(x)``
-        (ordered dict layer name -> NHWC array).
-    """
-    path = Path(path)
-    if path.suffix.lower() == ".onnx":
-        from convlens.engine.runtime import OnnxPredictor
-
-        return OnnxPredictor.open(path)
-    return load_npz_model(path)
 
 
 __all__ = [
     "INPUT_SHAPE",
+    "LAYER_KINDS",
+    "LayerInfo",
     "ModelFileError",
     "Predictor",
+    "RunResult",
     "Sequential",
-    "load_model",
     "load_npz_model",
     "read_metadata",
 ]

@@ -1,8 +1,6 @@
-"""Everything that touches the ``onnx`` package: Sequential -> ONNX export, and reading any ONNX classifier.
+"""Sequential -> ONNX: the file ConvLens writes (the only writer of ONNX; reading is :mod:`.onnx_reader`).
 
-Export
-------
-:func:`to_onnx_model` turns a :class:`~engine.model.Sequential` into an idiomatic NCHW graph (opset
+:func:`to_onnx_model` turns a :class:`~convlens.engine.model.Sequential` into an idiomatic NCHW graph (opset
 :data:`OPSET`, IR version :data:`IR_VERSION`, so any onnxruntime >= 1.18 loads it)::
 
     image (N,1,28,28) -> Conv -> Relu -> MaxPool -> ... -> Transpose(0,2,3,1) -> Flatten -> Gemm ... -> Softmax
@@ -11,40 +9,34 @@ Export
 * the graph outputs are ``probs`` ``(N, K)`` first, then every layer's output under the layer's name, feature
   maps in NCHW (``conv1`` is the map *after* the fused ReLU, as in the engine);
 * conv filters are stored ``(C_out, C_in, H_f, W_f)`` (the engine keeps ``(H_f, W_f, C_in, C_out)``), and
-  ``"same"`` padding is written as explicit ``pads`` computed by :func:`engine.ops.pad_amounts`, so the odd
-  pixel goes where the engine puts it;
+  ``"same"`` padding is written as explicit ``pads`` computed by :func:`convlens.engine.geometry.pad_amounts`, so
+  the odd pixel goes where the engine puts it;
 * a ``Flatten`` layer is exported as ``Transpose(0,2,3,1)`` + ``Flatten``: its exposed output is then the same
   NHWC-ordered vector the engine computes, and the following ``Gemm`` uses the engine's weights unchanged;
 * ``Dropout`` (the identity at inference time) becomes an ``Identity`` node so its name is still an output;
 * ``metadata_props`` hold the model card (``"model_card"``, JSON) and the layer list (``"convlens_layers"``).
 
-Reading a foreign model
------------------------
-:func:`prepare_classifier` checks that a file is a 10-way digit classifier with one float input shaped
-``(N,1,28,28)``, ``(N,28,28,1)`` or ``(N,784)``, finds its Conv / Relu / MaxPool / AveragePool outputs and
-returns a copy of the model with those tensors added as graph outputs, plus a :class:`ClassifierSpec`
-describing how to feed and read it. :mod:`engine.runtime` (the only module importing onnxruntime) uses it.
+:mod:`convlens.engine.onnx_reader` recognises these files by :data:`PRODUCER` and the ``"convlens_layers"``
+property; :mod:`convlens.engine.runtime` runs them.
 """
 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import onnx
-from google.protobuf.message import DecodeError
 from onnx import TensorProto, helper, numpy_helper
 
-from convlens.engine import __version__
 from convlens.engine.atomic import atomic_write_bytes
+from convlens.engine.geometry import Pair, spatial_pads
 from convlens.engine.layers import Layer
-from convlens.engine.model import ModelFileError, Sequential
-from convlens.engine.ops import pad_amounts
+from convlens.engine.model import Sequential
+from convlens.engine.version import __version__
 
 OPSET = 17
 """Default-domain opset of exported files (onnxruntime >= 1.18 supports up to 20/21)."""
@@ -57,26 +49,19 @@ PROBS_NAME = "probs"
 NUM_CLASSES = 10
 
 __all__ = [
+    "CONVERTERS",
     "FORMAT",
+    "INPUT_NAME",
     "IR_VERSION",
     "NUM_CLASSES",
     "OPSET",
-    "ClassifierSpec",
-    "OutputSpec",
-    "UnsupportedModelError",
+    "PROBS_NAME",
+    "PRODUCER",
     "export_onnx",
-    "prepare_classifier",
     "to_onnx_model",
 ]
 
 
-class UnsupportedModelError(ModelFileError):
-    """An ONNX file that is valid but is not a model ConvLens can run (wrong shapes, custom ops, ...)."""
-
-
-# ================================================================================================================
-# Export
-# ================================================================================================================
 @dataclass
 class _Graph:
     """The graph being built: nodes, initializers and the current tensor with its engine shape."""
@@ -111,11 +96,9 @@ def _activation(g: _Graph, layer: Layer, op: str, inputs: list[str], **attrs: An
     return g.node(op, inputs, layer.name, layer.name, **attrs)
 
 
-def _spatial_pads(layer: Layer, window: tuple[int, int], stride: tuple[int, int], padding: str) -> list[int]:
+def _spatial_pads(layer: Layer, window: Pair, stride: Pair, padding: str) -> list[int]:
     """ONNX ``pads`` ``[top, left, bottom, right]`` reproducing the engine's padding exactly."""
-    h, w = layer.input_shape[0], layer.input_shape[1]
-    top, bottom = pad_amounts(h, window[0], stride[0], padding)
-    left, right = pad_amounts(w, window[1], stride[1], padding)
+    (top, bottom), (left, right) = spatial_pads((layer.input_shape[0], layer.input_shape[1]), window, stride, padding)
     return [top, left, bottom, right]
 
 
@@ -259,373 +242,3 @@ def export_onnx(model: Sequential, path: str | Path, model_card: dict[str, Any] 
     path = Path(path)
     atomic_write_bytes(path, to_onnx_model(model, model_card).SerializeToString())
     return path
-
-
-# ================================================================================================================
-# Reading any ONNX classifier
-# ================================================================================================================
-Layout = Literal["nchw", "nhwc", "flat"]
-INPUT_LAYOUTS: dict[Layout, tuple[int, ...]] = {"nchw": (1, 28, 28), "nhwc": (28, 28, 1), "flat": (784,)}
-EXPOSED_OPS = {"Conv": "conv", "Relu": "relu", "MaxPool": "pool", "AveragePool": "pool"}
-"""Node types whose outputs a foreign model exposes, with the kind reported for them."""
-KINDS = {"Conv2D": "conv", "MaxPool2D": "pool", "ReLU": "relu", "Dense": "dense", "Flatten": "flatten",
-         "Dropout": "dropout"}
-STANDARD_DOMAINS = ("", "ai.onnx")
-_PASS_THROUGH = {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze"}
-_LAYOUT_KEEPING = {"Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Div", "Identity",
-                   "Dropout", "BatchNormalization", "Elu", "Selu", "HardSigmoid", "PRelu"}
-
-
-@dataclass(frozen=True)
-class OutputSpec:
-    """One intermediate tensor the runtime fetches.
-
-    Attributes
-    ----------
-    key : str
-        Name in the activations dict (a convlens layer name, or the tensor name in a foreign model).
-    tensor : str
-        Graph output name.
-    kind : str
-        ``"conv"``, ``"relu"``, ``"pool"``, ``"dense"``, ``"flatten"``, ``"dropout"`` or ``"logits"``.
-    layout : {"nchw", "nhwc"}
-        How a 4-D value is laid out in the graph (the runtime converts NCHW to NHWC).
-    """
-
-    key: str
-    tensor: str
-    kind: str
-    layout: str = "nchw"
-
-
-@dataclass
-class ClassifierSpec:
-    """How to run a checked classifier (returned by :func:`prepare_classifier`).
-
-    Attributes
-    ----------
-    model_bytes : bytes
-        The serialized model to give onnxruntime (a foreign model with the extra outputs added).
-    input_name : str
-    input_layout : {"nchw", "nhwc", "flat"}
-        ``(N,1,28,28)``, ``(N,28,28,1)`` or ``(N,784)``.
-    batch_size : int or None
-        A fixed batch dimension, or None when it is symbolic.
-    output_name : str
-        The 10-way output.
-    apply_softmax : bool
-        True when that output holds logits (its producer is not a Softmax).
-    outputs : list of OutputSpec
-        The intermediates, in graph order.
-    filters : OrderedDict[str, ndarray]
-        Conv weights ``(H_f, W_f, C_in, C_out)`` keyed like ``outputs``.
-    metadata : dict
-        The model card if the file holds one, else the file's metadata properties.
-    convlens : bool
-        True for files written by :func:`export_onnx`.
-    """
-
-    model_bytes: bytes
-    input_name: str
-    input_layout: Layout
-    batch_size: int | None
-    output_name: str
-    apply_softmax: bool
-    outputs: list[OutputSpec]
-    filters: OrderedDict[str, np.ndarray]
-    metadata: dict[str, Any]
-    convlens: bool
-
-
-def _parse(data: bytes, source: str) -> onnx.ModelProto:
-    proto = onnx.ModelProto()
-    try:
-        proto.ParseFromString(data)
-    except (DecodeError, ValueError, RuntimeError):
-        raise ModelFileError(f"{source}: not an ONNX model file (corrupt or truncated data)") from None
-    if not proto.HasField("graph") or not proto.graph.node or proto.ir_version <= 0:
-        raise ModelFileError(f"{source}: not an ONNX model file (no graph)")
-    return proto
-
-
-def _all_nodes(graph: onnx.GraphProto) -> Iterator[onnx.NodeProto]:
-    """Every node, including those of sub-graphs (If / Loop / Scan bodies)."""
-    for node in graph.node:
-        yield node
-        for attr in node.attribute:
-            if attr.type == onnx.AttributeProto.GRAPH:
-                yield from _all_nodes(attr.g)
-            elif attr.type == onnx.AttributeProto.GRAPHS:
-                for sub in attr.graphs:
-                    yield from _all_nodes(sub)
-
-
-def _check_ops(proto: onnx.ModelProto, source: str) -> None:
-    custom = sorted({f"{n.domain}::{n.op_type}" for n in _all_nodes(proto.graph) if n.domain not in STANDARD_DOMAINS})
-    if custom:
-        raise UnsupportedModelError(f"{source}: uses custom or non-standard operators ({', '.join(custom)}); "
-                                    "only standard ONNX operators are supported")
-    if any(t.data_location == TensorProto.EXTERNAL for t in proto.graph.initializer):
-        raise UnsupportedModelError(f"{source}: keeps its weights in external data files; save it as one file")
-
-
-def _dims(value: onnx.ValueInfoProto) -> list[int | str | None] | None:
-    """Dims of a tensor value (int, symbolic name or None for unknown); None when the rank is unknown."""
-    t = value.type.tensor_type
-    if not value.type.HasField("tensor_type") or not t.HasField("shape"):
-        return None
-    out: list[int | str | None] = []
-    for d in t.shape.dim:
-        out.append(d.dim_value if d.HasField("dim_value") else (d.dim_param or None))
-    return out
-
-
-def _show(dims: list[int | str | None] | None) -> str:
-    if dims is None:
-        return "unknown"
-    return "(" + ", ".join("?" if d is None else str(d) for d in dims) + ")"
-
-
-def _find_input(proto: onnx.ModelProto, source: str) -> tuple[str, Layout, int | None]:
-    weights = {t.name for t in proto.graph.initializer}
-    inputs = [v for v in proto.graph.input if v.name not in weights]
-    if len(inputs) != 1:
-        names = ", ".join(v.name for v in inputs) or "none"
-        raise UnsupportedModelError(f"{source}: a digit classifier has exactly one input image, this model has "
-                                    f"{len(inputs)} ({names})")
-    value = inputs[0]
-    if value.type.tensor_type.elem_type != TensorProto.FLOAT:
-        kind = TensorProto.DataType.Name(value.type.tensor_type.elem_type) if value.type.HasField("tensor_type") \
-            else "a non-tensor"
-        raise UnsupportedModelError(f"{source}: the input {value.name!r} is {kind}, float32 is needed")
-    dims = _dims(value)
-    wanted = "(N, 1, 28, 28), (N, 28, 28, 1) or (N, 784)"
-    for layout, tail in INPUT_LAYOUTS.items():
-        if dims is not None and len(dims) == len(tail) + 1 and tuple(dims[1:]) == tail:
-            batch = dims[0]
-            return value.name, layout, batch if isinstance(batch, int) and batch > 0 else None
-    raise UnsupportedModelError(f"{source}: the input {value.name!r} has shape {_show(dims)}; "
-                                f"ConvLens feeds 28x28 grey images shaped {wanted}")
-
-
-def _topological(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
-    """The top-level nodes in a dependency order (files are not always sorted)."""
-    producer = {out: i for i, node in enumerate(graph.node) for out in node.output if out}
-    deps = [{producer[x] for x in node.input if x in producer and producer[x] != i}
-            for i, node in enumerate(graph.node)]
-    users: list[list[int]] = [[] for _ in graph.node]
-    for i, ds in enumerate(deps):
-        for d in ds:
-            users[d].append(i)
-    pending = [len(ds) for ds in deps]
-    ready = deque(i for i, p in enumerate(pending) if p == 0)
-    order: list[int] = []
-    while ready:
-        i = ready.popleft()
-        order.append(i)
-        for u in users[i]:
-            pending[u] -= 1
-            if pending[u] == 0:
-                ready.append(u)
-    if len(order) != len(graph.node):
-        raise UnsupportedModelError("the graph has a cycle")
-    return [graph.node[i] for i in order]
-
-
-def _is_probability(output: str, nodes: list[onnx.NodeProto]) -> bool:
-    """True when ``output`` comes from a Softmax (possibly through reshaping or identity nodes)."""
-    producer = {out: node for node in nodes for out in node.output}
-    name = output
-    for _ in range(len(nodes) + 1):
-        node = producer.get(name)
-        if node is None:
-            return False
-        if node.op_type == "Softmax":
-            return True
-        if node.op_type not in _PASS_THROUGH or not node.input:
-            return False
-        name = node.input[0]
-    return False
-
-
-def _layouts(nodes: list[onnx.NodeProto], input_name: str, input_layout: Layout) -> dict[str, str]:
-    """Best-effort layout of every 4-D tensor: Conv/pool outputs are NCHW; transposes and element-wise ops
-    carry layouts along."""
-    tags: dict[str, str] = {input_name: input_layout} if input_layout != "flat" else {}
-    for node in nodes:
-        if not node.output:
-            continue
-        if node.op_type in ("Conv", "MaxPool", "AveragePool", "BatchNormalization"):
-            tags[node.output[0]] = "nchw"
-        elif node.op_type == "Transpose" and node.input:
-            perm = next((list(a.ints) for a in node.attribute if a.name == "perm"), None)
-            source = tags.get(node.input[0])
-            if source == "nchw" and perm == [0, 2, 3, 1]:
-                tags[node.output[0]] = "nhwc"
-            elif source == "nhwc" and perm == [0, 3, 1, 2]:
-                tags[node.output[0]] = "nchw"
-        elif node.op_type in _LAYOUT_KEEPING and node.input and node.input[0] in tags:
-            tags[node.output[0]] = tags[node.input[0]]
-    return tags
-
-
-def _classifier_output(proto: onnx.ModelProto, shapes: dict[str, list[int | str | None] | None],
-                       source: str) -> str:
-    outputs = [v.name for v in proto.graph.output]
-    if not outputs:
-        raise UnsupportedModelError(f"{source}: the model has no output")
-
-    def classes(name: str) -> int | None:
-        dims = shapes.get(name)
-        if dims is None or len(dims) < 2 or any(not isinstance(d, int) for d in dims[1:]):
-            return None
-        return int(np.prod([int(d) for d in dims[1:] if d is not None]))
-
-    chosen = next((name for name in outputs if classes(name) == NUM_CLASSES), outputs[0])
-    size = classes(chosen)
-    if size is not None and size != NUM_CLASSES:
-        raise UnsupportedModelError(f"{source}: the output {chosen!r} has shape {_show(shapes.get(chosen))}, "
-                                    f"a digit classifier needs {NUM_CLASSES} class scores per image")
-    return chosen
-
-
-def _value_shapes(proto: onnx.ModelProto) -> tuple[dict[str, list[int | str | None] | None],
-                                                   dict[str, onnx.ValueInfoProto]]:
-    """Shapes of the graph's values, with ONNX shape inference filling in what the file leaves out."""
-    try:
-        inferred = onnx.shape_inference.infer_shapes(proto)
-    except Exception:  # noqa: BLE001 - inference is a bonus; onnxruntime validates the graph later
-        inferred = proto
-    infos = {v.name: v for v in (*inferred.graph.value_info, *inferred.graph.output, *inferred.graph.input)}
-    return {name: _dims(v) for name, v in infos.items()}, infos
-
-
-def _constant_arrays(proto: onnx.ModelProto) -> dict[str, onnx.TensorProto]:
-    arrays = {t.name: t for t in proto.graph.initializer}
-    for node in proto.graph.node:
-        if node.op_type == "Constant" and node.output:
-            for attr in node.attribute:
-                if attr.name == "value" and attr.type == onnx.AttributeProto.TENSOR:
-                    arrays[node.output[0]] = attr.t
-    return arrays
-
-
-def _filters(nodes: list[onnx.NodeProto], arrays: dict[str, onnx.TensorProto],
-             key_of: Callable[[onnx.NodeProto], str | None]) -> OrderedDict[str, np.ndarray]:
-    """2-D conv weights in the engine's ``(H_f, W_f, C_in, C_out)`` layout, keyed by ``key_of(node)``."""
-    out: OrderedDict[str, np.ndarray] = OrderedDict()
-    for node in nodes:
-        key = key_of(node) if node.op_type == "Conv" and len(node.input) > 1 else None
-        if key is None or node.input[1] not in arrays:
-            continue
-        try:
-            w = numpy_helper.to_array(arrays[node.input[1]])
-        except Exception:  # noqa: BLE001 - an unreadable weight only means no filter picture
-            continue
-        if w.ndim == 4:
-            out[key] = np.ascontiguousarray(w.transpose(2, 3, 1, 0), dtype=np.float32)
-    return out
-
-
-def _metadata(proto: onnx.ModelProto) -> dict[str, Any]:
-    props = {p.key: p.value for p in proto.metadata_props}
-    card = props.get("model_card")
-    if card is not None:
-        try:
-            parsed = json.loads(card)
-        except json.JSONDecodeError:
-            parsed = None
-        if isinstance(parsed, dict):
-            return parsed
-    return {"producer_name": proto.producer_name, "producer_version": proto.producer_version, **props}
-
-
-def _convlens_layers(proto: onnx.ModelProto) -> list[dict[str, Any]] | None:
-    """The layer list of a file written by :func:`export_onnx` (None for other files)."""
-    props = {p.key: p.value for p in proto.metadata_props}
-    if proto.producer_name != PRODUCER or "convlens_layers" not in props:
-        return None
-    try:
-        layers = json.loads(props["convlens_layers"])
-    except json.JSONDecodeError:
-        return None
-    outputs = {v.name for v in proto.graph.output}
-    if not isinstance(layers, list) or not all(isinstance(x, dict) and x.get("name") in outputs for x in layers):
-        return None
-    return layers
-
-
-def prepare_classifier(data: bytes, source: str = "model") -> ClassifierSpec:
-    """Check that ``data`` is an ONNX digit classifier and describe how to run it with every intermediate.
-
-    Parameters
-    ----------
-    data : bytes
-        The file's content.
-    source : str
-        Shown in error messages (usually the path).
-
-    Returns
-    -------
-    ClassifierSpec
-        For a foreign model, ``model_bytes`` is a copy with the outputs of its Conv, Relu, MaxPool and
-        AveragePool nodes added as graph outputs (named by their tensor names).
-
-    Raises
-    ------
-    ModelFileError
-        Not an ONNX file (or a corrupt one).
-    UnsupportedModelError
-        Custom-domain operators, external weights, not exactly one float input shaped ``(N,1,28,28)``,
-        ``(N,28,28,1)`` or ``(N,784)``, or an output that is not 10 class scores.
-    """
-    proto = _parse(data, source)
-    _check_ops(proto, source)
-    input_name, layout, batch = _find_input(proto, source)
-    try:
-        nodes = _topological(proto.graph)
-    except UnsupportedModelError as exc:
-        raise UnsupportedModelError(f"{source}: {exc}") from None
-    arrays = _constant_arrays(proto)
-    layers = _convlens_layers(proto)
-    if layers is not None:
-        outputs = [OutputSpec(str(x["name"]), str(x["name"]), KINDS.get(str(x.get("type")), "layer"))
-                   for x in layers]
-        names = {x.key for x in outputs}
-        return ClassifierSpec(
-            model_bytes=data, input_name=input_name, input_layout=layout, batch_size=batch, output_name=PROBS_NAME,
-            apply_softmax=not _is_probability(PROBS_NAME, nodes), outputs=outputs,
-            filters=_filters(nodes, arrays, lambda n: n.name if n.name in names else None),
-            metadata=_metadata(proto), convlens=True,
-        )
-
-    shapes, infos = _value_shapes(proto)
-    output_name = _classifier_output(proto, shapes, source)
-    apply_softmax = not _is_probability(output_name, nodes)
-    tags = _layouts(nodes, input_name, layout)
-    graph_outputs = {v.name for v in proto.graph.output}
-    specs: list[OutputSpec] = []
-    taken = {PROBS_NAME}
-    for node in nodes:
-        kind = EXPOSED_OPS.get(node.op_type)
-        if kind is None or not node.output or node.output[0] == output_name:
-            continue
-        tensor = node.output[0]
-        key = tensor
-        while key in taken:
-            key += "'"
-        taken.add(key)
-        specs.append(OutputSpec(key, tensor, kind, tags.get(tensor, "nchw")))
-        if tensor not in graph_outputs:
-            info = infos.get(tensor)
-            proto.graph.output.append(info if info is not None else helper.make_empty_tensor_value_info(tensor))
-            graph_outputs.add(tensor)
-    if apply_softmax and output_name not in taken:
-        specs.append(OutputSpec(output_name, output_name, "logits", "nchw"))
-    keys = {s.tensor: s.key for s in specs}
-    return ClassifierSpec(
-        model_bytes=proto.SerializeToString(), input_name=input_name, input_layout=layout, batch_size=batch,
-        output_name=output_name, apply_softmax=apply_softmax, outputs=specs,
-        filters=_filters(nodes, arrays, lambda n: keys.get(n.output[0]) if n.output else None),
-        metadata=_metadata(proto), convlens=False,
-    )

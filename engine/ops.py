@@ -1,6 +1,6 @@
 """The lecture's operations as pure NumPy functions: 1D/2D convolution, stride, padding, max pooling.
 
-Conventions are the seed lecture's:
+Conventions are the lecture's:
 
 * images are order-4 tensors ``(N, H, W, C)`` (number of images, height, width, channels);
 * filters are order-4 tensors ``(H_f, W_f, C_in, C_out)``;
@@ -8,24 +8,37 @@ Conventions are the seed lecture's:
 * ``padding`` is ``"valid"`` (no padding, the window stays inside the image) or ``"same"`` (zeros around
   the image so that ``out = ceil(in / stride)``; with stride 1 the output has the input's size).
 
-``conv2d`` is the sum of products of the window and the filter (a cross-correlation, as in the seed's
-worked "X" example; the seed's tables additionally divide that sum by the 9 filter cells).
+``conv2d`` is the sum of products of the window and the filter (a cross-correlation, as in the lecture's
+worked "X" example; the lecture's tables additionally divide that sum by the 9 filter cells).
 
 Everything here is vectorised: the sliding windows are strided *views* of the padded input (no copy),
 multiplied with the filters by matrix products. The gradients (``conv2d_backward``, ``max_pool2d_backward``)
-live here too, so that the maths of each concept stays in one file; :mod:`engine.conv_kernels` and
-:mod:`engine.pooling` hold the faster kernels that training runs.
+live here too, so that the maths of each concept stays in one file. Output sizes and padding amounts come from
+:mod:`convlens.engine.geometry`; :func:`conv2d` and the input gradient run the faster kernels of
+:mod:`convlens.engine.conv_kernels` (training also uses :mod:`convlens.engine.pooling`).
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from numpy.lib.stride_tricks import sliding_window_view
 
-Padding = Literal["valid", "same"]
-Pair = tuple[int, int]
+from convlens.engine.conv_kernels import conv2d_forward, conv2d_input_grad
+from convlens.engine.geometry import (
+    Padding,
+    Pads,
+    Pair,
+    as_pair,
+    check_nhwc,
+    check_padding,
+    conv_output_length,
+    output_hw,
+    pad_amounts,
+    pad_nhwc,
+    pool_windows_tile,
+    spatial_pads,
+    window_view,
+)
 
 __all__ = [
     "Padding",
@@ -41,91 +54,8 @@ __all__ = [
 ]
 
 
-def _pair(value: int | tuple[int, int] | list[int], what: str) -> Pair:
-    """Return ``value`` as a ``(row, column)`` pair of positive ints."""
-    if isinstance(value, (int, np.integer)):
-        pair = (int(value), int(value))
-    else:
-        items = tuple(int(v) for v in value)
-        if len(items) != 2:
-            raise ValueError(f"{what} must be an int or a pair (rows, columns), got {value!r}")
-        pair = (items[0], items[1])
-    if pair[0] < 1 or pair[1] < 1:
-        raise ValueError(f"{what} must be positive, got {value!r}")
-    return pair
-
-
-def _check_padding(padding: str) -> Padding:
-    if padding not in ("valid", "same"):
-        raise ValueError(f'padding must be "valid" or "same", got {padding!r}')
-    return padding  # type: ignore[return-value]
-
-
-def conv_output_length(length: int, window: int, stride: int, padding: str) -> int:
-    """Output length along one axis.
-
-    Parameters
-    ----------
-    length : int
-        Input length (H or W).
-    window : int
-        Filter (or pooling window) length along that axis.
-    stride : int
-        Step between two windows.
-    padding : {"valid", "same"}
-        ``"valid"``: ``floor((length - window) / stride) + 1``; ``"same"``: ``ceil(length / stride)``.
-
-    Returns
-    -------
-    int
-        Number of output positions (0 when a valid window does not fit).
-    """
-    padding = _check_padding(padding)
-    if padding == "same":
-        return -(-length // stride)
-    if length < window:
-        return 0
-    return (length - window) // stride + 1
-
-
-def pad_amounts(length: int, window: int, stride: int, padding: str) -> tuple[int, int]:
-    """Zeros added before and after one axis (``"same"`` puts the odd one at the end, as TF/ONNX do).
-
-    Returns
-    -------
-    (int, int)
-        ``(before, after)``; ``(0, 0)`` for ``"valid"``.
-    """
-    padding = _check_padding(padding)
-    if padding == "valid":
-        return 0, 0
-    out = conv_output_length(length, window, stride, "same")
-    total = max((out - 1) * stride + window - length, 0)
-    return total // 2, total - total // 2
-
-
-def _pad_nhwc(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float) -> np.ndarray:
-    if pads == ((0, 0), (0, 0)):
-        return x
-    return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
-
-
-def _windows(xp: np.ndarray, window: Pair, stride: Pair, out_hw: Pair) -> np.ndarray:
-    """Strided view ``(N, H_out, W_out, H_f, W_f, C)`` of every window of a padded NHWC tensor."""
-    n, _, _, c = xp.shape
-    s_n, s_h, s_w, s_c = xp.strides
-    shape = (n, out_hw[0], out_hw[1], window[0], window[1], c)
-    strides = (s_n, s_h * stride[0], s_w * stride[1], s_h, s_w, s_c)
-    return as_strided(xp, shape=shape, strides=strides, writeable=False)
-
-
-def _check_nhwc(x: np.ndarray, what: str = "x") -> None:
-    if x.ndim != 4:
-        raise ValueError(f"{what} must be an order-4 tensor (N, H, W, C), got shape {x.shape}")
-
-
 def conv1d(f: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """The seed's discrete convolution ``(f * g)[n] = sum_{m=-M..M} f[n - m] g[m]``.
+    """The lecture's discrete convolution ``(f * g)[n] = sum_{m=-M..M} f[n - m] g[m]``.
 
     Parameters
     ----------
@@ -175,19 +105,15 @@ def im2col(
     out_hw : (int, int)
         ``(H_out, W_out)``.
     """
-    _check_nhwc(x)
+    check_nhwc(x)
     _, h, w, _ = x.shape
-    out_hw = (
-        conv_output_length(h, window[0], stride[0], padding),
-        conv_output_length(w, window[1], stride[1], padding),
-    )
+    out_hw = output_hw((h, w), window, stride, padding)
     if out_hw[0] <= 0 or out_hw[1] <= 0:
         raise ValueError(
             f"a {window[0]}x{window[1]} window does not fit in a {h}x{w} image with padding={padding!r}"
         )
-    pads = (pad_amounts(h, window[0], stride[0], padding), pad_amounts(w, window[1], stride[1], padding))
-    xp = np.ascontiguousarray(_pad_nhwc(x, pads, pad_value))
-    return _windows(xp, window, stride, out_hw), out_hw
+    xp = np.ascontiguousarray(pad_nhwc(x, spatial_pads((h, w), window, stride, padding), pad_value))
+    return window_view(xp, window, stride, out_hw), out_hw
 
 
 def conv2d(
@@ -216,48 +142,15 @@ def conv2d(
     ndarray, shape (N, H_out, W_out, C_out)
         ``out[n, i, j, k] = sum_{a, b, c} x_pad[n, i*s_h + a, j*s_w + b, c] * w[a, b, c, k] (+ b[k])``.
     """
-    _check_nhwc(x)
+    check_nhwc(x)
     if w.ndim != 4:
         raise ValueError(f"filters must be (H_f, W_f, C_in, C_out), got shape {w.shape}")
     if x.shape[3] != w.shape[2]:
         raise ValueError(
             f"channels do not match: image has C={x.shape[3]} but filters expect C_in={w.shape[2]}"
         )
-    from convlens.engine.conv_kernels import conv2d_forward  # the fast kernel (it builds on this module's helpers)
-
-    out, _ = conv2d_forward(x, w, b, _pair(stride, "stride"), _check_padding(padding))
+    out, _ = conv2d_forward(x, w, b, as_pair(stride, "stride"), check_padding(padding))  # im2col @ filters, chunked
     return out
-
-
-def col2im_add(
-    dcols: np.ndarray, input_shape: tuple[int, int, int, int], window: Pair, stride: Pair, padding: str
-) -> np.ndarray:
-    """Scatter-add window gradients back onto the image (the adjoint of :func:`im2col`).
-
-    Parameters
-    ----------
-    dcols : ndarray, shape (N, H_out, W_out, H_f, W_f, C)
-    input_shape : (N, H, W, C)
-    window, stride : (int, int)
-    padding : {"valid", "same"}
-
-    Returns
-    -------
-    ndarray, shape (N, H, W, C)
-    """
-    n, h, w, c = input_shape
-    (pt, pb), (pl, pr) = (
-        pad_amounts(h, window[0], stride[0], padding),
-        pad_amounts(w, window[1], stride[1], padding),
-    )
-    _, h_out, w_out = dcols.shape[:3]
-    dxp = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=dcols.dtype)
-    sh, sw = stride
-    for a in range(window[0]):  # loops over the filter's cells only, never over pixels or images
-        rows = slice(a, a + (h_out - 1) * sh + 1, sh)
-        for b_ in range(window[1]):
-            dxp[:, rows, b_ : b_ + (w_out - 1) * sw + 1 : sw, :] += dcols[:, :, :, a, b_, :]
-    return dxp[:, pt : pt + h, pl : pl + w, :]
 
 
 def conv2d_backward(
@@ -286,7 +179,7 @@ def conv2d_backward(
     dw : ndarray, shape (H_f, W_f, C_in, C_out)
     db : ndarray, shape (C_out,)
     """
-    stride_pair = _pair(stride, "stride")
+    stride_pair = as_pair(stride, "stride")
     h_f, w_f, c_in, c_out = w.shape
     windows, (h_out, w_out) = im2col(x, (h_f, w_f), stride_pair, padding)
     n = x.shape[0]
@@ -295,9 +188,7 @@ def conv2d_backward(
     cols = windows.reshape(rows, h_f * w_f * c_in)
     dw = (cols.T @ g2).reshape(w.shape)
     db = g2.sum(axis=0)
-    from convlens.engine.conv_kernels import conv2d_input_grad  # the fast kernel (it builds on this module's helpers)
-
-    dx = (
+    dx = (  # a transposed convolution (see conv_kernels.conv2d_input_grad)
         conv2d_input_grad(grad_out, w, (x.shape[1], x.shape[2]), stride_pair, padding)
         if need_input_grad
         else None
@@ -305,24 +196,21 @@ def conv2d_backward(
     return dx, dw, db
 
 
-def _pool_views(
-    x: np.ndarray, size: Pair, stride: Pair, padding: str
-) -> tuple[np.ndarray, Pair, tuple[tuple[int, int], tuple[int, int]]]:
-    _check_nhwc(x)
+def _pool_views(x: np.ndarray, size: Pair, stride: Pair, padding: str) -> tuple[np.ndarray, Pair, Pads]:
+    """``x`` padded with -inf (padding never wins a maximum), the output size and the pads."""
+    check_nhwc(x)
     _, h, w, _ = x.shape
-    out_hw = (
-        conv_output_length(h, size[0], stride[0], padding),
-        conv_output_length(w, size[1], stride[1], padding),
-    )
+    out_hw = output_hw((h, w), size, stride, padding)
     if out_hw[0] <= 0 or out_hw[1] <= 0:
         raise ValueError(
             f"a {size[0]}x{size[1]} pool does not fit in a {h}x{w} image with padding={padding!r}"
         )
-    pads = (pad_amounts(h, size[0], stride[0], padding), pad_amounts(w, size[1], stride[1], padding))
-    return _pad_nhwc(x, pads, -np.inf), out_hw, pads
+    pads = spatial_pads((h, w), size, stride, padding)
+    return pad_nhwc(x, pads, -np.inf), out_hw, pads
 
 
 def _offset_view(xp: np.ndarray, a: int, b: int, stride: Pair, out_hw: Pair) -> np.ndarray:
+    """Cell ``(a, b)`` of every window: ``(N, H_out, W_out, C)``, a strided view of the padded ``xp``."""
     return xp[
         :,
         a : a + (out_hw[0] - 1) * stride[0] + 1 : stride[0],
@@ -351,9 +239,9 @@ def max_pool2d(
     -------
     ndarray, shape (N, H_out, W_out, C)
     """
-    size_pair, stride_pair = _pair(size, "size"), _pair(stride, "stride")
-    padding = _check_padding(padding)
-    blocks = _pool_blocks(x, size_pair, stride_pair, padding)
+    size_pair, stride_pair = as_pair(size, "size"), as_pair(stride, "stride")
+    padding = check_padding(padding)
+    blocks = _pool_blocks(x, size_pair, stride_pair)
     if blocks is not None:  # non-overlapping windows that tile the image: max over block views
         kh, kw = size_pair
         out = np.array(blocks[:, :, 0, :, 0], copy=True)
@@ -375,12 +263,12 @@ def max_pool2d(
     return result
 
 
-def _pool_blocks(x: np.ndarray, size: Pair, stride: Pair, padding: str) -> np.ndarray | None:
+def _pool_blocks(x: np.ndarray, size: Pair, stride: Pair) -> np.ndarray | None:
     """``x`` viewed as ``(N, H_out, k_h, W_out, k_w, C)`` blocks when the windows tile it exactly, else None."""
-    _check_nhwc(x)
+    check_nhwc(x)
     n, h, w, c = x.shape
     kh, kw = size
-    if size != stride or h % kh or w % kw or h == 0 or w == 0:
+    if not pool_windows_tile((h, w), size, stride):
         return None  # overlapping windows, or padding / leftover rows would be needed
     return x.reshape(n, h // kh, kh, w // kw, kw, c)
 
@@ -410,8 +298,8 @@ def max_pool2d_backward(
     -------
     ndarray, shape (N, H, W, C)
     """
-    size_pair, stride_pair = _pair(size, "size"), _pair(stride, "stride")
-    blocks = _pool_blocks(x, size_pair, stride_pair, padding)
+    size_pair, stride_pair = as_pair(size, "size"), as_pair(stride, "stride")
+    blocks = _pool_blocks(x, size_pair, stride_pair)
     if blocks is not None:
         # Every cell equal to its window's maximum gets the window's gradient, shared equally between ties
         # (a valid subgradient; ties are measure-zero for real-valued inputs).

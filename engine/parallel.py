@@ -216,6 +216,7 @@ class DataParallel:
         self.flat_grads = pack_arrays([layer.grads for layer in model.layers])
         self.workers: list[_Worker] = []
         self.fallback_reason: str | None = None
+        self._worker_slices = 0
         count = max(1, min(int(workers), 8))
         if count > 1:
             try:
@@ -241,6 +242,7 @@ class DataParallel:
                 worker.start(self.flat_params, xb[sl], yb[sl])
             own = compute_gradients(self.model, xb[slices[0]], yb[slices[0]])
             results = [own] + [worker.result() for worker in self.workers]
+            self._worker_slices += len(self.workers)
         except WorkerError as exc:  # e.g. killed by the OS: the run goes on in this process, nothing is lost
             self.fallback_reason = str(exc)
             log.warning("training continues in one process: %s", exc)
@@ -253,6 +255,16 @@ class DataParallel:
             self.flat_grads += worker.grads
         loss = sum(r[0] * n for r, n in zip(results, sizes, strict=True)) / total
         return loss, sum(r[1] for r in results)
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the running worker processes (empty: everything runs in this process)."""
+        return [worker.process.pid for worker in self.workers if worker.process.pid is not None]
+
+    @property
+    def worker_slices(self) -> int:
+        """How many batch slices worker processes have computed and sent back so far (0: none)."""
+        return self._worker_slices
 
     def optimizer_arrays(self, per_tensor: bool = False) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """``(params, grads)`` for ``Optimizer.step``: the two flat arrays, or one view per tensor.

@@ -1,16 +1,18 @@
 """Max pooling for training: the windows' maxima and, for the backward pass, which cell of each window won.
 
-Applies when the windows tile the map (stride = size, sizes dividing the map; :func:`pool_windows_tile`), as in
-the usual 2x2 / stride 2 pooling. The ``k_h * k_w`` cells of every window are ``k_h * k_w`` "phase" arrays of
-shape ``(N, H_out, W_out, C)``: phase ``(p, q)`` holds the cells at row ``i * k_h + p`` and column
-``j * k_w + q`` of window ``(i, j)``. The maximum is a knock-out tournament between the phases (pairs, then
-pairs of winners), each match one elementwise ``maximum`` plus one boolean mask of "the second one won"
-(ties go to the first, so every window's gradient reaches exactly one of its maximal cells).
+Applies when the windows tile the map (stride = size, sizes dividing the map;
+:func:`convlens.engine.geometry.pool_windows_tile`), as in the usual 2x2 / stride 2 pooling. The ``k_h * k_w``
+cells of every window are ``k_h * k_w`` "phase" arrays of shape ``(N, H_out, W_out, C)``: phase ``(p, q)``
+holds the cells at row ``i * k_h + p`` and column ``j * k_w + q`` of window ``(i, j)``. The maximum is a
+knock-out tournament between the phases (pairs, then pairs of winners), each match one elementwise ``maximum``
+plus one boolean mask of "the second one won" (ties go to the first, so every window's gradient reaches exactly
+one of its maximal cells).
 
 The phases can be strided views of an NHWC map, or — much faster, because every elementwise operation then
 runs over one long contiguous array — the blocks of a *phase-major* map of shape
 ``(k_h, k_w, N, H_out, W_out, C)``, which is how a convolution feeding the pool lays out its output during
-training (``engine.conv_kernels.conv2d_forward(..., phases=...)``).
+training (``convlens.engine.conv_kernels.conv2d_forward(..., phases=...)``). The general max pooling (any window,
+stride and padding) is :func:`convlens.engine.ops.max_pool2d`.
 """
 
 from __future__ import annotations
@@ -19,14 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from convlens.engine.geometry import Pair, pool_windows_tile
 from convlens.engine.workspace import Workspace, scratch
 
-Pair = tuple[int, int]
-
-
-def pool_windows_tile(input_hw: Pair, size: Pair, stride: Pair) -> bool:
-    """True when the pooling windows are non-overlapping and cover the map exactly (no padding needed)."""
-    return size == stride and min(input_hw) > 0 and input_hw[0] % size[0] == 0 and input_hw[1] % size[1] == 0
+__all__ = ["Tournament", "max_pool2d_tournament", "max_pool2d_tournament_backward", "pool_windows_tile"]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,14 @@ _MIN_EXTENT_IN_STROKES = 5.0
 """A drawing is scaled as if its longer side were at least this many stroke widths (dots stay dots)."""
 _MAX_UPSCALE = 4.0
 """Never enlarge by more than this factor (a single pixel does not become a 20 px square)."""
+MAX_IMAGE_BYTES = 32 * 1024 * 1024
+"""Largest image file :func:`load_image_file` reads (a 48-megapixel phone photo is about 20 MB)."""
+MAX_IMAGE_PIXELS = 50_000_000
+"""Pixel budget of :func:`load_image_file`, decided from the file's header before anything is decoded: a
+50-megapixel photo decodes into about 200 MB; a 13300 x 13300 palette PNG of 22 KB would need 6.6 GB."""
+WORKING_SIDE = 1024
+"""Images are reduced so that their longer side is at most this many pixels before preprocessing (a digit needs
+far fewer; 28 x 28 is the result)."""
 
 
 @dataclass(frozen=True)
@@ -447,17 +456,11 @@ def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the file cannot be read as an image, or the image has no digit in it (blank or too
-        little contrast).
+        If the file cannot be read as an image (not a regular file, over :data:`MAX_IMAGE_BYTES`, over
+        :data:`MAX_IMAGE_PIXELS` according to its header, or undecodable), or the image has no digit in it
+        (blank or too little contrast).
     """
-    from PIL import Image, ImageOps
-
-    try:
-        with Image.open(path) as opened:
-            opened.load()
-            im = ImageOps.exif_transpose(opened)
-    except (OSError, EOFError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"cannot read {os.fspath(path)!r} as an image: {exc}") from exc
+    im = _read_image(path)
 
     has_alpha = "A" in im.getbands() or "transparency" in im.info
     arr: np.ndarray
@@ -478,3 +481,49 @@ def load_image_file(path: str | os.PathLike[str]) -> np.ndarray:
             f"no digit found in {os.fspath(path)!r}: the image is blank or has too little contrast"
         )
     return image
+
+
+def _read_image(path: str | os.PathLike[str]) -> Any:
+    """Open an image file with Pillow within the byte and pixel budgets; a PIL image of at most
+    :data:`WORKING_SIDE` pixels per side, EXIF orientation applied. Raises ValueError with one line."""
+    import stat
+    import warnings
+
+    from PIL import Image, ImageOps
+
+    name = os.fspath(path)
+    try:
+        info = os.stat(name)
+    except OSError as exc:
+        raise ValueError(f"cannot read {name!r}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise ValueError(f"cannot read {name!r}: not a regular file")
+    if info.st_size > MAX_IMAGE_BYTES:
+        raise ValueError(
+            f"cannot read {name!r}: {info.st_size / 1e6:.0f} MB is larger than the {MAX_IMAGE_BYTES / 1e6:.0f} MB "
+            "an image of a digit may have"
+        )
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns (several lines) above its own limit; ours, below, is stricter and says it in one line
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(name) as opened:
+                width, height = opened.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ValueError(
+                        f"cannot read {name!r}: {width} x {height} pixels is more than the "
+                        f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels an image of a digit may have"
+                    )
+                if max(width, height) > WORKING_SIDE:
+                    opened.draft(None, (WORKING_SIDE, WORKING_SIDE))  # JPEG: decode at a reduced scale
+                opened.load()
+                im = ImageOps.exif_transpose(opened)
+    except ValueError as exc:
+        if str(exc).startswith(f"cannot read {name!r}"):
+            raise
+        raise ValueError(f"cannot read {name!r} as an image: {exc}") from None
+    except (OSError, EOFError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"cannot read {name!r} as an image: {exc}") from None
+    if max(im.size) > WORKING_SIDE:
+        im.thumbnail((WORKING_SIDE, WORKING_SIDE))
+    return im

@@ -13,15 +13,14 @@ import contextlib
 import io
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import onnxruntime as ort
 
-from convlens.engine.model import ModelFileError
-from convlens.engine.onnx_export import ClassifierSpec, UnsupportedModelError, prepare_classifier
+from convlens.engine.model import LayerInfo, ModelFileError, RunResult, Sequential, load_npz_model
+from convlens.engine.onnx_reader import ClassifierSpec, UnsupportedModelError, graph_details, prepare_classifier
 from convlens.engine.ops import softmax
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
@@ -30,27 +29,15 @@ INTRA_OP_THREADS = 1
 """Threads per operator: at batch 1 the maps are too small for a thread pool to pay off (see bench/)."""
 PROBS = "probs"
 
-__all__ = ["MAX_MODEL_BYTES", "LayerInfo", "ModelFileError", "OnnxPredictor", "UnsupportedModelError"]
+__all__ = [
+    "MAX_MODEL_BYTES",
+    "LayerInfo",
+    "ModelFileError",
+    "OnnxPredictor",
+    "RunResult",
+    "UnsupportedModelError",
+]
 
-
-@dataclass(frozen=True)
-class LayerInfo:
-    """One entry of :meth:`OnnxPredictor.activations`.
-
-    Attributes
-    ----------
-    name : str
-        Key in the activations dict.
-    kind : str
-        ``"conv"``, ``"relu"``, ``"pool"``, ``"dense"``, ``"flatten"``, ``"dropout"``, ``"logits"`` or
-        ``"probs"``.
-    shape : tuple of int
-        Output shape of one image, NHWC for maps (no batch axis), e.g. ``(28, 28, 16)``.
-    """
-
-    name: str
-    kind: str
-    shape: tuple[int, ...]
 
 
 def _session_options(threads: int) -> ort.SessionOptions:
@@ -71,21 +58,24 @@ def _first_line(exc: BaseException) -> str:
 
 
 class OnnxPredictor:
-    """A checked ONNX digit classifier on an onnxruntime session.
+    """A checked ONNX digit classifier on an onnxruntime session; implements :class:`engine.model.Predictor`.
 
     Use :meth:`open`; the constructor takes an already checked :class:`~engine.onnx_export.ClassifierSpec`.
 
     Attributes
     ----------
     path : Path
-        The file it was opened from.
+        The file it was opened from (also :attr:`source_path`).
     metadata : dict
         The model card stored in the file, or the file's metadata properties.
     layers : list of LayerInfo
-        Every entry of :meth:`activations` (the final one is ``probs``), with NHWC shapes.
+        Every entry of :meth:`activations` (the final one is ``probs``), with NHWC shapes (= :meth:`layer_infos`).
     layer_names : list of str
         The activation keys without ``"probs"``.
     """
+
+    backend = "onnxruntime"
+    is_trainable = False
 
     def __init__(self, spec: ClassifierSpec, path: Path, threads: int = INTRA_OP_THREADS) -> None:
         self.path = path
@@ -106,9 +96,11 @@ class OnnxPredictor:
         self._buffer_nhwc = self._buffer.reshape(-1, 28, 28, 1)  # a view: C == 1
         self._fast = spec.batch_size in (None, 1)
         self._feed = {spec.input_name: self._buffer}
-        self.layers: list[LayerInfo] = []
+        self._outputs: list[LayerInfo] = []  # without parameter counts: see layer_infos()
+        self._infos: list[LayerInfo] | None = None
+        self._biases: OrderedDict[str, np.ndarray] | None = None
         self._check_outputs()
-        self.layer_names = [info.name for info in self.layers[:-1]]
+        self.layer_names = [info.name for info in self._outputs[:-1]]
 
     # -- opening --------------------------------------------------------------------------------------------
     @classmethod
@@ -167,8 +159,8 @@ class OnnxPredictor:
             flip = value.ndim == 4 and spec.layout == "nchw"
             self._transpose.append(flip)
             shape = value.shape[1:] if not flip else (value.shape[2], value.shape[3], value.shape[1])
-            self.layers.append(LayerInfo(spec.key, spec.kind, tuple(int(d) for d in shape)))
-        self.layers.append(LayerInfo(PROBS, "probs", (10,)))
+            self._outputs.append(LayerInfo(spec.key, spec.kind, tuple(int(d) for d in shape)))
+        self._outputs.append(LayerInfo(PROBS, "probs", (10,)))
 
     # -- computing ------------------------------------------------------------------------------------------
     def _to_input(self, x: np.ndarray) -> np.ndarray:
@@ -200,7 +192,7 @@ class OnnxPredictor:
             scores = scores.astype(np.float32)
         return softmax(scores) if self.spec.apply_softmax else scores
 
-    def run(self, x: np.ndarray) -> tuple[np.ndarray, OrderedDict[str, np.ndarray]]:
+    def run(self, x: np.ndarray) -> RunResult:
         """Probabilities and every intermediate in one onnxruntime call.
 
         Parameters
@@ -210,10 +202,10 @@ class OnnxPredictor:
 
         Returns
         -------
-        probs : ndarray, shape (N, 10)
-        activations : OrderedDict[str, ndarray]
-            Intermediates keyed as :attr:`layer_names`; maps are NHWC ``(N, H, W, C)`` (views of onnxruntime's
-            NCHW arrays), vectors ``(N, D)``.
+        RunResult
+            ``(probs, activations)``: ``probs`` ``(N, 10)`` float32; ``activations`` the intermediates keyed as
+            :attr:`layer_names` (no ``"probs"``), maps NHWC ``(N, H, W, C)`` (views of onnxruntime's NCHW
+            arrays), vectors ``(N, D)``.
         """
         if self._fast and isinstance(x, np.ndarray) and x.shape == (1, 28, 28, 1) and x.dtype == np.float32:
             with self._lock:  # batch-1 fast path (a pen move): reuse the pre-allocated input
@@ -224,7 +216,7 @@ class OnnxPredictor:
         acts: OrderedDict[str, np.ndarray] = OrderedDict()
         for name, value, flip in zip(self.layer_names, values[1:], self._transpose, strict=True):
             acts[name] = value.transpose(0, 2, 3, 1) if flip else value
-        return self._probs(values[0]), acts
+        return RunResult(self._probs(values[0]), acts)
 
     def predict_proba(self, x: np.ndarray, batch_size: int = 500) -> np.ndarray:
         """Class probabilities ``(N, 10)`` for images ``(N, 28, 28, 1)`` (only the classifier output is fetched)."""
@@ -246,6 +238,30 @@ class OnnxPredictor:
         return acts
 
     # -- describing -----------------------------------------------------------------------------------------
+    @property
+    def source_path(self) -> Path:
+        """The file it was opened from."""
+        return self.path
+
+    @property
+    def layers(self) -> list[LayerInfo]:
+        """Every entry of :meth:`activations` with its NHWC shape (the last is ``probs``): :meth:`layer_infos`."""
+        return self.layer_infos()
+
+    def layer_infos(self) -> list[LayerInfo]:
+        """Every entry of :meth:`activations` (the last is ``"probs"``): name, kind, NHWC shape, parameters.
+
+        ``shape`` is one image's output shape (the batch output is ``(N, *shape)``).
+
+        The parameter count of an output is the size of the float initializers read by the graph nodes since the
+        previous exposed output (so a conv's weights and bias count for the conv, also when its ReLU is the
+        exposed tensor). Read from the graph once, on the first call.
+        """
+        if self._infos is None:
+            self._read_graph_details()
+        assert self._infos is not None
+        return list(self._infos)
+
     def conv_filters(self) -> OrderedDict[str, np.ndarray]:
         """Conv weights ``(H_f, W_f, C_in, C_out)`` (the engine's layout), keyed by the conv's activation name.
 
@@ -253,6 +269,45 @@ class OnnxPredictor:
         computed at run time are left out). Returns copies.
         """
         return OrderedDict((name, w.copy()) for name, w in self.spec.filters.items())
+
+    def conv_biases(self) -> OrderedDict[str, np.ndarray]:
+        """Conv biases ``(C_out,)`` float32 keyed like :meth:`conv_filters` (convs without a constant bias are left
+        out). Returns copies."""
+        if self._biases is None:
+            self._read_graph_details()
+        assert self._biases is not None
+        return OrderedDict((name, b.copy()) for name, b in self._biases.items())
+
+    def summary(self) -> str:
+        """A table of the outputs with their shapes and parameter counts (like ``Sequential.summary``)."""
+        infos = self.layer_infos()
+        lines = [f"{'layer':<12}{'kind':<11}{'output shape':<22}{'params':>9}", "-" * 54]
+        lines.append(f"{'image':<12}{'input':<11}{str(('N', 28, 28, 1)):<22}{0:>9}")
+        for info in infos:
+            lines.append(f"{info.name:<12}{info.kind:<11}{str(('N', *info.shape)):<22}{info.params:>9,}")
+        lines.append("-" * 54)
+        lines.append(f"{'total':<45}{sum(info.params for info in infos):>9,}")
+        return "\n".join(lines)
+
+    def numpy_model(self) -> Sequential | None:
+        """The ``.npz`` twin written next to this file by ``convlens train`` (loaded now), or None if there is
+        none or it cannot be read."""
+        twin = self.path.with_suffix(".npz")
+        if not twin.is_file():
+            return None
+        try:
+            return load_npz_model(twin)
+        except ModelFileError:
+            return None
+
+    def _read_graph_details(self) -> None:
+        """Fill the parameter counts of :meth:`layer_infos` and the conv biases from the graph (never raises)."""
+        try:
+            params, biases = graph_details(self.spec, PROBS)
+        except Exception:  # noqa: BLE001 - the counts and biases are for display; the model runs without them
+            params, biases = {}, OrderedDict()
+        self._infos = [LayerInfo(i.name, i.kind, i.shape, params.get(i.name, 0)) for i in self._outputs]
+        self._biases = biases
 
     @property
     def is_convlens_model(self) -> bool:

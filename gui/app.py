@@ -56,8 +56,10 @@ def create_window(
         ``kioskController``.
     """
     configure_pyqtgraph()
-    controller = Controller(model_path if model_path is not None else _last_trained_model())
+    controller, fallback_note = _open_controller(model_path)
     window = ExplorerWindow(controller, kiosk=kiosk)
+    if fallback_note:
+        window.statusBar().showMessage(fallback_note, 20000)
     window.config_path = None if config_path is None else Path(config_path)
     if install_extras:
         from convlens.gui.training import install_training
@@ -68,9 +70,10 @@ def create_window(
 
             kiosk_config = load_config(config_path)  # errors are shown once, by the kiosk controller
         allow_training = kiosk_config.config.allow_training if kiosk_config is not None else True
-        window.trainingPanel = install_training(window, allow_training=allow_training)
-        if window.trainingPanel is not None:
-            window.add_to_draw_column(window.trainingPanel.make_correction_bar())
+        panel = install_training(window, allow_training=allow_training)
+        window.trainingPanel = panel
+        if panel is not None:
+            window.add_to_draw_column(panel.make_correction_bar())
         if kiosk:
             from convlens.gui.kiosk import setup_kiosk
 
@@ -78,18 +81,33 @@ def create_window(
     return window
 
 
-def _last_trained_model() -> Path | None:
-    """The model trained (or opened) in the app last time, if it is still there."""
-    try:
-        from convlens.services import model_store
+def _open_controller(model_path: str | Path | None) -> tuple[Controller, str | None]:
+    """The controller on the model asked for; else on the model trained in the app last time; else on the shipped
+    model. A last trained model that no longer opens (truncated, damaged) is set aside once: the app says so
+    (the returned note), keeps its files in the store's ``damaged/`` folder and starts on the shipped model.
+    An explicitly asked-for model that does not open still raises (``convlens --model F`` must not silently
+    show another model)."""
+    if model_path is not None:
+        return Controller(model_path), None
+    from convlens.services import model_store
 
+    try:
         stored = model_store.current_model()
     except Exception:  # noqa: BLE001 - an unreadable user folder must not stop the app from starting
         log.exception("cannot read the user model store")
-        return None
-    if stored is None or not stored.path.is_file():
-        return None
-    return stored.path
+        stored = None
+    if stored is not None and stored.path.is_file():
+        try:
+            return Controller(stored.path), None
+        except (OSError, ValueError) as exc:
+            kept = model_store.set_aside_damaged(stored, str(exc))
+            note = (
+                f"Your last trained model could not be opened ({exc}); using the shipped model. "
+                f"The damaged files are kept in {kept}."
+            )
+            log.error("%s", note)
+            return Controller(None), note
+    return Controller(None), None
 
 
 def save_screenshot(
@@ -225,6 +243,11 @@ def run(model_path: str | Path | None = None, kiosk: bool = False, config_path: 
         window = create_window(model_path, kiosk=kiosk, config_path=config_path)
     except (OSError, ValueError) as exc:
         QMessageBox.critical(None, APP_NAME, f"Cannot open the model:\n\n{exc}")
-        return 1
+        return 2  # like a usage error: restarting (the kiosk supervisor) cannot fix the file named
     window.show()
-    return int(app.exec())
+    status = int(app.exec())
+    if window.kioskController is not None and window.kioskController.unlocked:
+        from convlens.services.supervisor import mark_admin_exit
+
+        mark_admin_exit()  # tells `convlens kiosk`'s supervisor not to start the window again
+    return status

@@ -2,6 +2,9 @@
 
 Pure NumPy (no Qt), so every function here is tested without a window (golden images in
 ``tests/gui/golden``).  Images are row-major: ``(H, W)`` values in, ``(H, W, 4)`` uint8 RGBA out.
+
+The sample digits and the stroke rasterizer live in :mod:`convlens.services.samples`; ``SAMPLE_STROKES`` and
+``rasterize_strokes`` are re-exported here for the widgets and tests that draw them.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from convlens.services.samples import SAMPLE_STROKES, rasterize_strokes
 
 __all__ = [
     "DIVERGING_LUT",
@@ -292,7 +297,7 @@ def filter_views(
     Parameters
     ----------
     weights : np.ndarray
-        Shape (H_f, W_f, C_in, C_out), as ``engine.ops.conv2d`` takes them.
+        Shape (H_f, W_f, C_in, C_out), as ``convlens.engine.ops.conv2d`` takes them.
     mode : {"mean_abs", "channel", "channel_per_filter", "all"}
         ``"mean_abs"``: mean of ``|w|`` over the input channels (how strongly each position is looked
         at; for ``C_in == 1`` the signed filter itself is returned instead).  ``"channel"``: the
@@ -354,71 +359,3 @@ def legend_rgba(lut: np.ndarray, width: int, height: int) -> np.ndarray:
     ramp = np.linspace(0.0, 1.0, width, dtype=np.float32)
     row = apply_lut(ramp, lut, (0.0, 1.0))
     return np.ascontiguousarray(np.broadcast_to(row, (height, width, 4)))
-
-
-# -- strokes ------------------------------------------------------------------------------------------------
-Stroke = list[tuple[float, float]]
-
-
-def rasterize_strokes(strokes: Sequence[Sequence[tuple[float, float]]], size: int, width: float) -> np.ndarray:
-    """Draw strokes as anti-aliased round-capped lines into a square canvas (no Qt needed).
-
-    Parameters
-    ----------
-    strokes : sequence of point lists
-        Each stroke a list of ``(x, y)`` in normalised canvas coordinates (0..1, y down); a single
-        point is a dot.
-    size : int
-        Canvas side in pixels.
-    width : float
-        Line width in pixels.
-
-    Returns
-    -------
-    np.ndarray
-        float32, shape (size, size), white ink (1) on black (0).
-    """
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + np.float32(0.5)
-    dist = np.full((size, size), np.inf, dtype=np.float32)
-    for stroke in strokes:
-        pts = np.asarray(stroke, dtype=np.float32).reshape(-1, 2) * np.float32(size)
-        if pts.shape[0] == 0:
-            continue
-        if pts.shape[0] == 1:
-            pts = np.concatenate([pts, pts])
-        for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:], strict=True):
-            dx, dy = x1 - x0, y1 - y0
-            length2 = dx * dx + dy * dy
-            if length2 > 0:
-                t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / length2, 0.0, 1.0)
-            else:
-                t = np.zeros_like(xx)
-            d = np.hypot(xx - (x0 + t * dx), yy - (y0 + t * dy))
-            np.minimum(dist, d, out=dist)
-    return np.clip(np.float32(width / 2.0 + 0.5) - dist, 0.0, 1.0).astype(np.float32)
-
-
-def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int = 24) -> Stroke:
-    """Points on an elliptical arc, angles in degrees counter-clockwise on screen (90 = top)."""
-    t = np.radians(np.linspace(a0, a1, n))
-    return [(float(cx + rx * np.cos(a)), float(cy - ry * np.sin(a))) for a in t]
-
-
-SAMPLE_STROKES: dict[int, list[Stroke]] = {
-    0: [_arc(0.5, 0.5, 0.2, 0.3, 95, 460, 40)],
-    1: [[(0.53, 0.18), (0.515, 0.4), (0.5, 0.6), (0.485, 0.82)]],
-    2: [_arc(0.5, 0.36, 0.18, 0.16, 160, -40, 20) + [(0.42, 0.6), (0.3, 0.8), (0.5, 0.8), (0.72, 0.79)]],
-    3: [_arc(0.48, 0.34, 0.16, 0.14, 150, -90, 20) + _arc(0.48, 0.63, 0.18, 0.17, 90, -150, 24)[1:]],
-    4: [[(0.52, 0.18), (0.41, 0.4), (0.3, 0.6), (0.5, 0.6), (0.72, 0.6)], [(0.6, 0.36), (0.6, 0.6), (0.6, 0.85)]],
-    5: [[(0.36, 0.2), (0.35, 0.35), (0.34, 0.48)] + _arc(0.5, 0.63, 0.18, 0.17, 120, -150, 24),
-        [(0.36, 0.2), (0.53, 0.2), (0.7, 0.2)]],
-    6: [[(0.64, 0.16), (0.5, 0.28), (0.4, 0.45)] + _arc(0.5, 0.66, 0.15, 0.16, 180, 530, 32)],
-    7: [[(0.3, 0.22), (0.5, 0.22), (0.7, 0.22), (0.6, 0.45), (0.5, 0.65), (0.45, 0.82)]],
-    8: [_arc(0.5, 0.33, 0.14, 0.14, 0, 360, 28), _arc(0.5, 0.64, 0.17, 0.17, 90, 450, 32)],
-    9: [_arc(0.5, 0.35, 0.15, 0.14, 0, 360, 28) + [(0.64, 0.5), (0.62, 0.66), (0.6, 0.83)]],
-}
-"""Handwriting-like strokes for each digit, normalised canvas coordinates (x, y in 0..1, y down).
-
-Used to calibrate the feature-map colour levels, by the tests (replayed as real mouse strokes) and
-by demo/attract loops.
-"""

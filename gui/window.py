@@ -13,14 +13,14 @@
 
 Other engineers add their views with :meth:`ExplorerWindow.add_tab` (the lesson explorer and the
 training panel go next to the "Network" tab) and their menu entries through ``menuBar()`` /
-:meth:`ExplorerWindow.menu`.
+:meth:`ExplorerWindow.menu`. The kiosk uses the window through :class:`gui.kiosk.host.KioskHost` only.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from convlens.gui.canvas import DrawingCanvas
 from convlens.gui.controller import Controller, LiveResult, ModelInfo
+from convlens.gui.model_opener import open_model_file
 from convlens.gui.panels import configure_pyqtgraph
 from convlens.gui.panels.feature_maps import FeatureMapsPanel
 from convlens.gui.panels.filters import FiltersPanel
@@ -49,9 +50,22 @@ from convlens.gui.panels.network_input import NetworkInputPanel
 from convlens.gui.panels.probabilities import ProbabilitiesPanel
 from convlens.gui.style import DEFAULT_THEME, Theme, build_palette, get_theme
 
-__all__ = ["ExplorerWindow"]
+if TYPE_CHECKING:
+    from convlens.gui.kiosk.controller import KioskController
+
+__all__ = ["ExplorerWindow", "TrainingTab"]
 
 log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class TrainingTab(Protocol):
+    """What the window (and through it the kiosk) uses of a training tab (``gui.training.TrainingPanel``)."""
+
+    @property
+    def is_running(self) -> bool:
+        """Whether a training run is in progress."""
+        ...
 
 
 class ExplorerWindow(QMainWindow):
@@ -119,8 +133,10 @@ class ExplorerWindow(QMainWindow):
         left_layout.addWidget(self.probabilitiesPanel)
         left.setMinimumWidth(300)
         self._draw_column = left_layout
-        self.trainingPanel: Any = None
-        self.kioskController: Any = None
+        self.trainingPanel: TrainingTab | None = None
+        """The training tab (``gui.app.create_window`` installs it; None without one)."""
+        self.kioskController: KioskController | None = None
+        """The kiosk behaviour (``gui.app.create_window(kiosk=True)`` applies it)."""
 
         # -- right: the network's view (first tab) and room for other tabs ------------------------------
         self.networkInputPanel = NetworkInputPanel(self._theme)
@@ -203,9 +219,7 @@ class ExplorerWindow(QMainWindow):
         self.controller.modelChanged.connect(self.lessonPanel.set_model_info)
         self.controller.activationsChanged.connect(self.lessonPanel.set_result)
         self.lessonPanel.set_model_info(self.controller.current_model_info())
-        last = self.controller.last_result()
-        if last is not None:
-            self.lessonPanel.set_result(last)
+        self.lessonPanel.set_result(self.controller.last_result())
         self.lessonPanel.layerActivated.connect(self.show_layer)
 
     def show_layer(self, name: str) -> None:
@@ -314,6 +328,18 @@ class ExplorerWindow(QMainWindow):
         """``(digit, probabilities)`` of the last live update; ``(-1, [])`` for an empty canvas."""
         return (self._last_prediction[0], list(self._last_prediction[1]))
 
+    def clear_drawing(self) -> None:
+        """End any stroke in progress and clear the canvas (the kiosk's idle state and reset)."""
+        self.canvas.end_stroke()
+        self.canvas.clear()
+
+    def training_running(self) -> bool:
+        """Whether a training run is in progress in a training tab of this window (objectName ``trainingPanel``)."""
+        return any(
+            isinstance(panel, TrainingTab) and panel.is_running is True
+            for panel in self.findChildren(QWidget, "trainingPanel")
+        )
+
     def add_to_draw_column(self, widget: QWidget | None) -> None:
         """Put a small widget under the probabilities (e.g. the training panel's "Correct me" bar)."""
         if widget is not None:
@@ -364,7 +390,8 @@ class ExplorerWindow(QMainWindow):
     def open_model(self, path: str | Path) -> bool:
         """Load ``path`` through the controller; on failure show why in a message box and keep the old model."""
         try:
-            self.controller.load_model(path)
+            model = open_model_file(path, self)  # off the GUI thread, within a time and memory budget
+            self.controller.set_model(model, path=path, metadata=model.metadata)
         except Exception as exc:  # noqa: BLE001 - any failure is reported to the user, never a traceback
             log.warning("cannot open model %s: %s", path, exc)
             QMessageBox.warning(self, "Cannot open model", f"The model could not be opened:\n\n{exc}")
@@ -401,7 +428,7 @@ class ExplorerWindow(QMainWindow):
         self.featureMapsPanel.update_result(result)
         self.probabilitiesPanel.update_result(result)
 
-    def _on_prediction(self, digit: int, probs: list) -> None:
+    def _on_prediction(self, digit: int, probs: list[float]) -> None:
         self._last_prediction = (int(digit), [float(p) for p in probs])
         self.predictionChanged.emit(int(digit), list(probs))
 
@@ -410,7 +437,7 @@ class ExplorerWindow(QMainWindow):
         self.featureMapsPanel.set_model(info)
         self.modelLabel.setText(self.tr("Model: {0}").format(info.label))
         self.architectureLabel.setText(_architecture_html(info))
-        if info.backend == "none":
+        if not info.has_model:
             self.canvas.set_hint("No model yet:\nFile > Open model or Train")
         else:
             self.canvas.set_hint("Draw a digit")

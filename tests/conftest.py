@@ -1,25 +1,105 @@
-"""Shared fixtures: an offline engine.data and a tiny fake MNIST written as real IDX files.
+"""Shared fixtures: private user folders for the whole session, an offline engine.data and a tiny fake MNIST.
 
-Nothing here is autouse: a test opts in by naming the fixture. ``fake_mnist`` writes the four IDX files into
-``tmp_path``, replaces ``engine.data``'s table of expected SHA-256s and sizes with theirs, points
-``CONVLENS_MNIST_DIR`` at them, moves the user cache into ``tmp_path`` and makes every download fail, so
-``load_mnist()`` (and ``convlens train``/``evaluate``) run on the fixture without touching the network or the
-real cache.
+One fixture is autouse for the whole session: :func:`_private_user_folders` points ``HOME``, the XDG folders,
+``CONVLENS_DATA_DIR`` and Qt's ``QSettings`` at a temporary folder before any Qt object exists, so no test (and no
+subprocess a test starts) reads or writes the real user's configuration, data or cache. The real locations are
+captured when this file is imported (:data:`REAL_ENV`, :data:`REAL_USER_PATHS`, :data:`REAL_MNIST_CACHE`); tests
+marked ``mnist`` still read the real MNIST cache.
+
+The rest is opt-in: a test names the fixture. ``fake_mnist`` writes the four IDX files into ``tmp_path``,
+replaces ``engine.data``'s table of expected SHA-256s and sizes with theirs, points ``CONVLENS_MNIST_DIR`` at them,
+moves the user cache into ``tmp_path`` and makes every download fail, so ``load_mnist()`` (and ``convlens
+train``/``evaluate``) run on the fixture without touching the network or the real cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import urllib.error
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import platformdirs
 import pytest
 
 from convlens.engine import data, ops
+from convlens.services import model_store
+
+# -- the real user's folders, captured before anything is redirected ------------------------------------------------
+REAL_ENV: dict[str, str] = dict(os.environ)
+"""The environment pytest was started with (for tools that must see the real user, e.g. pip and its cache)."""
+REAL_MNIST_CACHE: Path = data.default_cache_dir()
+"""The real MNIST cache (``~/.cache/convlens/mnist`` on Linux): what tests marked ``mnist`` read."""
+REAL_USER_PATHS: tuple[Path, ...] = (
+    Path(platformdirs.user_config_dir()) / "ConvLens",  # QSettings("ConvLens", "ConvLens")
+    Path(platformdirs.user_config_dir()) / "QtProject.conf",  # Qt's file dialog (history, last folder)
+    Path(platformdirs.user_config_dir(model_store.APP_NAME)),  # kiosk.toml
+    Path(platformdirs.user_data_dir(model_store.APP_NAME)),  # trained models, corrections, kiosk log
+    Path(platformdirs.user_cache_dir(model_store.APP_NAME, appauthor=False)),  # MNIST
+    Path(platformdirs.user_state_dir(model_store.APP_NAME)),
+)
+"""The real user's ConvLens folders and files (config, data, cache); no test may change them."""
+PRIVATE_ENV = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "CONVLENS_DATA_DIR")
+"""The variables :func:`_private_user_folders` sets for the session."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The whole session runs with a private home: ``HOME``, ``XDG_*_HOME``, ``CONVLENS_DATA_DIR`` and QSettings.
+
+    Session-scoped and autouse, so it is set up before any other fixture of the first test, in particular before
+    pytest-qt's ``qapp`` creates the QApplication (Qt reads ``XDG_CONFIG_HOME`` once, when the first QSettings
+    needs it; ``QSettings.setPath`` is set as well). Subprocesses inherit the environment. Returns the private home.
+    """
+    home = tmp_path_factory.mktemp("home")
+    folders = {
+        "HOME": home,
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_DATA_HOME": home / ".local" / "share",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_STATE_HOME": home / ".local" / "state",
+        "CONVLENS_DATA_DIR": home / ".local" / "share" / model_store.APP_NAME,
+    }
+    assert set(folders) == set(PRIVATE_ENV)
+    with pytest.MonkeyPatch.context() as mp:
+        for name, folder in folders.items():
+            folder.mkdir(parents=True, exist_ok=True)
+            mp.setenv(name, str(folder))
+        from PySide6.QtCore import QCoreApplication, QSettings
+
+        assert QCoreApplication.instance() is None, "a Qt application was created before the user folders moved"
+        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folders["XDG_CONFIG_HOME"]))
+        yield home
+
+
+@pytest.fixture(autouse=True)
+def _real_mnist_for_mnist_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests marked ``mnist`` read the real user cache (captured before the session moved the user folders)."""
+    if request.node.get_closest_marker("mnist"):
+        monkeypatch.setattr(data, "default_cache_dir", lambda: REAL_MNIST_CACHE)
+
+
+@pytest.fixture(scope="session")
+def private_home(_private_user_folders: Path) -> Path:
+    """The session's private ``HOME`` (holds ``.config``, ``.local/share``, ``.cache``, ``.local/state``)."""
+    return _private_user_folders
+
+
+@pytest.fixture(scope="session")
+def real_user_paths() -> tuple[Path, ...]:
+    """:data:`REAL_USER_PATHS`: the real user's ConvLens folders, which no test may change."""
+    return REAL_USER_PATHS
+
+
+@pytest.fixture(scope="session")
+def real_env() -> dict[str, str]:
+    """A copy of :data:`REAL_ENV`, the environment pytest was started with."""
+    return dict(REAL_ENV)
 
 FAKE_TRAIN = 300
 FAKE_TEST = 100
@@ -109,6 +189,41 @@ def fake_mnist(offline_data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.setattr(data, "EXPECTED_SIZE", {name: len(blob) for name, blob in blobs.items()})
     monkeypatch.setenv(data.CACHE_ENV, str(directory))
     return FakeMnist(directory=directory, arrays=arrays, sha256=sha)
+
+
+@pytest.fixture
+def data_parallel_runs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every ``DataParallel`` that ``engine.train.fit`` creates during the test, to prove worker processes ran.
+
+    Each entry is the ``DataParallel`` itself (its ``worker_slices`` counts the batch slices worker processes
+    sent back) with ``started_pids``: the worker processes' ids right after they started.
+    """
+    from convlens.engine import parallel, train
+
+    runs: list[Any] = []
+
+    class Recorded(parallel.DataParallel):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.started_pids = self.worker_pids
+            runs.append(self)
+
+    monkeypatch.setattr(train, "DataParallel", Recorded)
+    return runs
+
+
+def assert_worker_processes_ran(run: Any, workers: int = 2) -> None:
+    """``run`` (a ``DataParallel``) started ``workers - 1`` other processes and they computed gradients."""
+    assert run.fallback_reason is None, run.fallback_reason
+    assert len(run.started_pids) == workers - 1
+    assert all(pid != os.getpid() for pid in run.started_pids)
+    assert run.worker_slices > 0, "no batch slice was computed by a worker process"
+
+
+@pytest.fixture
+def worker_processes_ran() -> Callable[..., None]:
+    """``worker_processes_ran(run, workers=2)``: assert that a ``DataParallel`` really used worker processes."""
+    return assert_worker_processes_ran
 
 
 @pytest.fixture

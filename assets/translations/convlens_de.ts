@@ -4,9 +4,8 @@
     <context>
         <name>ConvLens</name>
         <message>
-            <location filename="../../gui/training/__init__.py" line="134" />
             <source>&amp;File</source>
-            <translation>&amp;Datei</translation>
+            <translation type="vanished">&amp;Datei</translation>
         </message>
     </context>
     <context>
@@ -20,174 +19,174 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="306" />
+            <location filename="../../gui/window.py" line="320" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="271" />
+            <location filename="../../gui/window.py" line="285" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="281" />
+            <location filename="../../gui/window.py" line="295" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="265" />
+            <location filename="../../gui/window.py" line="279" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="246" />
+            <location filename="../../gui/window.py" line="260" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="295" />
+            <location filename="../../gui/window.py" line="309" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="304" />
+            <location filename="../../gui/window.py" line="318" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="248" />
+            <location filename="../../gui/window.py" line="262" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="257" />
+            <location filename="../../gui/window.py" line="271" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="252" />
+            <location filename="../../gui/window.py" line="266" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="267" />
+            <location filename="../../gui/window.py" line="281" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="279" />
+            <location filename="../../gui/window.py" line="293" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="256" />
+            <location filename="../../gui/window.py" line="270" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="98" />
+            <location filename="../../gui/window.py" line="112" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="85" />
+            <location filename="../../gui/window.py" line="99" />
             <source>ConvLens - watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="351" />
+            <location filename="../../gui/window.py" line="377" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/controller.py" line="482" />
+            <location filename="../../gui/kiosk/controller.py" line="493" />
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="145" />
+            <location filename="../../gui/window.py" line="161" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="202" />
+            <location filename="../../gui/window.py" line="218" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="351" />
+            <location filename="../../gui/window.py" line="377" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="373" />
+            <location filename="../../gui/window.py" line="400" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="411" />
+            <location filename="../../gui/window.py" line="438" />
             <source>Model: {0}</source>
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="156" />
+            <location filename="../../gui/window.py" line="172" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="414" />
+            <location filename="../../gui/window.py" line="441" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="226" />
+            <location filename="../../gui/window.py" line="240" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="97" />
+            <location filename="../../gui/window.py" line="111" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="290" />
+            <location filename="../../gui/window.py" line="304" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="285" />
+            <location filename="../../gui/window.py" line="299" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="219" />
+            <location filename="../../gui/window.py" line="233" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="100" />
+            <location filename="../../gui/window.py" line="114" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="191" />
+            <location filename="../../gui/window.py" line="207" />
             <source>The shipped model could not be opened: {0}</source>
             <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="231" />
+            <location filename="../../gui/window.py" line="245" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="229" />
+            <location filename="../../gui/window.py" line="243" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="95" />
+            <location filename="../../gui/window.py" line="109" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
         </message>
@@ -223,17 +222,17 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
     <context>
         <name>FiltersPanel</name>
         <message>
-            <location filename="../../gui/panels/filters.py" line="105" />
+            <location filename="../../gui/panels/filters.py" line="112" />
             <source>&lt;b&gt;Filters&lt;/b&gt;</source>
             <translation>&lt;b&gt;Filter&lt;/b&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="138" />
+            <location filename="../../gui/panels/filters.py" line="145" />
             <source>Click a filter or a feature map to see its numbers</source>
             <translation>Klicke auf einen Filter oder eine Merkmalskarte, um ihre Zahlen zu sehen</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="111" />
+            <location filename="../../gui/panels/filters.py" line="118" />
             <source>How to show filters that look at several input channels (conv2 and deeper):
 each filter on its strongest input channel, the mean |w| over all inputs,
 the weights on one input channel, or every input channel (one row each)</source>
@@ -242,27 +241,27 @@ jeder Filter auf seinem stärksten Eingabekanal, das mittlere |w| über alle Ein
 die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="109" />
+            <location filename="../../gui/panels/filters.py" line="116" />
             <source>every input channel</source>
             <translation>jeder Eingabekanal</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="120" />
+            <location filename="../../gui/panels/filters.py" line="127" />
             <source>input channel </source>
             <translation>Eingabekanal </translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="109" />
+            <location filename="../../gui/panels/filters.py" line="116" />
             <source>mean |w| over inputs</source>
             <translation>mittleres |w| über die Eingaben</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="109" />
+            <location filename="../../gui/panels/filters.py" line="116" />
             <source>one input channel</source>
             <translation>ein Eingabekanal</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="109" />
+            <location filename="../../gui/panels/filters.py" line="116" />
             <source>strongest input channel</source>
             <translation>stärkster Eingabekanal</translation>
         </message>
@@ -270,37 +269,47 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Kiosk</name>
         <message>
-            <location filename="../../gui/kiosk/pin.py" line="152" />
+            <location filename="../../gui/kiosk/pin.py" line="158" />
             <source>Cancel</source>
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/idle.py" line="213" />
+            <location filename="../../gui/kiosk/idle.py" line="188" />
             <source>Draw a digit!</source>
             <translation>Zeichne eine Ziffer!</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/pin.py" line="151" />
+            <location filename="../../gui/kiosk/pin.py" line="161" />
             <source>Enter the admin PIN</source>
             <translation>Admin-PIN eingeben</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/pin.py" line="153" />
+            <location filename="../../gui/kiosk/pin.py" line="164" />
+            <source>No valid PIN is set in the kiosk configuration. See the kiosk log.</source>
+            <translation>In der Kiosk-Konfiguration ist keine gültige PIN gesetzt. Siehe das Kiosk-Protokoll.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/pin.py" line="159" />
             <source>OK</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/pin.py" line="190" />
+            <location filename="../../gui/kiosk/pin.py" line="163" />
+            <source>The admin exit is disabled</source>
+            <translation>Der Admin-Ausgang ist gesperrt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/kiosk/pin.py" line="204" />
             <source>Too many wrong PINs. Try again in %1 s.</source>
             <translation>Zu viele falsche PINs. Neuer Versuch in %1 s.</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/idle.py" line="214" />
+            <location filename="../../gui/kiosk/idle.py" line="189" />
             <source>Touch the black square and watch the network read it</source>
             <translation>Berühre das schwarze Feld und sieh zu, wie das Netz sie liest</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/pin.py" line="220" />
+            <location filename="../../gui/kiosk/pin.py" line="235" />
             <source>Wrong PIN. Try again.</source>
             <translation>Falsche PIN. Bitte noch einmal.</translation>
         </message>
@@ -318,17 +327,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>  (Summe der Produkte)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="201" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="209" />
             <source> (outside: 0)</source>
             <translation> (außerhalb: 0)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="139" />
+            <location filename="../../gui/lesson/step_tensors.py" line="140" />
             <source>(C, H, W): channels first</source>
             <translation>(C, H, W): Kanäle zuerst</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="137" />
+            <location filename="../../gui/lesson/step_tensors.py" line="138" />
             <source>(H, W, C): channels last</source>
             <translation>(H, W, C): Kanäle zuletzt</translation>
         </message>
@@ -338,7 +347,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>1. Pixel sind Zahlen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="78" />
+            <location filename="../../gui/lesson/step_tensors.py" line="79" />
             <source>2. Tensors</source>
             <translation>2. Tensoren</translation>
         </message>
@@ -348,12 +357,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>28 × 28 Bild ⇒ 784 Eingabezahlen; {0} davon sind nicht 0. Flach hintereinander gelegt sind sie die 784 Eingänge eines vollständig verbundenen Netzes.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="64" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="72" />
             <source>3 taps (M = 1)</source>
             <translation>3 Koeffizienten (M = 1)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="39" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="47" />
             <source>3. 1D convolution</source>
             <translation>3. 1D-Faltung</translation>
         </message>
@@ -363,12 +372,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>4. 2D-Faltung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="65" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="73" />
             <source>5 taps (M = 2)</source>
             <translation>5 Koeffizienten (M = 2)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="37" />
+            <location filename="../../gui/lesson/step_stride.py" line="45" />
             <source>5. Stride and padding</source>
             <translation>5. Schrittweite und Rand</translation>
         </message>
@@ -398,12 +407,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Ein Bild ist ein Gitter aus Zahlen. In Schwarzweiß ist jedes Pixel 0 oder 1; in Graustufen ist es eine Helligkeit von 0 (schwarz) bis 255 (weiß). MNIST-Ziffern sind 28 × 28 = 784 solche Zahlen, weiß auf schwarz, und mehr sieht das Netz von deiner Zeichnung nie.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="51" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="59" />
             <source>A row of your drawing</source>
             <translation>Eine Zeile deiner Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="79" />
+            <location filename="../../gui/lesson/step_tensors.py" line="80" />
             <source>A tensor is an array with any number of axes; its order is how many. A pixel is a scalar (order 0), a row a vector (1), the image a matrix (2). A convolutional network adds a channel axis and a batch axis: its input is an order-4 tensor (N, H, W, C).</source>
             <translation>Ein Tensor ist ein Feld mit beliebig vielen Achsen; seine Stufe ist ihre Anzahl. Ein Pixel ist ein Skalar (Stufe 0), eine Zeile ein Vektor (1), das Bild eine Matrix (2). Ein Faltungsnetz fügt eine Kanal- und eine Stapelachse hinzu: Seine Eingabe ist ein Tensor der Stufe 4 (N, H, W, C).</translation>
         </message>
@@ -413,7 +422,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schwarzweiß</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="122" />
+            <location filename="../../gui/lesson/step_tensors.py" line="123" />
             <source>Blue channel</source>
             <translation>Blaukanal</translation>
         </message>
@@ -423,17 +432,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Klassifikation</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="115" />
+            <location filename="../../gui/lesson/step_tensors.py" line="116" />
             <source>Colour images</source>
             <translation>Farbbilder</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="163" />
+            <location filename="../../gui/lesson/step_stride.py" line="171" />
             <source>Digit output: {0} × {1}</source>
             <translation>Ausgabe der Ziffer: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="78" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="86" />
             <source>Draw a digit on the canvas to convolve one of its rows (an empty canvas is a row of zeros).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um eine ihrer Zeilen zu falten (eine leere Fläche ist eine Zeile aus Nullen).</translation>
         </message>
@@ -443,7 +452,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um ihre Merkmalskarte zu verkleinern (eine leere Fläche ergibt eine flache Karte).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="95" />
+            <location filename="../../gui/lesson/step_stride.py" line="103" />
             <source>Draw a digit on the canvas to see its output too (an empty canvas gives all zeros).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um auch ihre Ausgabe zu sehen (eine leere Fläche ergibt nur Nullen).</translation>
         </message>
@@ -463,7 +472,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Gezeichnete Stellvertreter für die ersten MNIST-Ziffern (MNIST ist nicht heruntergeladen)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="89" />
+            <location filename="../../gui/lesson/step_tensors.py" line="90" />
             <source>Example from your image</source>
             <translation>Beispiel aus deinem Bild</translation>
         </message>
@@ -488,7 +497,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Filter (bearbeite mich)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="138" />
+            <location filename="../../gui/lesson/step_stride.py" line="146" />
             <source>Filter {0} × {1}, stride ({2}, {3}), padding “{4}”:</source>
             <translation>Filter {0} × {1}, Schrittweite ({2}, {3}), Rand „{4}“:</translation>
         </message>
@@ -498,7 +507,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Filter:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="98" />
+            <location filename="../../gui/lesson/step_tensors.py" line="99" />
             <source>Filters (H_f, W_f, C_in, C_out)</source>
             <translation>Filter (H_f, W_f, C_in, C_out)</translation>
         </message>
@@ -508,7 +517,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Graustufen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="122" />
+            <location filename="../../gui/lesson/step_tensors.py" line="123" />
             <source>Green channel</source>
             <translation>Grünkanal</translation>
         </message>
@@ -528,7 +537,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eingabe</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="175" />
+            <location filename="../../gui/lesson/step_tensors.py" line="176" />
             <source>Input: (N, H, W, C) = {0}: N images, H rows, W columns, C channels. The MNIST training set is one tensor of shape (60000, 28, 28, 1). A conv layer's filters are an order-4 tensor (H_f, W_f, C_in, C_out).</source>
             <translation>Eingabe: (N, H, W, C) = {0}: N Bilder, H Zeilen, W Spalten, C Kanäle. Der MNIST-Trainingssatz ist ein Tensor der Form (60000, 28, 28, 1). Die Filter einer Faltungsschicht sind ein Tensor der Stufe 4 (H_f, W_f, C_in, C_out).</translation>
         </message>
@@ -538,12 +547,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Mach weiter (oder drücke „Alles zeigen“), um die Tabelle aus der Vorlesung aufzubauen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="69" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="77" />
             <source>Kernel g:</source>
             <translation>Kern g:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="98" />
+            <location filename="../../gui/lesson/step_tensors.py" line="99" />
             <source>Layer</source>
             <translation>Schicht</translation>
         </message>
@@ -553,7 +562,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Die ersten Trainingsziffern von MNIST</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="156" />
+            <location filename="../../gui/lesson/step_tensors.py" line="157" />
             <source>Matrix</source>
             <translation>Matrix</translation>
         </message>
@@ -563,12 +572,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Max-gepoolt {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="98" />
+            <location filename="../../gui/lesson/step_tensors.py" line="99" />
             <source>Meaning</source>
             <translation>Bedeutung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="89" />
+            <location filename="../../gui/lesson/step_tensors.py" line="90" />
             <source>Name</source>
             <translation>Name</translation>
         </message>
@@ -578,12 +587,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Nächste Position ▶</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/panel.py" line="96" />
+            <location filename="../../gui/lesson/panel.py" line="99" />
             <source>Next ▶</source>
             <translation>Weiter ▶</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="190" />
+            <location filename="../../gui/lesson/step_tensors.py" line="191" />
             <source>No model loaded yet</source>
             <translation>Noch kein Modell geladen</translation>
         </message>
@@ -598,7 +607,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Auf deiner Ziffer ist die Ausgabe das, was eine Faltungsschicht vor Bias und ReLU berechnet: groß, wo das Bild dem Filter ähnelt.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="89" />
+            <location filename="../../gui/lesson/step_tensors.py" line="90" />
             <source>Order</source>
             <translation>Stufe</translation>
         </message>
@@ -633,7 +642,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="122" />
+            <location filename="../../gui/lesson/step_tensors.py" line="123" />
             <source>Red channel</source>
             <translation>Rotkanal</translation>
         </message>
@@ -643,12 +652,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Filter zurücksetzen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="156" />
+            <location filename="../../gui/lesson/step_tensors.py" line="157" />
             <source>Scalar</source>
             <translation>Skalar</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="89" />
+            <location filename="../../gui/lesson/step_tensors.py" line="90" />
             <source>Shape</source>
             <translation>Form</translation>
         </message>
@@ -663,7 +672,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{0} im Explorer zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="59" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="67" />
             <source>Signal f:</source>
             <translation>Signal f:</translation>
         </message>
@@ -673,32 +682,32 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Softmax: Wahrscheinlichkeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="47" />
+            <location filename="../../gui/lesson/step_stride.py" line="55" />
             <source>Stride:</source>
             <translation>Schrittweite:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="156" />
+            <location filename="../../gui/lesson/step_tensors.py" line="157" />
             <source>Tensor</source>
             <translation>Tensor</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="157" />
+            <location filename="../../gui/lesson/step_tensors.py" line="158" />
             <source>Tensor (a batch)</source>
             <translation>Tensor (ein Stapel)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="38" />
+            <location filename="../../gui/lesson/step_stride.py" line="46" />
             <source>The &lt;b&gt;stride&lt;/b&gt; is how many cells the window jumps: (2, 2) skips every other position and halves the output. &lt;b&gt;Padding&lt;/b&gt; decides what happens at the border: “valid” keeps the window inside the image (the output shrinks), “same” adds zeros around it so that output = ceil(input / stride).</source>
             <translation>Die &lt;b&gt;Schrittweite&lt;/b&gt; gibt an, um wie viele Zellen das Fenster springt: (2, 2) überspringt jede zweite Position und halbiert die Ausgabe. Der &lt;b&gt;Rand&lt;/b&gt; (Padding) bestimmt, was an der Grenze passiert: „valid“ hält das Fenster im Bild (die Ausgabe schrumpft), „same“ fügt ringsum Nullen hinzu, sodass Ausgabe = ceil(Eingabe / Schrittweite).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="93" />
+            <location filename="../../gui/lesson/step_tensors.py" line="94" />
             <source>The batch and the filters</source>
             <translation>Der Stapel und die Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="40" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="48" />
             <source>The convolution of f and g at position n is the sum, for m from −M to M, of f at n − m times g at m:  &lt;b&gt;(f ∗ g)[n] = Σ&lt;sub&gt;m=−M..M&lt;/sub&gt; f[n − m] g[m]&lt;/b&gt;. Slide n along the signal: the kernel, flipped, lines up under f; multiply the pairs, add them. Outside the signal f is 0.</source>
             <translation>Die Faltung von f und g an der Stelle n ist die Summe über m von −M bis M von f an n − m mal g an m:  &lt;b&gt;(f ∗ g)[n] = Σ&lt;sub&gt;m=−M..M&lt;/sub&gt; f[n − m] g[m]&lt;/b&gt;. Schiebe n am Signal entlang: Der gespiegelte Kern liegt unter f; multipliziere die Paare und addiere sie. Außerhalb des Signals ist f gleich 0.</translation>
         </message>
@@ -723,22 +732,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das X der Vorlesung (9 × 9)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="151" />
+            <location filename="../../gui/lesson/step_stride.py" line="159" />
             <source>The lecture's X, 9 × 9:</source>
             <translation>Das X der Vorlesung, 9 × 9:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="109" />
+            <location filename="../../gui/lesson/step_tensors.py" line="110" />
             <source>The lecture's two 3 × 3 filters stacked: one conv tensor of shape {0}.</source>
             <translation>Die zwei 3 × 3 Filter der Vorlesung gestapelt: ein Faltungstensor der Form {0}.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="200" />
+            <location filename="../../gui/lesson/step_tensors.py" line="201" />
             <source>This picture is an array of shape &lt;b&gt;{0}&lt;/b&gt;; its red channel is &lt;tt&gt;{1}&lt;/tt&gt;. Same numbers, different order of the axes.</source>
             <translation>Dieses Bild ist ein Feld der Form &lt;b&gt;{0}&lt;/b&gt;; sein Rotkanal ist &lt;tt&gt;{1}&lt;/tt&gt;. Dieselben Zahlen, andere Reihenfolge der Achsen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="156" />
+            <location filename="../../gui/lesson/step_tensors.py" line="157" />
             <source>Vector</source>
             <translation>Vektor</translation>
         </message>
@@ -758,12 +767,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Mit dem Rand „valid“ fallen die letzte Zeile und Spalte weg: 3 × 3. Die Vorlesung verwendet „same“: 4 × 4.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="161" />
+            <location filename="../../gui/lesson/step_stride.py" line="169" />
             <source>X output: {0} × {1}</source>
             <translation>Ausgabe des X: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="160" />
+            <location filename="../../gui/lesson/step_stride.py" line="168" />
             <source>X with padding: {0} × {1}</source>
             <translation>X mit Rand: {0} × {1}</translation>
         </message>
@@ -778,12 +787,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Deine Ziffer nach dem Diagonalfilter (26 × 26)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="162" />
+            <location filename="../../gui/lesson/step_stride.py" line="170" />
             <source>Your digit with padding: {0} × {1}</source>
             <translation>Deine Ziffer mit Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="152" />
+            <location filename="../../gui/lesson/step_stride.py" line="160" />
             <source>Your digit, 28 × 28:</source>
             <translation>Deine Ziffer, 28 × 28:</translation>
         </message>
@@ -793,22 +802,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Deine Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="86" />
+            <location filename="../../gui/lesson/step_tensors.py" line="87" />
             <source>Your image as tensors</source>
             <translation>Dein Bild als Tensoren</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="163" />
+            <location filename="../../gui/lesson/step_tensors.py" line="164" />
             <source>a batch of 1 image: what the network reads</source>
             <translation>ein Stapel aus 1 Bild: das liest das Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="95" />
             <source>f</source>
             <translation>f</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="95" />
             <source>f ∗ g</source>
             <translation>f ∗ g</translation>
         </message>
@@ -818,12 +827,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Filter Nr.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="95" />
             <source>g flipped at n</source>
             <translation>g gespiegelt an n</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="168" />
+            <location filename="../../gui/lesson/step_tensors.py" line="169" />
             <source>no shape ()</source>
             <translation>keine Form ()</translation>
         </message>
@@ -833,22 +842,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="159" />
+            <location filename="../../gui/lesson/step_tensors.py" line="160" />
             <source>pixel [14, 14] = {0}</source>
             <translation>Pixel [14, 14] = {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="95" />
             <source>products</source>
             <translation>Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="58" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="66" />
             <source>row </source>
             <translation>Zeile </translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="160" />
+            <location filename="../../gui/lesson/step_tensors.py" line="161" />
             <source>row 14 = {0}</source>
             <translation>Zeile 14 = {0}</translation>
         </message>
@@ -863,7 +872,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schritt {0} von {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="162" />
+            <location filename="../../gui/lesson/step_tensors.py" line="163" />
             <source>the image with its channel axis (1 channel: gray)</source>
             <translation>das Bild mit seiner Kanalachse (1 Kanal: grau)</translation>
         </message>
@@ -873,7 +882,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>die Summe der {0} Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="161" />
+            <location filename="../../gui/lesson/step_tensors.py" line="162" />
             <source>the whole image</source>
             <translation>das ganze Bild</translation>
         </message>
@@ -883,12 +892,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>valid</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="186" />
+            <location filename="../../gui/lesson/step_tensors.py" line="187" />
             <source>{0} filters of {1} × {2} cells, each reading {3} channel(s): {0} output channels</source>
             <translation>{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanal/Kanäle: {0} Ausgabekanäle</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/panel.py" line="94" />
+            <location filename="../../gui/lesson/panel.py" line="97" />
             <source>◀ Previous</source>
             <translation>◀ Zurück</translation>
         </message>
@@ -967,462 +976,468 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Training</name>
         <message>
-            <location filename="../../gui/training/results.py" line="212" />
+            <location filename="../../gui/training/__init__.py" line="75" />
+            <source>&amp;Reset to the factory model</source>
+            <translation>Auf das &amp;Werksmodell zurücksetzen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/results.py" line="147" />
             <source>A {t} read as {p} ({conf:.0%} sure)</source>
             <translation>Eine {t}, gelesen als {p} ({conf:.0%} sicher)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="318" />
+            <location filename="../../gui/training/curves.py" line="54" />
             <source>Accuracy</source>
             <translation>Genauigkeit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/results.py" line="147" />
+            <location filename="../../gui/training/results.py" line="86" />
             <source>Accuracy per digit</source>
             <translation>Genauigkeit je Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="242" />
+            <location filename="../../gui/training/form.py" line="93" />
             <source>Advanced settings</source>
             <translation>Erweiterte Einstellungen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="282" />
+            <location filename="../../gui/training/form.py" line="122" />
             <source>Augment (small random shifts and rotations)</source>
             <translation>Variieren (kleine zufällige Verschiebungen und Drehungen)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="281" />
+            <location filename="../../gui/training/form.py" line="121" />
             <source>Batch size</source>
             <translation>Stapelgröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="304" />
+            <location filename="../../gui/training/run_status.py" line="87" />
             <source>Cancel</source>
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="774" />
+            <location filename="../../gui/training/run_status.py" line="51" />
             <source>Cannot load MNIST: {e}</source>
             <translation>MNIST kann nicht geladen werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="894" />
             <source>Cannot open model</source>
-            <translation>Modell kann nicht geöffnet werden</translation>
+            <translation type="vanished">Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="885" />
+            <location filename="../../gui/training/model_box.py" line="127" />
             <source>Cannot reset the model</source>
             <translation>Modell kann nicht zurückgesetzt werden</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="935" />
+            <location filename="../../gui/training/model_box.py" line="103" />
             <source>Cannot save</source>
             <translation>Speichern nicht möglich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="754" />
+            <location filename="../../gui/training/session.py" line="267" />
             <source>Cannot use the new model</source>
             <translation>Das neue Modell kann nicht verwendet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/training/results.py" line="153" />
+            <location filename="../../gui/training/results.py" line="92" />
             <source>Confusion matrix (rows: true digit, columns: the network's answer)</source>
             <translation>Konfusionsmatrix (Zeilen: echte Ziffer, Spalten: Antwort des Netzes)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="342" />
+            <location filename="../../gui/training/corrections.py" line="141" />
             <source>Correct me</source>
             <translation>Korrigiere mich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="546" />
+            <location filename="../../gui/training/panel.py" line="228" />
             <source>Corrections</source>
             <translation>Korrekturen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="850" />
+            <location filename="../../gui/training/data_box.py" line="137" />
             <source>Could not download MNIST: {e}. Training needs it; the shipped model keeps working.</source>
             <translation>MNIST konnte nicht heruntergeladen werden: {e}. Das Training braucht es; das mitgelieferte Modell funktioniert weiter.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="242" />
+            <location filename="../../gui/training/corrections.py" line="113" />
             <source>Could not save the correction: {error}</source>
             <translation>Die Korrektur konnte nicht gespeichert werden: {error}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/results.py" line="167" />
+            <location filename="../../gui/training/results.py" line="106" />
             <source>Digits it got wrong (click one to see it through the network):</source>
             <translation>Falsch gelesene Ziffern (klicke eine an, um sie durch das Netz zu schicken):</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="718" />
+            <location filename="../../gui/training/run_status.py" line="130" />
             <source>Done in {secs:.0f} s: {acc:.2%} of the test digits read correctly.</source>
             <translation>Fertig in {secs:.0f} s: {acc:.2%} der Testziffern richtig gelesen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="215" />
+            <location filename="../../gui/training/data_box.py" line="64" />
             <source>Download MNIST (about 11 MB)</source>
             <translation>MNIST herunterladen (etwa 11 MB)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="828" />
+            <location filename="../../gui/training/data_box.py" line="115" />
             <source>Downloading MNIST and checking it…</source>
             <translation>MNIST wird heruntergeladen und geprüft…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="431" />
+            <location filename="../../gui/training/data_box.py" line="96" />
             <source>Downloading MNIST…</source>
             <translation>MNIST wird heruntergeladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="262" />
+            <location filename="../../gui/training/form.py" line="109" />
             <source>Epochs</source>
             <translation>Epochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="286" />
+            <location filename="../../gui/training/form.py" line="126" />
             <source>Fine-tune the model in use on my corrections</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="467" />
+            <location filename="../../gui/training/form.py" line="185" />
             <source>Fine-tune the model in use on my corrections ({n} saved)</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren ({n} gespeichert)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="474" />
+            <location filename="../../gui/training/model_box.py" line="87" />
             <source>In use: {label}</source>
             <translation>In Gebrauch: {label}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="204" />
+            <location filename="../../gui/training/corrections.py" line="75" />
             <source>It was a {digit}</source>
             <translation>Es war eine {digit}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="276" />
+            <location filename="../../gui/training/form.py" line="119" />
             <source>Learning rate</source>
             <translation>Lernrate</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="637" />
+            <location filename="../../gui/training/run_status.py" line="27" />
             <source>Loading MNIST…</source>
             <translation>MNIST wird geladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="317" />
+            <location filename="../../gui/training/curves.py" line="53" />
             <source>Loss</source>
             <translation>Verlust</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="419" />
+            <location filename="../../gui/training/data_box.py" line="85" />
             <source>MNIST (the 70,000 digits the network learns from) is not on this computer yet. Download it to train; the shipped model keeps working without it.</source>
             <translation>MNIST (die 70.000 Ziffern, aus denen das Netz lernt) ist noch nicht auf diesem Computer. Lade es zum Trainieren herunter; das mitgelieferte Modell funktioniert auch ohne.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="845" />
+            <location filename="../../gui/training/data_box.py" line="132" />
             <source>MNIST downloaded and verified.</source>
             <translation>MNIST heruntergeladen und geprüft.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="355" />
+            <location filename="../../gui/training/model_box.py" line="60" />
             <source>Model</source>
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="723" />
+            <location filename="../../gui/training/panel.py" line="267" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="903" />
             <source>Models (*.onnx *.npz);;All files (*)</source>
-            <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
+            <translation type="vanished">Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="257" />
+            <location filename="../../gui/training/form.py" line="107" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="465" />
+            <location filename="../../gui/training/corrections.py" line="175" />
             <source>No saved corrections yet.</source>
             <translation>Noch keine gespeicherten Korrekturen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="774" />
+            <location filename="../../gui/training/run_status.py" line="51" />
             <source>No training data</source>
             <translation>Keine Trainingsdaten</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="897" />
+            <location filename="../../gui/training/model_box.py" line="130" />
             <source>Now using {name}.</source>
             <translation>Jetzt in Gebrauch: {name}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="909" />
+            <location filename="../../gui/training/model_box.py" line="93" />
             <source>ONNX model (*.onnx);;NumPy model (*.npz)</source>
             <translation>ONNX-Modell (*.onnx);;NumPy-Modell (*.npz)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="902" />
             <source>Open model</source>
-            <translation>Modell öffnen</translation>
+            <translation type="vanished">Modell öffnen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="363" />
             <source>Open model…</source>
-            <translation>Modell öffnen…</translation>
+            <translation type="vanished">Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="310" />
+            <location filename="../../gui/training/run_status.py" line="93" />
             <source>Press Quick train to start.</source>
             <translation>Drücke „Schnell trainieren“, um zu beginnen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="227" />
+            <location filename="../../gui/training/form.py" line="77" />
             <source>Quick train (about a minute)</source>
             <translation>Schnell trainieren (etwa eine Minute)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="369" />
+            <location filename="../../gui/training/model_box.py" line="74" />
             <source>Reset to the factory model</source>
             <translation>Auf das Werksmodell zurücksetzen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="908" />
+            <location filename="../../gui/training/model_box.py" line="92" />
             <source>Save model as</source>
             <translation>Modell speichern unter</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="366" />
+            <location filename="../../gui/training/model_box.py" line="70" />
             <source>Save model as…</source>
             <translation>Modell speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="209" />
+            <location filename="../../gui/training/corrections.py" line="80" />
             <source>Save my corrections (on this computer, to improve the network)</source>
             <translation>Meine Korrekturen speichern (auf diesem Computer, um das Netz zu verbessern)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="945" />
+            <location filename="../../gui/training/__init__.py" line="73" />
+            <source>Save the model in use as .onnx or .npz</source>
+            <translation>Das verwendete Modell als .onnx oder .npz speichern</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/model_box.py" line="113" />
             <source>Saved {name}.</source>
             <translation>{name} gespeichert.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="640" />
+            <location filename="../../gui/training/run_status.py" line="30" />
             <source>Saving the model…</source>
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="867" />
+            <location filename="../../gui/training/panel.py" line="288" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="583" />
+            <location filename="../../gui/training/panel.py" line="256" />
             <source>Stopping…</source>
             <translation>Wird beendet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/results.py" line="190" />
+            <location filename="../../gui/training/results.py" line="125" />
             <source>Test accuracy: {acc:.2%} ({wrong} of {n} digits it never saw were read wrong)</source>
             <translation>Testgenauigkeit: {acc:.2%} ({wrong} von {n} nie gesehenen Ziffern falsch gelesen)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="639" />
+            <location filename="../../gui/training/run_status.py" line="29" />
             <source>Testing on digits it has never seen…</source>
             <translation>Test mit Ziffern, die es nie gesehen hat…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="250" />
+            <location filename="../../gui/training/corrections.py" line="121" />
             <source>Thanks! It was a {digit}. Tick “Save my corrections” to keep it for training.</source>
             <translation>Danke! Es war eine {digit}. Hake „Meine Korrekturen speichern“ an, um sie fürs Training aufzuheben.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="245" />
+            <location filename="../../gui/training/corrections.py" line="116" />
             <source>Thanks! Saved as a {digit} ({count} corrections so far).</source>
             <translation>Danke! Als {digit} gespeichert (bisher {count} Korrekturen).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="895" />
+            <location filename="../../gui/training/model_box.py" line="127" />
             <source>The model could not be opened: {e}</source>
             <translation>Das Modell konnte nicht geöffnet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="198" />
+            <location filename="../../gui/training/panel.py" line="124" />
             <source>The network learns from 60,000 handwritten digits (MNIST). Watch its filters form on the Network tab and its guess for your drawing improve while it trains.</source>
             <translation>Das Netz lernt aus 60.000 handgeschriebenen Ziffern (MNIST). Sieh im Reiter „Netz“ zu, wie seine Filter entstehen und wie seine Antwort auf deine Zeichnung beim Training besser wird.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="754" />
+            <location filename="../../gui/training/session.py" line="267" />
             <source>The new model cannot be used: {e}</source>
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="724" />
+            <location filename="../../gui/training/panel.py" line="266" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="729" />
+            <location filename="../../gui/training/run_status.py" line="134" />
             <source>The new model is now in use.</source>
             <translation>Das neue Modell ist jetzt in Gebrauch.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="935" />
+            <location filename="../../gui/training/model_box.py" line="103" />
             <source>There is no model to save.</source>
             <translation>Es gibt kein Modell zum Speichern.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="230" />
+            <location filename="../../gui/training/form.py" line="80" />
             <source>Train the default network for {epochs} epochs on all of MNIST</source>
             <translation>Das Standardnetz {epochs} Epochen lang auf ganz MNIST trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="191" />
+            <location filename="../../gui/training/panel.py" line="117" />
             <source>Train the network</source>
             <translation>Das Netz trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="289" />
+            <location filename="../../gui/training/form.py" line="129" />
             <source>Train with these settings</source>
             <translation>Mit diesen Einstellungen trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="791" />
+            <location filename="../../gui/training/run_status.py" line="139" />
             <source>Training cancelled; the model that was in use is kept.</source>
             <translation>Training abgebrochen; das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="207" />
+            <location filename="../../gui/training/data_box.py" line="52" />
             <source>Training data</source>
             <translation>Trainingsdaten</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="779" />
+            <location filename="../../gui/training/run_status.py" line="52" />
             <source>Training failed</source>
             <translation>Training fehlgeschlagen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="780" />
+            <location filename="../../gui/training/run_status.py" line="52" />
             <source>Training failed: {e}. The model that was in use is kept.</source>
             <translation>Training fehlgeschlagen: {e}. Das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="269" />
+            <location filename="../../gui/training/form.py" line="112" />
             <source>Training images</source>
             <translation>Trainingsbilder</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="429" />
+            <location filename="../../gui/training/data_box.py" line="94" />
             <source>Training is switched off here. The shipped model keeps working.</source>
             <translation>Training ist hier ausgeschaltet. Das mitgelieferte Modell funktioniert weiter.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="434" />
+            <location filename="../../gui/training/data_box.py" line="99" />
             <source>Training needs MNIST, and the download failed (no network?). The shipped model keeps working.</source>
             <translation>Das Training braucht MNIST, und der Download ist fehlgeschlagen (kein Netzwerk?). Das mitgelieferte Modell funktioniert weiter.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="436" />
+            <location filename="../../gui/training/data_box.py" line="101" />
             <source>Training needs MNIST: download it first (needs the internet).</source>
             <translation>Das Training braucht MNIST: Lade es zuerst herunter (braucht Internet).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="765" />
+            <location filename="../../gui/training/run_status.py" line="44" />
             <source>Training stopped</source>
             <translation>Training gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="766" />
+            <location filename="../../gui/training/run_status.py" line="45" />
             <source>Training stopped: the numbers blew up (the loss became NaN or infinite). The model that was in use is kept. Try a smaller learning rate.</source>
             <translation>Training gestoppt: Die Zahlen sind explodiert (der Verlust wurde NaN oder unendlich). Das bisherige Modell bleibt in Gebrauch. Versuche eine kleinere Lernrate.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="568" />
+            <location filename="../../gui/training/run_status.py" line="122" />
             <source>Training {what}: {epochs} epoch(s), batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: {epochs} Epoche(n), Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="638" />
+            <location filename="../../gui/training/run_status.py" line="28" />
             <source>Training… watch the filters on the Network tab.</source>
             <translation>Training läuft… sieh dir die Filter im Reiter „Netz“ an.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="193" />
+            <location filename="../../gui/training/corrections.py" line="64" />
             <source>Wrong? Tap the digit you meant:</source>
             <translation>Falsch? Tippe auf die Ziffer, die du gemeint hast:</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="790" />
+            <location filename="../../gui/training/run_status.py" line="138" />
             <source>cancelled</source>
             <translation>abgebrochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="717" />
+            <location filename="../../gui/training/run_status.py" line="129" />
             <source>done · {acc:.1%} test accuracy</source>
             <translation>fertig · {acc:.1%} Testgenauigkeit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="387" />
+            <location filename="../../gui/training/curves.py" line="31" />
             <source>epoch</source>
             <translation>Epoche</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="564" />
+            <location filename="../../gui/training/panel.py" line="243" />
             <source>fine-tuning the model in use</source>
             <translation>Nachtraining des aktuellen Modells</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="473" />
+            <location filename="../../gui/training/model_box.py" line="87" />
             <source>no model</source>
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="302" />
+            <location filename="../../gui/training/run_status.py" line="85" />
             <source>ready</source>
             <translation>bereit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="563" />
+            <location filename="../../gui/training/run_status.py" line="120" />
             <source>starting…</source>
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="761" />
+            <location filename="../../gui/training/panel.py" line="273" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="564" />
+            <location filename="../../gui/training/panel.py" line="243" />
             <source>the {preset} network</source>
             <translation>das Netz „{preset}“</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="321" />
+            <location filename="../../gui/training/curves.py" line="59" />
             <source>training</source>
             <translation>Training</translation>
         </message>
         <message>
-            <location filename="../../gui/training/results.py" line="205" />
+            <location filename="../../gui/training/results.py" line="140" />
             <source>true {t}, read as {p}: {n}</source>
             <translation>echt {t}, gelesen als {p}: {n}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="324" />
+            <location filename="../../gui/training/curves.py" line="60" />
             <source>validation</source>
             <translation>Validierung</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="462" />
+            <location filename="../../gui/training/corrections.py" line="172" />
             <source>{n} saved corrections. Tick “Fine-tune … on my corrections” in the advanced settings to train on them.</source>
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="611" />
+            <location filename="../../gui/training/run_status.py" line="114" />
             <source>{pct}% · epoch {epoch}/{epochs} · {eta} left</source>
             <translation>{pct} % · Epoche {epoch}/{epochs} · noch {eta}</translation>
         </message>
@@ -1430,7 +1445,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>_Legend</name>
         <message>
-            <location filename="../../gui/panels/filters.py" line="57" />
+            <location filename="../../gui/panels/filters.py" line="64" />
             <source>Filter weights: blue negative, white zero, red positive (each layer scaled to its ±max)</source>
             <translation>Filtergewichte: blau negativ, weiß null, rot positiv (jede Schicht auf ihr ±Maximum skaliert)</translation>
         </message>

@@ -45,6 +45,7 @@ __all__ = [
     "models_dir",
     "prune",
     "save_model",
+    "set_aside_damaged",
     "set_current",
     "user_data_dir",
 ]
@@ -293,6 +294,29 @@ def factory_reset(base: str | os.PathLike[str] | None = None) -> Path:
     except OSError as exc:
         raise ModelStoreError(f"cannot reset {pointer}: {exc.strerror or exc}") from None
     return factory_model_path()
+
+
+DAMAGED = "damaged"
+"""Sub-folder of the model folder where :func:`set_aside_damaged` keeps the files of a model that failed to open."""
+
+
+def set_aside_damaged(stored: StoredModel, reason: str, base: str | os.PathLike[str] | None = None) -> Path:
+    """The current model failed to open: stop opening it (``current.json`` removed, so the shipped model is used
+    from now on and the problem is reported once) and move its files into ``models/damaged/`` for inspection,
+    with a ``.reason.txt`` saying why. Never raises; returns the folder the files are (or stay) in."""
+    directory = models_dir(base)
+    target = directory / DAMAGED
+    with contextlib.suppress(OSError):
+        (directory / CURRENT).unlink(missing_ok=True)
+    try:
+        target.mkdir(exist_ok=True)
+        for path in (stored.npz, stored.onnx, stored.record):
+            if path is not None and path.exists():
+                os.replace(path, target / path.name)
+        (target / f"{stored.id}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    except OSError:
+        return directory
+    return target
 
 
 def prune(keep: int = KEEP, base: str | os.PathLike[str] | None = None, now: float | None = None) -> list[Path]:

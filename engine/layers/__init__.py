@@ -1,52 +1,20 @@
-"""Layers, one file each, enrolled in :data:`REGISTRY` by the :func:`register` decorator.
+"""Layers, one file each, enrolled in :data:`REGISTRY` by the :func:`register` decorator (see ``registry.py``).
 
 Tests iterate over ``REGISTRY`` so a new layer gets its gradient check and ONNX parity test automatically.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
 from convlens.engine.layers.base import Layer, Shape
 
-REGISTRY: dict[str, type[Layer]] = {}
-L = TypeVar("L", bound=type[Layer])
-
-
-def register(cls: L) -> L:
-    """Class decorator: make ``cls`` available by its ``type_name`` in architecture JSON."""
-    REGISTRY[cls.type_name] = cls
-    return cls
-
-
-def layer_from_config(config: dict[str, Any]) -> Layer:
-    """Build an (unbuilt) layer from ``{"type": ..., "name": ..., **hyper-parameters}``.
-
-    Raises
-    ------
-    ValueError
-        Unknown layer type or bad hyper-parameters, with a message naming them.
-    """
-    if not isinstance(config, dict) or "type" not in config:
-        raise ValueError(f"a layer must be an object with a 'type', got {config!r}")
-    kind = config["type"]
-    cls = REGISTRY.get(kind)
-    if cls is None:
-        raise ValueError(f"unknown layer type {kind!r}; known types: {', '.join(sorted(REGISTRY))}")
-    kwargs = {k: v for k, v in config.items() if k not in ("type", "input_shape", "output_shape", "params")}
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"bad hyper-parameters for {kind}: {exc}") from None
-
-
-# Import the layer modules so that they register themselves (order is irrelevant).
-from convlens.engine.layers.conv2d import Conv2D  # noqa: E402
-from convlens.engine.layers.dense import Dense  # noqa: E402
-from convlens.engine.layers.dropout import Dropout  # noqa: E402
-from convlens.engine.layers.flatten import Flatten  # noqa: E402
-from convlens.engine.layers.maxpool2d import MaxPool2D  # noqa: E402
-from convlens.engine.layers.relu import ReLU  # noqa: E402
+# The layer modules register themselves when imported (order is irrelevant).
+from convlens.engine.layers.conv2d import Conv2D
+from convlens.engine.layers.dense import Dense
+from convlens.engine.layers.dropout import Dropout
+from convlens.engine.layers.flatten import Flatten
+from convlens.engine.layers.maxpool2d import MaxPool2D
+from convlens.engine.layers.registry import REGISTRY, layer_from_config, register
+from convlens.engine.layers.relu import ReLU
 
 __all__ = [
     "REGISTRY",

@@ -44,7 +44,7 @@ class Layer:
         self.need_input_grad = True
         self.built = False
         #: Training-time fusion of two layers (set by the model, see ``Sequential``): this layer leaves its ReLU
-        #: to the next layer and hands it its output phase-major (``phases``, see ``engine.pooling``), or takes
+        #: to the next layer and hands it its output phase-major (``phases``, see ``convlens.engine.pooling``), or takes
         #: such an input and applies the previous layer's ReLU to its own output.
         self.defer_relu = False
         self.applies_relu = False
@@ -65,6 +65,10 @@ class Layer:
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         """Output shape (no batch axis) for ``input_shape``; raise ValueError when it cannot apply."""
         return input_shape
+
+    def param_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        """The shapes of the parameters this layer would create for ``input_shape`` (nothing is allocated)."""
+        return {}
 
     def init_params(self, rng: np.random.Generator) -> None:
         """Create ``self.params`` (layers without parameters keep it empty)."""

@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from convlens.engine import conv_kernels, ops
+from convlens.engine import conv_kernels
+from convlens.engine.geometry import as_pair, check_padding, output_hw
 from convlens.engine.init import glorot_uniform, he_normal
-from convlens.engine.layers import register
 from convlens.engine.layers.base import Layer, Shape
+from convlens.engine.layers.registry import register
 
 ACTIVATIONS = (None, "relu")
 
@@ -55,9 +56,9 @@ class Conv2D(Layer):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
         self.filters = int(filters)
-        self.kernel = ops._pair(kernel, "kernel")
-        self.stride = ops._pair(stride, "stride")
-        self.padding = ops._check_padding(padding)
+        self.kernel = as_pair(kernel, "kernel")
+        self.stride = as_pair(stride, "stride")
+        self.padding = check_padding(padding)
         self.activation = activation
         self._cols: conv_kernels.Im2col | None = None
         self._out: np.ndarray | None = None
@@ -76,13 +77,15 @@ class Conv2D(Layer):
         if len(input_shape) != 3:
             raise ValueError(f"Conv2D needs (H, W, C) inputs, got {input_shape}")
         h, w, _ = input_shape
-        h_out = ops.conv_output_length(h, self.kernel[0], self.stride[0], self.padding)
-        w_out = ops.conv_output_length(w, self.kernel[1], self.stride[1], self.padding)
+        h_out, w_out = output_hw((h, w), self.kernel, self.stride, self.padding)
         if h_out <= 0 or w_out <= 0:
             raise ValueError(
                 f"a {self.kernel} kernel does not fit a {h}x{w} input with padding={self.padding!r}"
             )
         return (h_out, w_out, self.filters)
+
+    def param_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        return {"w": (self.kernel[0], self.kernel[1], int(input_shape[2]), self.filters), "b": (self.filters,)}
 
     def init_params(self, rng: np.random.Generator) -> None:
         c_in = self.input_shape[2]
@@ -102,7 +105,7 @@ class Conv2D(Layer):
 
         In training the output lives in the layer's workspace until the next training step; when the next
         layer applies the ReLU (``defer_relu``) it is the map before the ReLU, laid out phase-major for it
-        (``(k_h, k_w, N, H_out / k_h, W_out / k_w, filters)``, see ``engine.pooling``).
+        (``(k_h, k_w, N, H_out / k_h, W_out / k_w, filters)``, see ``convlens.engine.pooling``).
         """
         fused = training and self.defer_relu
         out, cols = conv_kernels.conv2d_forward(

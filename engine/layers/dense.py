@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from convlens.engine.init import glorot_uniform, he_normal
-from convlens.engine.layers import register
 from convlens.engine.layers.base import Layer, Shape
+from convlens.engine.layers.registry import register
 
 
 @register
@@ -47,6 +47,9 @@ class Dense(Layer):
         if len(input_shape) != 1:
             raise ValueError(f"Dense needs flat (D,) inputs, got {input_shape}; put a Flatten before it")
         return (self.units,)
+
+    def param_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        return {"w": (int(input_shape[0]), self.units), "b": (self.units,)}
 
     def init_params(self, rng: np.random.Generator) -> None:
         d_in = self.input_shape[0]

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from convlens.engine.layers import register
 from convlens.engine.layers.base import Layer
+from convlens.engine.layers.registry import register
 
 
 @register

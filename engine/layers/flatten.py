@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from convlens.engine.layers import register
 from convlens.engine.layers.base import Layer, Shape
+from convlens.engine.layers.registry import register
 
 
 @register

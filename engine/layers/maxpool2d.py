@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from convlens.engine import ops, pooling
-from convlens.engine.layers import register
+from convlens.engine.geometry import as_pair, check_padding, output_hw, pool_windows_tile
 from convlens.engine.layers.base import Layer, Shape
+from convlens.engine.layers.registry import register
 
 
 @register
@@ -39,9 +40,9 @@ class MaxPool2D(Layer):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.size = ops._pair(size, "size")
-        self.stride = ops._pair(stride if stride is not None else self.size, "stride")
-        self.padding = ops._check_padding(padding)
+        self.size = as_pair(size, "size")
+        self.stride = as_pair(stride if stride is not None else self.size, "stride")
+        self.padding = check_padding(padding)
         self._x: np.ndarray | None = None
         self._out: np.ndarray | None = None
         self._record: pooling.Tournament | None = None
@@ -53,14 +54,13 @@ class MaxPool2D(Layer):
         if len(input_shape) != 3:
             raise ValueError(f"MaxPool2D needs (H, W, C) inputs, got {input_shape}")
         h, w, c = input_shape
-        h_out = ops.conv_output_length(h, self.size[0], self.stride[0], self.padding)
-        w_out = ops.conv_output_length(w, self.size[1], self.stride[1], self.padding)
+        h_out, w_out = output_hw((h, w), self.size, self.stride, self.padding)
         if h_out <= 0 or w_out <= 0:
             raise ValueError(f"a {self.size} pool does not fit a {h}x{w} input with padding={self.padding!r}")
         return (h_out, w_out, c)
 
     def _tiles(self) -> bool:
-        return pooling.pool_windows_tile((self.input_shape[0], self.input_shape[1]), self.size, self.stride)
+        return pool_windows_tile((self.input_shape[0], self.input_shape[1]), self.size, self.stride)
 
     def fusion_phases(self) -> tuple[int, int] | None:
         # max(relu(x)) == relu(max(x)), and a window's gradient reaches its maximal cell, which had a positive
@@ -70,7 +70,7 @@ class MaxPool2D(Layer):
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """``(N, H, W, C)`` -> ``(N, H_out, W_out, C)``.
 
-        In training, windows that tile the map take the tournament path of :mod:`engine.pooling`, which
+        In training, windows that tile the map take the tournament path of :mod:`convlens.engine.pooling`, which
         remembers where the maxima were (the output lives in the layer's workspace until the next training step);
         when fused with the previous layer the input is phase-major and this layer applies its ReLU
         (``applies_relu``).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from convlens.engine.layers import register
 from convlens.engine.layers.base import Layer
+from convlens.engine.layers.registry import register
 
 
 @register

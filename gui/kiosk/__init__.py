@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from convlens.gui.kiosk.config import KioskConfig, LoadedConfig, hash_pin, load_config, verify_pin
     from convlens.gui.kiosk.controller import KioskController
+    from convlens.gui.kiosk.host import KioskHost
 
 __all__ = ["KioskConfig", "LoadedConfig", "hash_pin", "load_config", "setup_kiosk", "verify_pin"]
 
@@ -37,12 +38,13 @@ _FROM_CONFIG = frozenset({"KioskConfig", "LoadedConfig", "hash_pin", "load_confi
 def __getattr__(name: str) -> Any:
     """Lazy re-exports from :mod:`gui.kiosk.config` (so ``python -m gui.kiosk.config`` runs cleanly)."""
     if name in _FROM_CONFIG:
+        # getattr is the point here: a lazy module attribute (PEP 562), not probing an object's interface.
         return getattr(importlib.import_module("convlens.gui.kiosk.config"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def setup_kiosk(
-    window: Any,
+    window: KioskHost,
     config_path: str | Path | None = None,
     *,
     config: KioskConfig | LoadedConfig | None = None,
@@ -53,8 +55,9 @@ def setup_kiosk(
 
     Parameters
     ----------
-    window : ExplorerWindow
-        From ``gui.app.create_window`` (shown or not; if not, ``show()`` shows it full-screen).
+    window : KioskHost
+        The ``ExplorerWindow`` from ``gui.app.create_window`` (shown or not; if not, ``show()`` shows it
+        full-screen): a ``QMainWindow`` with the :class:`~gui.kiosk.host.KioskHost` members.
     config_path : str or Path, optional
         TOML file (``convlens kiosk --config PATH``); default ``user_config_dir("convlens")/kiosk.toml``.
         A missing or broken file gives safe defaults and logged error messages, never an exception.
@@ -74,12 +77,10 @@ def setup_kiosk(
         replaced.
     """
     from convlens.gui.kiosk.config import LoadedConfig, load_config
-    from convlens.gui.kiosk.controller import KioskController as Controller
-    from convlens.gui.kiosk.controller import apply_kiosk
+    from convlens.gui.kiosk.controller import apply_kiosk, retire_kiosk_controllers
 
-    for old in window.findChildren(Controller, "kioskController"):
-        # Set up twice (e.g. create_window(kiosk=True) already did): the newest settings win.
-        old.retire()
+    # Set up twice (e.g. create_window(kiosk=True) already did): the newest settings win.
+    retire_kiosk_controllers(window)
     source = load_config(config_path) if config is None else config
     if isinstance(source, LoadedConfig):
         settings, errors = source.config, source.errors

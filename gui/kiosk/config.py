@@ -9,21 +9,22 @@ File format (every key optional; a ``[kiosk]`` table is accepted too)::
     presenter_mode = false     # large text for a projector / presenter
     hide_cursor = "auto"       # "auto" (hidden when a touch screen is present), "always" or "never"
     admin_hold_s = 3.0         # long-press in the top-left corner that opens the admin PIN pad
-    pin_hash = "pbkdf2_sha256$200000$...$..."   # from `python -m gui.kiosk.config --hash-pin`
+    pin_hash = "pbkdf2_sha256$200000$...$..."   # from `convlens kiosk --hash-pin`
 
 Default location ``platformdirs.user_config_dir("convlens")/kiosk.toml``.  A missing file gives the
 defaults; a broken file gives the defaults plus a clear error message; a bad value replaces only that
 value with its default (and says so).  The PIN is never stored: only a salted PBKDF2-SHA256 hash,
-checked in constant time.  Without a ``pin_hash`` the admin exit accepts :data:`DEFAULT_PIN` (and a
-warning says so) so a fresh installation can still be left.
+checked in constant time, with at most :data:`MAX_PIN_HASH_ITERATIONS` rounds (a crafted hash cannot freeze the
+pad).  There is no default PIN: the admin exit **fails closed**.  Without a valid ``pin_hash`` (none set, a
+malformed one, a file that cannot be read or parsed, a wrong ``--config`` path) the on-screen admin exit is
+disabled, the kiosk keeps serving visitors, the log says why, and ``convlens kiosk --check`` exits non-zero.
 
-Run ``python -m gui.kiosk.config --hash-pin`` to print a ``pin_hash = "..."`` line to paste into the
-file, or ``python -m gui.kiosk.config --check [PATH]`` to validate a file.
+Run ``convlens kiosk --hash-pin`` (the PIN on standard input, or typed twice at a prompt) to print a
+``pin_hash = "..."`` line to paste into the file, or ``convlens kiosk --check [--config PATH]`` to validate a file.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import dataclasses
 import getpass
@@ -39,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "DEFAULT_PIN",
     "HIDE_CURSOR_MODES",
+    "MAX_PIN_HASH_ITERATIONS",
     "PIN_HASH_ITERATIONS",
     "KioskConfig",
     "LoadedConfig",
@@ -48,17 +49,20 @@ __all__ = [
     "hash_pin",
     "is_pin_hash",
     "load_config",
-    "main",
+    "check_config_file",
+    "print_pin_hash_line",
     "parse_config",
     "verify_pin",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PIN = "0000"
-"""Accepted by the admin exit only while no ``pin_hash`` is configured."""
 PIN_HASH_ITERATIONS = 200_000
 """PBKDF2-SHA256 rounds for new hashes (about 0.1 s on a small PC: cheap once, slow to brute-force)."""
+MIN_PIN_HASH_ITERATIONS = 1000
+MAX_PIN_HASH_ITERATIONS = 2_000_000
+"""Most rounds a configured hash may ask for (about 1-2 s per PIN on a small PC); above it the hash is refused
+as malformed, so a crafted config can neither freeze the pad nor make every PIN fail."""
 HIDE_CURSOR_MODES = ("auto", "always", "never")
 _HASH_SCHEME = "pbkdf2_sha256"
 _MIN_PIN, _MAX_PIN = 4, 12
@@ -85,7 +89,7 @@ class KioskConfig:
     admin_hold_s : float
         Long-press duration in the top-left corner that opens the PIN pad (>= 1).
     pin_hash : str or None
-        ``pbkdf2_sha256$<iterations>$<salt>$<hash>`` (base64), or None (then :data:`DEFAULT_PIN`).
+        ``pbkdf2_sha256$<iterations>$<salt>$<hash>`` (base64), or None: then the admin exit is disabled.
     """
 
     language: str = "en"
@@ -122,6 +126,16 @@ class LoadedConfig:
     path: Path
     found: bool
     errors: tuple[str, ...] = ()
+
+    @property
+    def admin_exit_problem(self) -> str | None:
+        """Why the on-screen admin exit is disabled (no valid ``pin_hash``), or None when it works."""
+        if self.config.pin_hash is not None:
+            return None
+        return (
+            f"{self.path}: no valid pin_hash, so the on-screen admin exit is disabled; "
+            "create one with `convlens kiosk --hash-pin` and paste it into the file"
+        )
 
 
 def default_config_path() -> Path:
@@ -184,7 +198,7 @@ def _split_hash(text: str) -> tuple[int, bytes, bytes] | None:
         key = base64.b64decode(parts[3], validate=True)
     except ValueError:
         return None
-    if iterations < 1000 or len(salt) < 8 or len(key) != 32:
+    if not MIN_PIN_HASH_ITERATIONS <= iterations <= MAX_PIN_HASH_ITERATIONS or len(salt) < 8 or len(key) != 32:
         return None
     return iterations, salt, key
 
@@ -202,15 +216,15 @@ def verify_pin(pin: str, pin_hash: str | None) -> bool:
     pin : str
         What was typed.
     pin_hash : str or None
-        The configured hash; None means "no PIN configured" and accepts only :data:`DEFAULT_PIN`.
+        The configured hash; None (no valid hash configured) accepts no PIN at all.
 
     Returns
     -------
     bool
-        False for a wrong PIN, a malformed PIN or a malformed hash (never raises for bad input).
+        False for a wrong PIN, a malformed PIN, a missing or malformed hash (never raises for bad input).
     """
     if pin_hash is None:
-        return hmac.compare_digest(pin.encode("utf-8"), DEFAULT_PIN.encode("ascii"))
+        return False
     parsed = _split_hash(pin_hash)
     if parsed is None:
         return False
@@ -259,8 +273,8 @@ def _as_pin_hash(value: Any) -> str | None:
     if not isinstance(value, str) or not is_pin_hash(value):
         # Never echo the value: it may be a plain PIN someone pasted by mistake.
         raise ValueError(
-            "is not a PIN hash (plain PINs are refused); "
-            "create one with `python -m gui.kiosk.config --hash-pin`"
+            "is not a valid PIN hash (plain PINs are refused, and so are hashes with more than "
+            f"{MAX_PIN_HASH_ITERATIONS:,} rounds); create one with `convlens kiosk --hash-pin`"
         )
     return value
 
@@ -305,7 +319,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> tuple[KioskC
         try:
             values[key] = convert(value)
         except ValueError as exc:
-            errors.append(f"{source}: {key} {exc}; using the default")
+            fallback = "the admin exit is disabled" if key == "pin_hash" else "using the default"
+            errors.append(f"{source}: {key} {exc}; {fallback}")
     return KioskConfig(**values), errors
 
 
@@ -343,12 +358,13 @@ def load_config(path: str | Path | None = None) -> LoadedConfig:
             config, errors = parse_config(data, str(target))
     for message in errors:
         log.error("kiosk config: %s", message)
-    if config.pin_hash is None:
-        log.warning("kiosk config: no pin_hash set; the admin exit accepts the default PIN %s", DEFAULT_PIN)
-    return LoadedConfig(config, target, found, tuple(errors))
+    loaded = LoadedConfig(config, target, found, tuple(errors))
+    if loaded.admin_exit_problem:
+        log.error("kiosk config: %s", loaded.admin_exit_problem)
+    return loaded
 
 
-# -- command line -------------------------------------------------------------------------------------------
+# -- command line (``convlens kiosk --hash-pin`` / ``--check``) ------------------------------------------------
 def _read_new_pin() -> str:
     if sys.stdin.isatty():
         first = getpass.getpass("New admin PIN (4-12 digits): ")
@@ -359,41 +375,32 @@ def _read_new_pin() -> str:
     return sys.stdin.readline().strip()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m gui.kiosk.config --hash-pin | --check [PATH]``; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m gui.kiosk.config", description=__doc__.split("\n\n")[0])
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument(
-        "--hash-pin",
-        action="store_true",
-        help="read a PIN (prompt, or one line on stdin) and print a pin_hash line",
-    )
-    group.add_argument(
-        "--check",
-        nargs="?",
-        const="",
-        metavar="PATH",
-        help="validate a config file (default location if no PATH)",
-    )
-    args = parser.parse_args(argv)
-    if args.hash_pin:
-        try:
-            line = hash_pin(_read_new_pin())
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print(f'pin_hash = "{line}"')
-        return 0
-    loaded = load_config(args.check or None)
-    print(f"{loaded.path}: {'found' if loaded.found else 'not found (defaults)'}")
-    for message in loaded.errors:
-        print(f"error: {message}", file=sys.stderr)
+def print_pin_hash_line() -> int:
+    """Read a new PIN (prompt, or one line on stdin) and print the ``pin_hash = "..."`` line; exit status."""
+    try:
+        line = hash_pin(_read_new_pin())
+    except ValueError as exc:
+        print(f"convlens: error: {exc}", file=sys.stderr)
+        return 2
+    print(f'pin_hash = "{line}"')
+    return 0
+
+
+def check_config_file(path: str | Path | None) -> int:
+    """Validate a kiosk config and print what the kiosk would use; 0 only when it is complete and valid
+    (a valid ``pin_hash`` included: without one the kiosk could not be left)."""
+    sys.stdout.flush()
+    logging.disable(logging.ERROR)  # the problems are printed below, once each, not also as log lines
+    try:
+        loaded = load_config(path)
+    finally:
+        logging.disable(logging.NOTSET)
+    print(f"{loaded.path}: {'found' if loaded.found else 'not found (defaults)'}", flush=True)
     shown = dataclasses.asdict(loaded.config)
-    shown["pin_hash"] = "(set)" if loaded.config.pin_hash else f"(not set: default PIN {DEFAULT_PIN})"
+    shown["pin_hash"] = "(set)" if loaded.config.pin_hash else "(none: the admin exit is disabled)"
     for key, value in shown.items():
-        print(f"{key} = {value!r}")
-    return 1 if loaded.errors else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        print(f"{key} = {value!r}", flush=True)
+    problems = [*loaded.errors, *([loaded.admin_exit_problem] if loaded.admin_exit_problem else [])]
+    for message in problems:
+        print(f"error: {message}", file=sys.stderr, flush=True)
+    return 1 if problems else 0

@@ -17,11 +17,14 @@ What the controller does to the window (and undoes in :meth:`KioskController.shu
 * training hidden when the config forbids it (Train button, training tab);
 * the idle timer, attract loop, translations and crash recovery (:mod:`gui.kiosk.idle`,
   :mod:`gui.kiosk.i18n`, :mod:`gui.kiosk.recovery`).
+
+The window is used as a ``QMainWindow`` plus the members of :class:`gui.kiosk.host.KioskHost`, nothing else.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +39,16 @@ from PySide6.QtCore import (
     QTimer,
     QUrl,
     Signal,
+    SignalInstance,
     Slot,
 )
 from PySide6.QtGui import (
     QAction,
     QCursor,
     QDesktopServices,
-    QKeySequence,
+    QKeyEvent,
     QMouseEvent,
+    QShortcutEvent,
     QTouchEvent,
 )
 from PySide6.QtWidgets import (
@@ -51,6 +56,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QLayout,
+    QMainWindow,
     QMenu,
     QSizePolicy,
     QTabWidget,
@@ -58,6 +64,7 @@ from PySide6.QtWidgets import (
 )
 
 from convlens.gui.kiosk.config import KioskConfig
+from convlens.gui.kiosk.host import KioskHost
 from convlens.gui.kiosk.i18n import LanguageSwitcher, Retranslator
 from convlens.gui.kiosk.idle import AttractLoop, AttractOverlay, IdleWatcher
 from convlens.gui.kiosk.pin import PinDialog
@@ -71,7 +78,9 @@ __all__ = [
     "PRESENTER_SCALE",
     "TouchStyle",
     "KioskController",
+    "KioskHost",
     "apply_kiosk",
+    "retire_kiosk_controllers",
     "touch_screen_present",
 ]
 
@@ -111,7 +120,7 @@ class _AppState:
         self.saved_style: str | None = None
         self.url_handlers = False
 
-    def release(self, *_: Any) -> None:
+    def release(self, *_: object) -> None:
         app = QApplication.instance()
         if self.url_handlers:
             for scheme in _URL_SCHEMES:
@@ -139,8 +148,8 @@ class KioskController(QObject):
 
     Parameters
     ----------
-    window : QMainWindow
-        The explorer window (``canvas``, ``controller``, ``trainButton``, ... as in ``gui.window``).
+    window : KioskHost
+        The explorer window: a ``QMainWindow`` with the :class:`~gui.kiosk.host.KioskHost` members.
     config : KioskConfig
     config_errors : sequence of str
         Problems found while loading the config (kept for the admin, already logged).
@@ -154,6 +163,13 @@ class KioskController(QObject):
     adminExit()
         The right PIN was entered; the window closes right after.
     attractStarted(), attractStopped()
+
+    Attributes
+    ----------
+    window : QMainWindow
+        The window, for everything Qt does with a main window.
+    host : KioskHost
+        The same window, for the explorer members the kiosk uses.
     """
 
     adminExit = Signal()
@@ -162,15 +178,18 @@ class KioskController(QObject):
 
     def __init__(
         self,
-        window: Any,
+        window: KioskHost,
         config: KioskConfig,
         config_errors: tuple[str, ...] | list[str] = (),
         log_dir: str | Path | None = None,
         attract_options: dict[str, Any] | None = None,
     ) -> None:
+        if not isinstance(window, QMainWindow):
+            raise TypeError(f"the kiosk needs a QMainWindow, got {type(window).__name__}")
         super().__init__(window)
         self.setObjectName("kioskController")
-        self.window = window
+        self.window: QMainWindow = window
+        self.host: KioskHost = window
         self.config = config
         self.config_errors = tuple(config_errors)
         self._unlocked = False
@@ -183,7 +202,7 @@ class KioskController(QObject):
         self._corner_spacer: QWidget | None = None
         self._pin_dialog: PinDialog | None = None
         self._url_sink = _UrlSink(self)
-        self._connections: list[tuple[Any, Any]] = []
+        self._connections: list[tuple[SignalInstance, Callable[..., None]]] = []
 
         self.languages = LanguageSwitcher(parent=self)
         self.retranslator = Retranslator(window, self.languages.contexts)
@@ -256,16 +275,15 @@ class KioskController(QObject):
         if layout is not None:
             self._saved_constraint = layout.sizeConstraint()
             layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        menubar = w.menuBar() if hasattr(w, "menuBar") else None
-        if menubar is not None:
-            menubar.setVisible(False)
-            menubar.setNativeMenuBar(False)
+        menubar = w.menuBar()
+        menubar.setVisible(False)
+        menubar.setNativeMenuBar(False)
         self._lock_actions()
-        self._hide_widget(getattr(w, "openButton", None))
+        self._hide_widget(self.host.openButton)
         if not self.config.allow_training:
             self._forbid_training()
-        bar = getattr(w, "toolBar", None)
-        if bar is not None and not self.config.allow_training:
+        bar = self.host.toolBar
+        if not self.config.allow_training:
             # Without Open and Train only the theme switch would be left: give the space to the content.
             bar.setVisible(False)
             self._hidden_widgets.append(bar)
@@ -284,13 +302,11 @@ class KioskController(QObject):
 
         if self.config.language != "en":
             self.set_language(self.config.language)
-        controller = getattr(w, "controller", None)
-        if controller is not None and hasattr(controller, "predictionChanged"):
-            controller.predictionChanged.connect(self._after_prediction)
-            self._connections.append((controller.predictionChanged, self._after_prediction))
-        if controller is not None and hasattr(controller, "modelChanged"):
-            controller.modelChanged.connect(self._sweep_texts)
-            self._connections.append((controller.modelChanged, self._sweep_texts))
+        controller = self.host.controller
+        controller.predictionChanged.connect(self._after_prediction)
+        self._connections.append((controller.predictionChanged, self._after_prediction))
+        controller.modelChanged.connect(self._sweep_texts)
+        self._connections.append((controller.modelChanged, self._sweep_texts))
 
         app.installEventFilter(self)
         self.idle.install()
@@ -378,15 +394,14 @@ class KioskController(QObject):
         # A widget inside a toolbar is shown through its QWidgetAction: hide that too.
         for action in widget.actions():
             action.setVisible(False)
-        bar = getattr(self.window, "toolBar", None)
-        if bar is not None:
-            for action in bar.actions():
-                if bar.widgetForAction(action) is widget:
-                    action.setVisible(False)
+        bar = self.host.toolBar
+        for action in bar.actions():
+            if bar.widgetForAction(action) is widget:
+                action.setVisible(False)
 
     def _forbid_training(self) -> None:
         w = self.window
-        self._hide_widget(getattr(w, "trainButton", None))
+        self._hide_widget(self.host.trainButton)
         for tabs in w.findChildren(QTabWidget):
             for i in reversed(range(tabs.count())):
                 page = tabs.widget(i)
@@ -398,9 +413,7 @@ class KioskController(QObject):
 
     def _add_corner_spacer(self) -> None:
         """Keep the admin corner free of buttons: a blank square at the start of the toolbar."""
-        bar = getattr(self.window, "toolBar", None)
-        if bar is None:
-            return
+        bar = self.host.toolBar
         existing = bar.findChild(QWidget, "kioskCornerSpacer")
         if existing is not None:  # a kiosk set up before on this window
             self._corner_spacer = existing
@@ -476,29 +489,22 @@ class KioskController(QObject):
         return ok
 
     def _set_canvas_hint(self) -> None:
-        canvas = self.window.canvas
-        info = getattr(getattr(self.window, "controller", None), "current_model_info", None)
-        no_model = callable(info) and getattr(info(), "backend", "") == "none"
-        if hasattr(canvas, "set_hint") and not no_model:
-            canvas.set_hint(QCoreApplication.translate("ExplorerWindow", "Draw a digit"))
+        if self.host.controller.has_model():  # without a model the window's "No model yet" hint stays
+            self.host.canvas.set_hint(QCoreApplication.translate("ExplorerWindow", "Draw a digit"))
 
-    def _sweep_texts(self, *_: Any) -> None:
+    def _sweep_texts(self, *_: object) -> None:
         if self.languages.language != "en":
             self.retranslator.sweep()
             self._set_canvas_hint()
 
-    def _after_prediction(self, digit: int, _probs: list) -> None:
+    def _after_prediction(self, digit: int, _probs: list[float]) -> None:
         if digit < 0:
             self._sweep_texts()
 
     # -- idle and attract -----------------------------------------------------------------------------------
     def training_running(self) -> bool:
         """Whether a training run is in progress in the window's training tab."""
-        for panel in self.window.findChildren(QWidget, "trainingPanel"):
-            running = getattr(panel, "is_running", False)
-            if (running() if callable(running) else running) is True:
-                return True
-        return False
+        return self.host.training_running()
 
     def _on_idle(self) -> None:
         if (self._pin_dialog is not None and self._pin_dialog.isVisible()) or self.training_running():
@@ -509,7 +515,7 @@ class KioskController(QObject):
 
     def start_idle_state(self) -> None:
         """What happens after the idle timeout: clear the canvas, start the attract loop (if configured)."""
-        self.window.canvas.clear()
+        self.host.clear_drawing()
         if self.config.attract_loop:
             self.attract.start()
 
@@ -553,13 +559,9 @@ class KioskController(QObject):
         if self._pin_dialog is not None and self._pin_dialog.isVisible():
             self._pin_dialog.reject()
         self.attract.stop(clear=False)
-        end = getattr(w.canvas, "end_stroke", None)
-        if callable(end):
-            end()
-        w.canvas.clear()
-        tabs = getattr(w, "sideTabs", None)
-        if isinstance(tabs, QTabWidget) and tabs.count():
-            tabs.setCurrentIndex(0)
+        self.host.clear_drawing()
+        if self.host.sideTabs.count():
+            self.host.sideTabs.setCurrentIndex(0)
         if self._active:
             self._enforce_fullscreen()
             if self.config.attract_loop:
@@ -597,7 +599,7 @@ class KioskController(QObject):
     def _on_window_state(self, watched: QObject, event: QEvent) -> bool:
         """WindowStateChange and Resize: anything that takes the window out of full-screen is undone."""
         if watched is self.window and not self._unlocked and self._active:
-            if not (watched.windowState() & Qt.WindowState.WindowFullScreen):
+            if not (self.window.windowState() & Qt.WindowState.WindowFullScreen):
                 if not self._fullscreen_timer.isActive():
                     self._fullscreen_timer.start()
         return False
@@ -616,8 +618,10 @@ class KioskController(QObject):
         return False
 
     def _on_key(self, watched: QObject, event: QEvent) -> bool:
-        key = event.key()  # type: ignore[attr-defined]
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier  # type: ignore[attr-defined]
+        if not isinstance(event, QKeyEvent):  # KeyPress, KeyRelease and ShortcutOverride are key events
+            return False
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if key == Qt.Key.Key_A and mods == _ADMIN_CHORD:
             if event.type() == QEvent.Type.KeyPress:
                 self.open_pin_dialog()
@@ -631,8 +635,8 @@ class KioskController(QObject):
     def _on_shortcut(self, watched: QObject, event: QEvent) -> bool:
         if isinstance(watched, QAction) and watched.objectName() in ALLOWED_ACTIONS:
             return False
-        seq = event.key() if hasattr(event, "key") else QKeySequence()
-        log.debug("kiosk: shortcut %s swallowed", seq.toString() if hasattr(seq, "toString") else seq)
+        if isinstance(event, QShortcutEvent):
+            log.debug("kiosk: shortcut %s swallowed", event.key().toString())
         return True
 
     def _on_context_menu(self, watched: QObject, event: QEvent) -> bool:
@@ -678,7 +682,7 @@ class KioskController(QObject):
         else:
             self._hold.stop()
 
-    _HANDLERS: dict[QEvent.Type, Any] = {
+    _HANDLERS: dict[QEvent.Type, Callable[[KioskController, QObject, QEvent], bool]] = {
         QEvent.Type.Close: _on_close,
         QEvent.Type.WindowStateChange: _on_window_state,
         QEvent.Type.Resize: _on_window_state,
@@ -700,8 +704,15 @@ class KioskController(QObject):
     }
 
 
+def retire_kiosk_controllers(window: KioskHost) -> None:
+    """Shut down and delete every kiosk controller set up on ``window`` before (another one takes over)."""
+    if isinstance(window, QObject):
+        for old in window.findChildren(KioskController, "kioskController"):
+            old.retire()
+
+
 def apply_kiosk(
-    window: Any,
+    window: KioskHost,
     config: KioskConfig,
     config_errors: tuple[str, ...] | list[str] = (),
     log_dir: str | Path | None = None,

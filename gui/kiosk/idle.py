@@ -14,17 +14,16 @@ call-to-action label (objectName ``attractOverlay``) floats over the canvas whil
 from __future__ import annotations
 
 import html
-import json
 import logging
 import random
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from convlens.gui import ASSETS_DIR
+from convlens.gui.canvas import DrawingCanvas
+from convlens.services.samples import STROKES_DIR, Stroke, load_sample_strokes
 
 __all__ = [
     "INPUT_EVENTS",
@@ -38,10 +37,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-STROKES_DIR = ASSETS_DIR / "strokes"
-"""``digit_<d>.json`` files: ``{"digit": d, "variants": [[stroke, ...], ...]}``, points ``[x, y]`` in 0..1."""
-
-Stroke = list[tuple[float, float]]
 
 PRESS_EVENTS = frozenset(
     {
@@ -69,28 +64,6 @@ INPUT_EVENTS = PRESS_EVENTS | {
 def tr(text: str) -> str:
     """Translate a kiosk string (context ``Kiosk``)."""
     return QCoreApplication.translate("Kiosk", text)
-
-
-def load_sample_strokes(directory: Path = STROKES_DIR) -> list[tuple[int, list[Stroke]]]:
-    """Every sample drawing as ``(digit, strokes)``; unreadable files are skipped with a log entry.
-
-    Returns
-    -------
-    list of (int, list of strokes)
-        Each stroke a list of ``(x, y)`` floats in 0..1 (y down), in drawing order.
-    """
-    samples: list[tuple[int, list[Stroke]]] = []
-    for path in sorted(Path(directory).glob("digit_*.json")):
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            digit = int(doc["digit"])
-            for variant in doc["variants"]:
-                strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in variant]
-                if strokes and all(strokes):
-                    samples.append((digit, strokes))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.error("skipping sample strokes %s: %s", path, exc)
-    return samples
 
 
 class IdleWatcher(QObject):
@@ -256,7 +229,7 @@ class AttractOverlay(QLabel):
             self.reposition()
         return False
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.reposition()
 
@@ -266,7 +239,7 @@ class AttractLoop(QObject):
 
     Parameters
     ----------
-    canvas : QWidget
+    canvas : DrawingCanvas
         The drawing canvas (``begin_stroke``/``extend_stroke``/``end_stroke``/``clear``).
     overlay : QWidget, optional
         Shown while the loop plays.
@@ -295,7 +268,7 @@ class AttractLoop(QObject):
 
     def __init__(
         self,
-        canvas: Any,
+        canvas: DrawingCanvas,
         overlay: QWidget | None = None,
         samples: Sequence[tuple[int, list[Stroke]]] | None = None,
         points_per_tick: int = 2,
@@ -361,9 +334,7 @@ class AttractLoop(QObject):
         self._current = None
         if self._overlay is not None:
             self._overlay.hide()
-        end = getattr(self._canvas, "end_stroke", None)
-        if callable(end):
-            end()
+        self._canvas.end_stroke()
         if clear:
             self._canvas.clear()
         self.stopped.emit()

@@ -2,28 +2,36 @@
 
 Keys ``pinKey0``..``pinKey9``, ``pinBackspace``, ``pinOk``, ``pinCancel`` (each at least 88 px square),
 a masked display ``pinDisplay`` and a message line ``pinMessage``.  The physical keyboard works too
-(digits, Backspace, Enter, Escape).  A wrong PIN is refused with a message; after
-``max_attempts`` wrong PINs in a row the pad locks for ``lockout_s`` seconds.  The pad closes itself
-after ``timeout_s`` without a key, so a visitor who found the corner cannot leave it open.
+(digits, Backspace, Enter, Escape).  A wrong PIN is refused with a message; every few wrong PINs lock the pad
+for longer and longer (:mod:`convlens.gui.kiosk.lockout`: doubling, kept on disk across restarts).  Without a
+valid configured hash the pad says that the admin exit is disabled and accepts nothing (fail closed).  The pad
+closes itself after ``timeout_s`` without a key, so a visitor who found the corner cannot leave it open.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from convlens.gui.kiosk.config import verify_pin
+from convlens.gui.kiosk.lockout import Lockout
+from convlens.services.model_store import user_data_dir
 
-__all__ = ["PinDialog"]
+__all__ = ["PinDialog", "default_lockout_path"]
 
 log = logging.getLogger(__name__)
 
 _MAX_DIGITS = 12
+
+
+def default_lockout_path() -> Path:
+    """``<user data dir>/kiosk-lockout.json`` (follows ``CONVLENS_DATA_DIR``)."""
+    return user_data_dir() / "kiosk-lockout.json"
 
 
 def tr(text: str) -> str:
@@ -37,13 +45,11 @@ class PinDialog(QDialog):
     Parameters
     ----------
     pin_hash : str or None
-        The configured hash (None: the default PIN, see :mod:`gui.kiosk.config`).
+        The configured hash; None (no valid hash configured) disables the admin exit.
     parent : QWidget, optional
         The kiosk window (the pad is centred on it).
-    max_attempts : int
-        Wrong PINs in a row before the lockout.
-    lockout_s : float
-        Lockout duration.
+    lockout : Lockout, optional
+        The escalating lockout (default: kept in :func:`default_lockout_path`).
     timeout_s : float
         Inactivity after which the pad cancels itself.
     verify : callable, optional
@@ -64,8 +70,7 @@ class PinDialog(QDialog):
         self,
         pin_hash: str | None,
         parent: QWidget | None = None,
-        max_attempts: int = 5,
-        lockout_s: float = 30.0,
+        lockout: Lockout | None = None,
         timeout_s: float = 30.0,
         verify: Callable[[str, str | None], bool] = verify_pin,
     ) -> None:
@@ -78,10 +83,7 @@ class PinDialog(QDialog):
         )
         self._pin_hash = pin_hash
         self._verify = verify
-        self._max_attempts = max(1, int(max_attempts))
-        self._lockout_s = float(lockout_s)
-        self._failures = 0
-        self._locked_until = 0.0
+        self.lockout = lockout if lockout is not None else Lockout(default_lockout_path())
         self._entered = ""
 
         self.setStyleSheet(
@@ -147,10 +149,22 @@ class PinDialog(QDialog):
         self.keys[name] = button
         return button
 
+    @property
+    def exit_enabled(self) -> bool:
+        """False when no valid PIN hash is configured: then no PIN opens the kiosk."""
+        return self._pin_hash is not None
+
     def _retranslate(self) -> None:
-        self.title.setText(tr("Enter the admin PIN"))
         self.cancel.setText(tr("Cancel"))
         self.ok.setText(tr("OK"))
+        if self.exit_enabled:
+            self.title.setText(tr("Enter the admin PIN"))
+        else:
+            self.title.setText(tr("The admin exit is disabled"))
+            self.message.setText(tr("No valid PIN is set in the kiosk configuration. See the kiosk log."))
+        for name, key in self.keys.items():
+            if name != "pinCancel":
+                key.setEnabled(self.exit_enabled)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:
@@ -171,7 +185,7 @@ class PinDialog(QDialog):
     def press_digit(self, digit: str) -> None:
         """Append one digit (ignored while locked out or when the PIN is at its maximum length)."""
         self._touch()
-        if self._locked_out() or len(self._entered) >= _MAX_DIGITS:
+        if not self.exit_enabled or self._locked_out() or len(self._entered) >= _MAX_DIGITS:
             return
         self._entered += digit[:1]
         self.message.clear()
@@ -184,7 +198,7 @@ class PinDialog(QDialog):
         self._update_display()
 
     def _locked_out(self) -> bool:
-        remaining = self._locked_until - time.monotonic()
+        remaining = self.lockout.remaining()
         if remaining > 0:
             wait = str(int(remaining) + 1)
             self.message.setText(tr("Too many wrong PINs. Try again in %1 s.").replace("%1", wait))
@@ -200,21 +214,22 @@ class PinDialog(QDialog):
             Whether the PIN was right.
         """
         self._touch()
+        if not self.exit_enabled:
+            log.error("kiosk admin exit refused: no valid pin_hash is configured")
+            return False
         if self._locked_out():
             return False
         pin, self._entered = self._entered, ""
         self._update_display()
         if pin and self._verify(pin, self._pin_hash):
             log.warning("kiosk admin PIN accepted")
-            self._failures = 0
+            self.lockout.record_success()
             self.unlocked.emit()
             self.accept()
             return True
-        self._failures += 1
-        log.warning("kiosk admin PIN refused (%d in a row)", self._failures)
-        if self._failures >= self._max_attempts:
-            self._failures = 0
-            self._locked_until = time.monotonic() + self._lockout_s
+        locked_for = self.lockout.record_failure()
+        log.warning("kiosk admin PIN refused%s", f"; pad locked for {locked_for:.0f} s" if locked_for else "")
+        if locked_for:
             self._locked_out()
         else:
             self.message.setText(tr("Wrong PIN. Try again."))
@@ -246,6 +261,8 @@ class PinDialog(QDialog):
         self._entered = ""
         self._update_display()
         self.message.clear()
+        self._retranslate()
+        self._locked_out()
         self.adjustSize()
         parent = self.parentWidget()
         if parent is not None:

@@ -103,7 +103,7 @@ class CrashGuard(QObject):
         self._min_interval = float(min_reset_interval_s)
         self.exception_count = 0
         self.reset_count = 0
-        self._handler: logging.handlers.RotatingFileHandler | None = None
+        self._handler: logging.Handler | None = None
         self._root_level: int | None = None
         self._prev_excepthook: Any = None
         self._prev_thread_hook: Any = None
@@ -131,14 +131,19 @@ class CrashGuard(QObject):
         """Open the rotating log and install the exception hooks and Qt message handler."""
         if self._installed:
             return
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            self.log_path, maxBytes=self._max_bytes, backupCount=self._backup_count, encoding="utf-8"
-        )
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.setLevel(logging.INFO)
         root = logging.getLogger()
-        root.addHandler(handler)
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            handler: logging.Handler | None = logging.handlers.RotatingFileHandler(
+                self.log_path, maxBytes=self._max_bytes, backupCount=self._backup_count, encoding="utf-8"
+            )
+        except OSError as exc:  # a read-only or full disk must not stop the kiosk: it logs to stderr only then
+            handler = None
+            log.error("kiosk log folder %s is not writable (%s); logging to stderr only", self.log_dir, exc)
+        if handler is not None:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            handler.setLevel(logging.INFO)
+            root.addHandler(handler)
         if root.level > logging.INFO or root.level == logging.NOTSET:
             self._root_level = root.level
             root.setLevel(logging.INFO)

@@ -143,11 +143,15 @@ def _module_tr_contexts(tree: ast.Module) -> dict[str, str]:
 
 
 def _imported_helpers(tree: ast.Module, helpers_by_module: dict[str, dict[str, str]]) -> dict[str, str]:
-    """Helpers brought in with ``from gui.x import tr [as t]``."""
+    """Helpers brought in with ``from convlens.gui.x import tr [as t]`` (or ``from gui.x ...`` within the scanned
+    folder itself): modules are keyed by their path below the scanned folder's parent (``gui.x``)."""
     found: dict[str, str] = {}
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module in helpers_by_module:
-            table = helpers_by_module[node.module]
+        if not isinstance(node, ast.ImportFrom) or node.module is None:
+            continue
+        module = node.module.removeprefix("convlens.")
+        if module in helpers_by_module:
+            table = helpers_by_module[module]
             for alias in node.names:
                 if alias.name in table:
                     found[alias.asname or alias.name] = table[alias.name]
@@ -165,8 +169,13 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Module(self, node: ast.Module) -> None:  # noqa: N802 - ast API
         for stmt in node.body:
-            value = getattr(stmt, "value", None)
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+            if isinstance(stmt, ast.Assign):
+                value: ast.expr | None = stmt.value
+                targets: list[ast.expr] = list(stmt.targets)
+            elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+                value, targets = stmt.value, [stmt.target]
+            else:
+                continue
             if isinstance(value, ast.List | ast.Tuple):
                 texts = tuple(t for t in (_const_str(e) for e in value.elts) if t is not None)
                 if texts and len(texts) == len(value.elts):
@@ -183,9 +192,9 @@ class _Visitor(ast.NodeVisitor):
     def _context(self) -> str:
         return self.classes[0] if self.classes else "ConvLens"
 
-    def _add(self, context: str, text: str, node: ast.AST, wrapped: bool) -> None:
+    def _add(self, context: str, text: str, node: ast.Call, wrapped: bool) -> None:
         if any(ch.isalpha() for ch in text):
-            self.found.append(Message(context, text, f"{self.rel}:{getattr(node, 'lineno', 0)}", wrapped))
+            self.found.append(Message(context, text, f"{self.rel}:{node.lineno}", wrapped))
 
     def visit_Call(self, node: ast.Call) -> None:  # noqa: N802 - ast API
         name = _callee_name(node.func)
@@ -210,7 +219,7 @@ class _Visitor(ast.NodeVisitor):
                 self._add(self._context(), text, node, False)
         self.generic_visit(node)
 
-    def _plain(self, arg: ast.AST, node: ast.AST) -> None:
+    def _plain(self, arg: ast.AST, node: ast.Call) -> None:
         """A text handed to Qt without ``tr``: a literal, or ``"a" if cond else "b"``."""
         text = _const_str(arg)
         if text is not None:
@@ -219,7 +228,7 @@ class _Visitor(ast.NodeVisitor):
             self._plain(arg.body, node)
             self._plain(arg.orelse, node)
         elif isinstance(arg, ast.JoinedStr):
-            self.computed.append(f"{self.rel}:{getattr(node, 'lineno', 0)}: {ast.unparse(arg)}")
+            self.computed.append(f"{self.rel}:{node.lineno}: {ast.unparse(arg)}")
 
     def _string_list(self, arg: ast.AST) -> list[str]:
         """``["a", "b"]``, ``("a", "b")``, ``list(NAME)`` or ``NAME`` of a module-level tuple of strings."""

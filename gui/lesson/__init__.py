@@ -1,4 +1,4 @@
-"""The lesson explorer: the seed lecture, step by step, on the visitor's own digit (see :class:`LessonPanel`)."""
+"""The lesson explorer: the lecture, step by step, on the visitor's own digit (see :class:`LessonPanel`)."""
 
 from convlens.gui.lesson.panel import LessonPanel
 

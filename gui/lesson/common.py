@@ -132,7 +132,7 @@ def hint_label(text: str, object_name: str = "lessonEmptyHint") -> QLabel:
 
 
 def signed_terms(values: Sequence[float], fmt: str = "{:g}") -> str:
-    """``[1, -1, 0.5]`` -> ``"1 − 1 + 0.5"`` (the way the seed writes its sums)."""
+    """``[1, -1, 0.5]`` -> ``"1 − 1 + 0.5"`` (the way the lecture writes its sums)."""
     parts: list[str] = []
     for i, v in enumerate(values):
         text = fmt.format(abs(v))
@@ -144,7 +144,7 @@ def signed_terms(values: Sequence[float], fmt: str = "{:g}") -> str:
 
 
 def number_text(v: float) -> str:
-    """Integers without decimals (the seed's 1 and -1), other numbers with two."""
+    """Integers without decimals (the lecture's 1 and -1), other numbers with two."""
     if not np.isfinite(v):
         return ""
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.2f}"

@@ -106,7 +106,7 @@ class StepControls(QWidget):
 
 
 class KernelSpin(QDoubleSpinBox):
-    """A spin box that writes whole numbers without decimals (the seed's ``1`` and ``-1``)."""
+    """A spin box that writes whole numbers without decimals (the lecture's ``1`` and ``-1``)."""
 
     def textFromValue(self, value: float) -> str:
         return self.locale().toString(round(value, self.decimals()), "g", 6)

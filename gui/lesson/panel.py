@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convlens.engine.lesson_data import ExampleDigits, first_training_digits
+from convlens.engine.lesson_data import ExampleDigits
 from convlens.gui.lesson.common import LayerSpec, LessonStep, translate
+from convlens.gui.lesson.controls import StepControls
 from convlens.gui.lesson.step_conv1d import Conv1dStepPage
 from convlens.gui.lesson.step_conv2d import Conv2dStepPage
 from convlens.gui.lesson.step_pixels import PixelsStep
@@ -29,6 +30,8 @@ from convlens.gui.lesson.step_pooling import PoolingStep
 from convlens.gui.lesson.step_stacking import StackingStep
 from convlens.gui.lesson.step_stride import StrideStep
 from convlens.gui.lesson.step_tensors import TensorsStep
+from convlens.services.live import LiveResult, ModelInfo
+from convlens.services.samples import first_training_digits
 
 _EXAMPLES: ExampleDigits | None = None
 
@@ -131,8 +134,7 @@ class LessonPanel(QWidget):
         if row < 0:
             return
         for step in self._steps:
-            controls = getattr(step, "controls", None)
-            if controls is not None:
+            for controls in step.findChildren(StepControls):  # stop any step-by-step playback left running
                 controls.stop()
         self.stack.setCurrentIndex(row)
         self.prev_button.setEnabled(row > 0)
@@ -155,28 +157,27 @@ class LessonPanel(QWidget):
         self._architecture_known = bool(architecture)
         self.stacking.set_architecture(architecture)  # type: ignore[arg-type]
 
-    # -- convenience slots for gui.controller.Controller (duck-typed: no import of the controller) -----------
-    def set_model_info(self, info: Any) -> None:
+    # -- slots for gui.controller.Controller (typed by the Qt-free services.live, no import of the controller) -
+    def set_model_info(self, info: ModelInfo) -> None:
         """Slot for ``Controller.modelChanged(ModelInfo)``: filters, and the architecture from the model card.
 
         Uses ``info.filters`` (name -> (weights, bias)), ``info.metadata["model_card"]["architecture"]``
         and, for the layer types when there is no card, ``info.map_layers`` (``.name``, ``.kind``).
         """
-        self.set_filters(getattr(info, "filters", None) or {})
-        metadata = getattr(info, "metadata", None) or {}
-        card = metadata.get("model_card") if isinstance(metadata, dict) else None
+        self.set_filters(info.filters)
+        card = info.metadata.get("model_card")
         architecture = card.get("architecture") if isinstance(card, dict) else None
-        self._kinds = {str(m.name): str(m.kind) for m in getattr(info, "map_layers", ()) or ()}
+        self._kinds = {m.name: m.kind for m in info.map_layers}
         self.set_architecture(list(architecture) if architecture else [])
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: LiveResult) -> None:
         """Slot for ``Controller.activationsChanged(LiveResult)``: the image the network saw.
 
         When the model has no model card, the first result's activations give the stacking step its
         layers and shapes (``result.activations``: name -> (1, ...) array).
         """
-        self.set_image(getattr(result, "image28", None))
-        activations = getattr(result, "activations", None)
+        self.set_image(result.image28)
+        activations = result.activations
         if activations and not self._architecture_known:
             self.set_architecture([
                 (name, self._kinds.get(name, ""), tuple(int(d) for d in np.shape(a)[1:]))

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from convlens.engine.lesson_data import ExampleDigits, drawn_sample_digits
+from convlens.engine.lesson_data import ExampleDigits
 from convlens.gui.lesson.panel import LessonPanel
 from convlens.resources import models_dir
+from convlens.services.samples import drawn_sample_digits
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,7 +55,7 @@ def render(out_dir: Path, everything: bool = False) -> list[Path]:
         window.grab().save(str(path))
         written.append(path)
 
-    grab(3, "lesson_conv2d.png", lambda: panel.conv2d.controls.set_position(3 * 7 + 3))  # the seed's 0.55
+    grab(3, "lesson_conv2d.png", lambda: panel.conv2d.controls.set_position(3 * 7 + 3))  # the lecture's 0.55
     def stride_2_same() -> None:
         panel.stride.set_settings((2, 2), "same")
         panel.stride.controls.set_position(6)

@@ -1,4 +1,4 @@
-"""Step 4, "2D convolution": the seed's X and its diagonal filter, window by window; then the visitor's digit."""
+"""Step 4, "2D convolution": the lecture's X and its diagonal filter, window by window; then the visitor's digit."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 from convlens.engine.lesson_data import (
     DIAGONAL_FILTER,
     KERNEL_PRESETS,
-    SEED_TABLE_7X7,
+    LECTURE_TABLE_7X7,
     conv2d_map,
     conv2d_step,
     first_layer_filters,
     format2,
-    seed_table,
-    seed_x_image,
+    lecture_table,
+    lecture_x_image,
     truncate2,
 )
 from convlens.gui.lesson.common import (
@@ -66,7 +66,7 @@ def kernel_preset_combo(object_name: str) -> QComboBox:
 
 
 class Conv2dStepPage(LessonStep):
-    """The seed's 2D convolution, one window at a time, building its 7x7 table; then any kernel on the digit."""
+    """The lecture's 2D convolution, one window at a time, building its 7x7 table; then any kernel on the digit."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -81,15 +81,15 @@ class Conv2dStepPage(LessonStep):
             parent,
         )
         top = QHBoxLayout()
-        self.seed_radio = QRadioButton(translate("The lecture's X (9 × 9)"))
-        self.seed_radio.setObjectName("conv2dSourceSeed")
+        self.lecture_radio = QRadioButton(translate("The lecture's X (9 × 9)"))
+        self.lecture_radio.setObjectName("conv2dSourceLecture")
         self.digit_radio = QRadioButton(translate("Your digit (28 × 28)"))
         self.digit_radio.setObjectName("conv2dSourceDigit")
-        self.seed_radio.setChecked(True)
+        self.lecture_radio.setChecked(True)
         self._source_group = QButtonGroup(self)
-        self._source_group.addButton(self.seed_radio)
+        self._source_group.addButton(self.lecture_radio)
         self._source_group.addButton(self.digit_radio)
-        top.addWidget(self.seed_radio)
+        top.addWidget(self.lecture_radio)
         top.addWidget(self.digit_radio)
         top.addSpacing(20)
         top.addWidget(QLabel(translate("Filter:")))
@@ -145,10 +145,10 @@ class Conv2dStepPage(LessonStep):
         self.body.addWidget(self.equation)
         self.controls = StepControls("conv2d")
         self.body.addWidget(self.controls)
-        self.seed_check = paragraph("", "conv2dSeedCheck")
-        self.body.addWidget(self.seed_check)
+        self.lecture_check = paragraph("", "conv2dLectureCheck")
+        self.body.addWidget(self.lecture_check)
 
-        self._image_shown = seed_x_image()
+        self._image_shown = lecture_x_image()
         self._full = np.zeros((1, 1))
         self._divisor = 1.0
         self._apply_preset()
@@ -194,7 +194,7 @@ class Conv2dStepPage(LessonStep):
 
     def use_digit(self, on: bool) -> None:
         """Slide over the visitor's digit (True) or the lecture's X (False)."""
-        (self.digit_radio if on else self.seed_radio).setChecked(True)
+        (self.digit_radio if on else self.lecture_radio).setChecked(True)
 
     def _source_toggled(self, *_: object) -> None:
         self.invalidate()
@@ -205,11 +205,11 @@ class Conv2dStepPage(LessonStep):
 
     # -- computing ------------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        seed = self.seed_radio.isChecked()
+        lecture = self.lecture_radio.isChecked()
         kernel = self.kernel_editor.kernel()
-        if seed:
-            self._image_shown = seed_x_image()
-            self._full = seed_table(self._image_shown, kernel)  # ops.conv2d / number of cells
+        if lecture:
+            self._image_shown = lecture_x_image()
+            self._full = lecture_table(self._image_shown, kernel)  # ops.conv2d / number of cells
             self._divisor = float(kernel.size)
             self.input_grid.set_values(self._image_shown, fmt=number_text, vmin=-1, vmax=1)
         else:
@@ -218,36 +218,36 @@ class Conv2dStepPage(LessonStep):
             self._divisor = 1.0
             self.input_grid.set_values(self._image_shown, cmap="gray", vmin=0, vmax=1,
                                        fmt=lambda v: f"{v:.1f}")
-        self.hint.setVisible(not seed and self._image is None)
+        self.hint.setVisible(not lecture and self._image is None)
         h, w = self._image_shown.shape
         kh, kw = kernel.shape
         self._input_caption.setText(translate("Image {0} × {1}").format(h, w))
         self._output_caption.setText(
             translate("Output {0} × {1}").format(*self._full.shape)
-            + (translate("  (sum / {0})").format(kernel.size) if seed else translate("  (sum of products)"))
+            + (translate("  (sum / {0})").format(kernel.size) if lecture else translate("  (sum of products)"))
         )
         self.controls.set_count(self._full.size)
         self._show_position()
 
     def _show_position(self) -> None:
-        seed = self.seed_radio.isChecked()
+        lecture = self.lecture_radio.isChecked()
         h_out, w_out = self._full.shape
         position = min(self.controls.position(), self._full.size - 1)
         r, c = divmod(position, w_out)
         kernel = self.kernel_editor.kernel()
         step = conv2d_step(self._image_shown, kernel, r, c, divisor=self._divisor)
-        self.products_grid.set_values(step.products, fmt=number_text if seed else lambda v: f"{v:.2f}")
+        self.products_grid.set_values(step.products, fmt=number_text if lecture else lambda v: f"{v:.2f}")
         kh, kw = kernel.shape
         window = Highlight(step.top, step.left, kh, kw, WINDOW_COLOUR, 3.0)
         self.input_grid.set_highlights([window])
         self.products_grid.set_highlights([])
-        shown = truncate2(self._full) if seed else self._full
+        shown = truncate2(self._full) if lecture else self._full
         filled = np.where(np.arange(self._full.size).reshape(self._full.shape) <= position, shown, np.nan)
-        self.output_grid.set_values(filled, fmt=format2 if seed else lambda v: f"{v:.2f}",
-                                    vmin=-1 if seed else None, vmax=1 if seed else None)
+        self.output_grid.set_values(filled, fmt=format2 if lecture else lambda v: f"{v:.2f}",
+                                    vmin=-1 if lecture else None, vmax=1 if lecture else None)
         self.output_grid.set_highlights([Highlight(r, c, 1, 1, CURRENT_COLOUR, 3.0)])
         products = [float(v) for v in step.products.ravel()]
-        if seed:
+        if lecture:
             terms = signed_terms(products, "{:g}" if all(p.is_integer() for p in products) else "{:.2f}")
             self.equation.setText(
                 translate("Window at row {0}, column {1}:").format(r, c)
@@ -261,25 +261,25 @@ class Conv2dStepPage(LessonStep):
             self.equation.setText(
                 translate("Window at row {0}, column {1}:").format(r, c) + f"  {text} = <b>{step.total:.2f}</b>"
             )
-        self._update_seed_check(seed, kernel, position)
+        self._update_lecture_check(lecture, kernel, position)
 
-    def _update_seed_check(self, seed: bool, kernel: np.ndarray, position: int) -> None:
-        if not seed:
-            self.seed_check.setText(translate(
+    def _update_lecture_check(self, lecture: bool, kernel: np.ndarray, position: int) -> None:
+        if not lecture:
+            self.lecture_check.setText(translate(
                 "On your digit the output is what a conv layer computes before its bias and ReLU: "
                 "large where the image looks like the filter."))
         elif kernel.shape != DIAGONAL_FILTER.shape or not np.array_equal(kernel, DIAGONAL_FILTER):
-            self.seed_check.setText(translate("The filter was changed: this is no longer the lecture's table."))
+            self.lecture_check.setText(translate("The filter was changed: this is no longer the lecture's table."))
         elif position < self._full.size - 1:
-            self.seed_check.setText(translate("Keep going (or press “Show all”) to build the lecture's table."))
-        elif np.array_equal(truncate2(self._full), SEED_TABLE_7X7):
-            self.seed_check.setText(translate("✓ This is exactly the lecture's 7 × 7 table."))
+            self.lecture_check.setText(translate("Keep going (or press “Show all”) to build the lecture's table."))
+        elif np.array_equal(truncate2(self._full), LECTURE_TABLE_7X7):
+            self.lecture_check.setText(translate("✓ This is exactly the lecture's 7 × 7 table."))
         else:  # cannot happen unless engine.ops breaks; say so rather than hide it
-            self.seed_check.setText(translate("✗ This differs from the lecture's table."))
+            self.lecture_check.setText(translate("✗ This differs from the lecture's table."))
 
     # -- for tests ------------------------------------------------------------------------------------------
     def displayed_table(self) -> np.ndarray:
-        """The output table as shown (seed's 2-decimal truncation on the X; NaN where not computed yet)."""
+        """The output table as shown (lecture's 2-decimal truncation on the X; NaN where not computed yet)."""
         self.ensure_fresh()
         return self.output_grid.values()
 

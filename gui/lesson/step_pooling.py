@@ -1,4 +1,4 @@
-"""Step 6, "Max pooling": 2x2 windows, stride 2, keep the largest value; the seed's 7x7 table becomes 4x4."""
+"""Step 6, "Max pooling": 2x2 windows, stride 2, keep the largest value; the lecture's 7x7 table becomes 4x4."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QR
 
 from convlens.engine.lesson_data import (
     DIAGONAL_FILTER,
-    SEED_POOLED_4X4,
+    LECTURE_POOLED_4X4,
     format2,
+    lecture_table,
     pool_step,
     pool_table,
-    seed_table,
     truncate2,
 )
 from convlens.gui.lesson.common import (
@@ -32,7 +32,7 @@ STRIDE = (2, 2)
 
 
 class PoolingStep(LessonStep):
-    """Max pooling window by window, on the seed's 7x7 table or on the visitor's digit's feature map."""
+    """Max pooling window by window, on the lecture's 7x7 table or on the visitor's digit's feature map."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -47,15 +47,15 @@ class PoolingStep(LessonStep):
             parent,
         )
         controls = QHBoxLayout()
-        self.seed_radio = QRadioButton(translate("The lecture's 7 × 7 table"))
-        self.seed_radio.setObjectName("poolSourceSeed")
+        self.lecture_radio = QRadioButton(translate("The lecture's 7 × 7 table"))
+        self.lecture_radio.setObjectName("poolSourceLecture")
         self.digit_radio = QRadioButton(translate("Your digit after the diagonal filter (26 × 26)"))
         self.digit_radio.setObjectName("poolSourceDigit")
-        self.seed_radio.setChecked(True)
+        self.lecture_radio.setChecked(True)
         self._source_group = QButtonGroup(self)
-        self._source_group.addButton(self.seed_radio)
+        self._source_group.addButton(self.lecture_radio)
         self._source_group.addButton(self.digit_radio)
-        controls.addWidget(self.seed_radio)
+        controls.addWidget(self.lecture_radio)
         controls.addWidget(self.digit_radio)
         controls.addSpacing(20)
         controls.addWidget(QLabel(translate("Padding:")))
@@ -99,8 +99,8 @@ class PoolingStep(LessonStep):
             "<span style='color:#ff9600'>■</span> its maximum, which goes to the pooled map")))
         self.controls = StepControls("pool")
         self.body.addWidget(self.controls)
-        self.seed_check = paragraph("", "poolSeedCheck")
-        self.body.addWidget(self.seed_check)
+        self.lecture_check = paragraph("", "poolLectureCheck")
+        self.body.addWidget(self.lecture_check)
 
         self._table = np.zeros((1, 1))
         self._pooled = np.zeros((1, 1))
@@ -116,13 +116,13 @@ class PoolingStep(LessonStep):
         (self.same_radio if padding == "same" else self.valid_radio).setChecked(True)
 
     def refresh(self) -> None:
-        seed = self.seed_radio.isChecked()
-        if seed:
-            self._table = seed_table()  # ops.conv2d(X, diagonal) / 9
+        lecture = self.lecture_radio.isChecked()
+        if lecture:
+            self._table = lecture_table()  # ops.conv2d(X, diagonal) / 9
         else:
             digit = np.zeros((28, 28)) if self._image is None else self._image
-            self._table = seed_table(digit, DIAGONAL_FILTER)
-        self.hint.setVisible(not seed and self._image is None)
+            self._table = lecture_table(digit, DIAGONAL_FILTER)
+        self.hint.setVisible(not lecture and self._image is None)
         padding = self.padding()
         self._pooled = pool_table(self._table, SIZE, STRIDE, padding)  # ops.max_pool2d
         self.controls.set_count(self._pooled.size)
@@ -158,17 +158,17 @@ class PoolingStep(LessonStep):
             + f"  max({cells}) = <b>{format2(step.maximum)}</b>"
         )
         complete = position == self._pooled.size - 1
-        if not self.seed_radio.isChecked():
-            self.seed_check.setText("")
+        if not self.lecture_radio.isChecked():
+            self.lecture_check.setText("")
         elif padding == "valid":
-            self.seed_check.setText(translate("With “valid” padding the last row and column are dropped: 3 × 3. "
+            self.lecture_check.setText(translate("With “valid” padding the last row and column are dropped: 3 × 3. "
                                               "The lecture uses “same”: 4 × 4."))
         elif not complete:
-            self.seed_check.setText(translate("Keep going (or press “Show all”) to build the lecture's table."))
-        elif np.array_equal(shown, SEED_POOLED_4X4):
-            self.seed_check.setText(translate("✓ This is exactly the lecture's pooled 4 × 4 table."))
+            self.lecture_check.setText(translate("Keep going (or press “Show all”) to build the lecture's table."))
+        elif np.array_equal(shown, LECTURE_POOLED_4X4):
+            self.lecture_check.setText(translate("✓ This is exactly the lecture's pooled 4 × 4 table."))
         else:
-            self.seed_check.setText(translate("✗ This differs from the lecture's pooled table."))
+            self.lecture_check.setText(translate("✗ This differs from the lecture's pooled table."))
 
     # -- for tests ------------------------------------------------------------------------------------------
     def displayed_pool_table(self) -> np.ndarray:

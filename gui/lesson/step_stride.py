@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (
 
 from convlens.engine.lesson_data import (
     KERNEL_PRESETS,
+    LECTURE_STRIDES,
     PADDINGS,
-    SEED_STRIDES,
     conv2d_map,
     format2,
+    lecture_x_image,
     output_length_formula,
     padded,
-    seed_x_image,
     truncate2,
 )
 from convlens.gui.lesson.common import (
@@ -55,13 +55,13 @@ class StrideStep(LessonStep):
         controls.addWidget(QLabel(translate("Stride:")))
         self._stride_group = QButtonGroup(self)
         self.stride_radios: dict[tuple[int, int], QRadioButton] = {}
-        for stride in SEED_STRIDES:
+        for stride in LECTURE_STRIDES:
             radio = QRadioButton(f"({stride[0]}, {stride[1]})")
             radio.setObjectName(f"stride_{stride[0]}_{stride[1]}")
             self._stride_group.addButton(radio)
             self.stride_radios[stride] = radio
             controls.addWidget(radio)
-        self.stride_radios[SEED_STRIDES[1]].setChecked(True)
+        self.stride_radios[LECTURE_STRIDES[1]].setChecked(True)
         controls.addSpacing(20)
         controls.addWidget(QLabel(translate("Padding:")))
         self._padding_group = QButtonGroup(self)
@@ -148,10 +148,10 @@ class StrideStep(LessonStep):
 
     def refresh(self) -> None:
         stride, padding, kernel = self.stride(), self.padding(), self.kernel()
-        x = seed_x_image()
+        x = lecture_x_image()
         digit = np.zeros((28, 28)) if self._image is None else self._image
         self.hint.setVisible(self._image is None)
-        self._x_out = conv2d_map(x, kernel, stride, padding) / kernel.size  # the seed's "/ 9"
+        self._x_out = conv2d_map(x, kernel, stride, padding) / kernel.size  # the lecture's "/ 9"
         self._digit_out = conv2d_map(digit, kernel, stride, padding)
         x_text = self._formula_html("x", x.shape[0], x.shape[1], kernel)
         d_text = self._formula_html("digit", digit.shape[0], digit.shape[1], kernel)

@@ -99,19 +99,19 @@ class TensorsStep(LessonStep):
             [translate("Layer"), translate("Filters (H_f, W_f, C_in, C_out)"), translate("Meaning")],
         )
         self.body.addWidget(self.filters_table)
-        seed_row = QHBoxLayout()
-        self._seed_stack = np.stack([DIAGONAL_FILTER, SECOND_FILTER], axis=-1)[:, :, None, :]
+        lecture_row = QHBoxLayout()
+        self._lecture_stack = np.stack([DIAGONAL_FILTER, SECOND_FILTER], axis=-1)[:, :, None, :]
         for k in range(2):
-            grid = ValueGrid(cell=26, object_name=f"tensorsSeedFilter{k}")
-            grid.set_values(self._seed_stack[:, :, 0, k], fmt=lambda v: f"{v:.0f}")
+            grid = ValueGrid(cell=26, object_name=f"tensorsLectureFilter{k}")
+            grid.set_values(self._lecture_stack[:, :, 0, k], fmt=lambda v: f"{v:.0f}")
             grid.setFixedSize(grid.sizeHint())
-            seed_row.addWidget(grid)
-        seed_row.addWidget(
+            lecture_row.addWidget(grid)
+        lecture_row.addWidget(
             paragraph(translate("The lecture's two 3 × 3 filters stacked: one conv tensor of shape {0}.").format(
-                tuple(self._seed_stack.shape)))
+                tuple(self._lecture_stack.shape)))
         )
-        seed_row.addStretch(1)
-        self.body.addLayout(seed_row)
+        lecture_row.addStretch(1)
+        self.body.addLayout(lecture_row)
 
         self.body.addWidget(heading(translate("Colour images")))
         self._colour = load_colour_example()

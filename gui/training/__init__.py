@@ -1,29 +1,40 @@
-"""Train with a button: the training tab, its worker, results, "Correct me" and the user's model store.
+"""Train with a button: the training tab, its session and views, "Correct me" and the model files.
 
-:func:`install_training` wires everything into the explorer window. Imports are lazy so that
-:mod:`convlens.services.model_store` (no Qt) can be used from a plain subprocess.
+Modules: :mod:`~.session` (the run: worker thread, preview, outcome; no widgets), :mod:`~.worker` (the job the
+thread runs: ``services.training.run_training`` plus the save), the views :mod:`~.panel` (the tab),
+:mod:`~.form`, :mod:`~.data_box`, :mod:`~.run_status`, :mod:`~.curves`, :mod:`~.results`, :mod:`~.corrections`,
+:mod:`~.model_box`, and :mod:`~.canvas_bridge` (a test digit onto the canvas).
+:func:`install_training` wires the tab into the explorer window.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication
+
+from convlens.gui.training.panel import TrainingPanel, tr
 
 if TYPE_CHECKING:
-    from convlens.gui.training.panel import TrainingPanel
+    from convlens.gui.window import ExplorerWindow
 
-__all__ = ["install_training"]
+__all__ = ["TrainingPanel", "install_training"]
 
 TAB_TITLE = "Training"
 
 
-def install_training(window: Any, allow_training: bool = True, data_base: Any = None) -> TrainingPanel | None:
+def install_training(
+    window: ExplorerWindow, allow_training: bool = True, data_base: str | os.PathLike[str] | None = None
+) -> TrainingPanel | None:
     """Add the training tab to ``window`` and connect its Train button and File menu.
 
     Parameters
     ----------
     window : ExplorerWindow
-        Uses ``window.controller``, ``window.canvas``, ``window.kiosk``, ``window.add_tab``, the ``trainButton``
-        and (outside kiosk mode) the File menu.
+        Uses ``controller``, ``canvas``, ``kiosk``, ``add_tab``/``show_tab``, ``trainRequested`` (the Train
+        button), ``trainButton`` and, outside kiosk mode, ``menu("file")`` and ``saveModelAction``.
     allow_training : bool
         In kiosk mode with ``allow_training=False`` nothing is added and the Train button is hidden.
     data_base : path, optional
@@ -36,99 +47,43 @@ def install_training(window: Any, allow_training: bool = True, data_base: Any = 
 
     Notes
     -----
-    The Train button opens (or raises) the tab. File menu, outside kiosk mode: "Save model as…" (the window's
-    own action is enabled and connected, or one is added), "Open model…" (only if the window has none) and
-    "Reset to the factory model". The panel's jobs are cancelled when the application quits.
+    The Train button opens (or raises) the tab. Outside kiosk mode the window's File > "Save model as…" is
+    enabled and saves the model in use, and "Reset to the factory model" is added after it (opening a model is
+    the window's own File > "Open model…"). The panel's jobs are cancelled when the application quits.
     """
-    from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QApplication, QMenu, QPushButton, QTabWidget
-
-    from convlens.gui.training.panel import TrainingPanel, tr
-
-    kiosk = bool(getattr(window, "kiosk", False))
-    train_button = getattr(window, "trainButton", None) or getattr(window, "train_button", None)
-    if train_button is None:
-        train_button = window.findChild(QPushButton, "trainButton")
-    if kiosk and not allow_training:
-        if train_button is not None:
-            train_button.setVisible(False)
-            train_button.setEnabled(False)
+    if window.kiosk and not allow_training:
+        window.trainButton.setVisible(False)
+        window.trainButton.setEnabled(False)
         return None
 
     panel = TrainingPanel(
-        getattr(window, "controller", None),
-        getattr(window, "canvas", None),
-        kiosk=kiosk,
-        allow_training=allow_training,
-        data_base=data_base,
+        window.controller, window.canvas, kiosk=window.kiosk, allow_training=allow_training, data_base=data_base
     )
-    add_tab = getattr(window, "add_tab", None)
-    tabs = window.findChild(QTabWidget, "sideTabs")
-    if callable(add_tab):
-        add_tab(panel, tr(TAB_TITLE))
-    elif tabs is not None:
-        tabs.addTab(panel, tr(TAB_TITLE))
+    window.add_tab(panel, tr(TAB_TITLE))
 
     def show_panel() -> None:
-        show_tab = getattr(window, "show_tab", None)
-        if callable(show_tab):
-            show_tab(panel)
-        elif tabs is not None and tabs.indexOf(panel) >= 0:
-            tabs.setCurrentWidget(panel)
+        window.show_tab(panel)
         panel.setFocus()
 
-    if train_button is not None:
-        train_button.clicked.connect(show_panel)
-    panel.show_panel = show_panel  # type: ignore[attr-defined]
+    window.trainRequested.connect(show_panel)
 
-    if not kiosk:
-        menu = _file_menu(window, QMenu)
-        if menu is not None:
-            save = window.findChild(QAction, "saveModelAction")
-            if save is None:
-                save = QAction(tr("&Save model as…"), window)
-                save.setObjectName("saveModelAction")
-                menu.addAction(save)
-            save.setEnabled(True)
-            save.setToolTip(tr("Save the model in use as .onnx or .npz"))
-            save.triggered.connect(panel.save_model_dialog)
-            if window.findChild(QAction, "openModelAction") is None:
-                open_action = QAction(tr("&Open model…"), window)
-                open_action.setObjectName("openModelAction")
-                open_action.triggered.connect(panel.open_model_dialog)
-                menu.insertAction(save, open_action)
-            reset = QAction(tr("&Reset to the factory model"), window)
-            reset.setObjectName("factoryResetAction")
-            reset.triggered.connect(panel.reset_to_factory)
-            actions = menu.actions()
-            after = actions.index(save) + 1 if save in actions else len(actions)
-            if after < len(actions):
-                menu.insertAction(actions[after], reset)
-            else:
-                menu.addAction(reset)
-            panel.factory_reset_action = reset  # type: ignore[attr-defined]
+    if not window.kiosk:
+        save = window.saveModelAction
+        save.setEnabled(True)
+        save.setToolTip(tr("Save the model in use as .onnx or .npz"))
+        save.triggered.connect(panel.save_model_dialog)
+        reset = QAction(tr("&Reset to the factory model"), window)
+        reset.setObjectName("factoryResetAction")
+        reset.triggered.connect(panel.reset_to_factory)
+        menu = window.menu("file")
+        actions = menu.actions()
+        after = actions.index(save) + 1 if save in actions else len(actions)
+        if after < len(actions):
+            menu.insertAction(actions[after], reset)
+        else:
+            menu.addAction(reset)
 
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(panel.shutdown)
     return panel
-
-
-def _file_menu(window: Any, menu_type: Any) -> Any:
-    """The window's File menu: ``window.menu("file")``, a QMenu named ``fileMenu``, or the first menu."""
-    getter = getattr(window, "menu", None)
-    if callable(getter):
-        try:
-            return getter("file")
-        except (KeyError, TypeError):
-            pass
-    menu = window.findChild(menu_type, "fileMenu")
-    if menu is not None:
-        return menu
-    bar = window.menuBar() if callable(getattr(window, "menuBar", None)) else None
-    if bar is None:
-        return None
-    for action in bar.actions():
-        if action.menu() is not None and action.text().replace("&", "").lower().startswith("file"):
-            return action.menu()
-    return bar.addMenu("&File")

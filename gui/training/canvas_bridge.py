@@ -4,16 +4,16 @@ The canvas only knows strokes of one fixed pen width (``gui.canvas.STROKE_WIDTH_
 :func:`image_to_strokes` redraws the image as short horizontal strokes: one per run of ink pixels in each row,
 shortened by one pixel at each end to make up for the round pen's width. Scaled like MNIST (the digit's box to
 20 of 28 pixels) that pen is about 2.5 pixels wide, so the redrawn digit comes out of the preprocessing close to
-the original. :func:`show_digit` prefers an exact route when the window offers one.
+the original; :func:`show_digit` then shows the exact image through the network.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
-__all__ = ["image_to_strokes", "show_digit"]
+__all__ = ["ImageViewer", "StrokeCanvas", "image_to_strokes", "show_digit"]
 
 Stroke = list[tuple[float, float]]
 
@@ -53,40 +53,28 @@ def image_to_strokes(image28: np.ndarray, threshold: float = 0.5) -> list[Stroke
     return strokes
 
 
-def show_digit(image28: np.ndarray, canvas: Any = None, controller: Any = None) -> str:
-    """Load a 28x28 digit onto the canvas and run it through the network; return which route was used.
+class StrokeCanvas(Protocol):
+    """What :func:`show_digit` needs of the canvas (``gui.canvas.DrawingCanvas``)."""
 
-    Tries, in order: ``canvas.set_image28(img)``; else draws :func:`image_to_strokes` with
-    ``canvas.set_strokes`` (flushing the canvas so the controller reads it at once). Then, if the controller
-    has ``show_image28(img)``, the exact image is shown through the network (the strokes are only a picture of
-    it); otherwise, with no canvas, ``controller.set_canvas_image`` gets the image scaled up 10x.
+    def set_strokes(self, strokes: list[Stroke]) -> None: ...
 
-    Returns
-    -------
-    str
-        ``"set_image28"``, ``"strokes+show_image28"``, ``"strokes"``, ``"show_image28"``, ``"set_canvas_image"``
-        or ``"none"``.
+    def flush(self) -> None: ...
+
+
+class ImageViewer(Protocol):
+    """What :func:`show_digit` needs of the controller (``gui.controller.Controller``)."""
+
+    def show_image28(self, img: np.ndarray) -> object: ...
+
+
+def show_digit(image28: np.ndarray, canvas: StrokeCanvas | None, controller: ImageViewer) -> None:
+    """Draw a 28x28 digit on the canvas (as :func:`image_to_strokes`) and show the exact image through the network.
+
+    The strokes are only a picture of the digit: the controller then gets the image itself
+    (``show_image28``), so the panels show what the network really saw. Without a canvas only that is done.
     """
     img = np.clip(np.asarray(image28, dtype=np.float32).reshape(28, 28), 0.0, 1.0)
-    set_image28 = getattr(canvas, "set_image28", None)
-    if callable(set_image28):
-        set_image28(img)
-        return "set_image28"
-    route = []
-    set_strokes = getattr(canvas, "set_strokes", None)
-    if callable(set_strokes):
-        set_strokes(image_to_strokes(img))
-        flush = getattr(canvas, "flush", None)
-        if callable(flush):
-            flush()
-        route.append("strokes")
-    show = getattr(controller, "show_image28", None)
-    if callable(show):
-        show(img)
-        route.append("show_image28")
-    elif not route:
-        set_canvas_image = getattr(controller, "set_canvas_image", None)
-        if callable(set_canvas_image):
-            set_canvas_image(np.kron(img, np.ones((10, 10), np.float32)))
-            route.append("set_canvas_image")
-    return "+".join(route) or "none"
+    if canvas is not None:
+        canvas.set_strokes(image_to_strokes(img))
+        canvas.flush()  # the canvas's own (approximate) reading first, then the exact image wins
+    controller.show_image28(img)

@@ -1,4 +1,4 @@
-""""Correct me": the row of ten digit buttons the visitor taps after a prediction.
+""""Correct me": the row of ten digit buttons the visitor taps after a prediction, and the training tab's box of it.
 
 The drawings are stored by :class:`convlens.services.corrections.CorrectionStore`.
 """
@@ -7,11 +7,22 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
+from convlens.gui.controller import Controller
 from convlens.services.corrections import CorrectionStore, CorrectionStoreError
+from convlens.services.live import LiveResult
 
-__all__ = ["CorrectionBar"]
+__all__ = ["CorrectBox", "CorrectionBar"]
 
 
 def tr(text: str) -> str:
@@ -82,9 +93,9 @@ class CorrectionBar(QWidget):
         self._predicted = predicted
         self._update_enabled()
 
-    def on_result(self, result: object) -> None:
-        """Slot for ``Controller.activationsChanged``: reads ``result.image28`` and ``result.digit``."""
-        self.set_image(getattr(result, "image28", None), getattr(result, "digit", None))
+    def on_result(self, result: LiveResult) -> None:
+        """Slot for ``Controller.activationsChanged``."""
+        self.set_image(result.image28, result.digit)
 
     def _update_enabled(self) -> None:
         for button in self.buttons:
@@ -112,3 +123,55 @@ class CorrectionBar(QWidget):
                 )
             )
         self.corrected.emit(digit, image)
+
+
+class CorrectBox(QGroupBox):
+    """"Correct me" in the training tab: a :class:`CorrectionBar` fed by the controller and the count of saved
+    corrections; :meth:`make_bar` makes more bars (e.g. under the probabilities) sharing the store and the opt-in.
+
+    Signals
+    -------
+    countChanged(int)
+        The number of stored corrections, after a save from any of the bars.
+    """
+
+    countChanged = Signal(int)
+
+    def __init__(self, store: CorrectionStore, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(tr("Correct me"), parent)
+        self.setObjectName("correctBox")
+        self.store = store
+        self.controller = controller
+        layout = QVBoxLayout(self)
+        self.bar = self._connect(CorrectionBar(store))
+        layout.addWidget(self.bar)
+        self.countLabel = QLabel()
+        self.countLabel.setObjectName("correctionsCount")
+        self.countLabel.setWordWrap(True)
+        layout.addWidget(self.countLabel)
+        self.update_count()
+
+    def _connect(self, bar: CorrectionBar) -> CorrectionBar:
+        self.controller.activationsChanged.connect(bar.on_result)
+        bar.on_result(self.controller.last_result())
+        bar.saved.connect(self.update_count)
+        return bar
+
+    def make_bar(self, parent: QWidget | None = None) -> CorrectionBar:
+        """Another bar (objectName ``correctionBar``): same store, and ticking "Save my corrections" in either
+        bar ticks both."""
+        bar = self._connect(CorrectionBar(self.store, parent))
+        bar.save_box.setChecked(self.bar.save_box.isChecked())
+        bar.save_box.toggled.connect(self.bar.save_box.setChecked)
+        self.bar.save_box.toggled.connect(bar.save_box.setChecked)
+        return bar
+
+    def update_count(self, _count: int | None = None) -> None:
+        count = self.store.count()
+        self.countLabel.setText(
+            tr("{n} saved corrections. Tick “Fine-tune … on my corrections” in the advanced settings to "
+               "train on them.").format(n=count)
+            if count
+            else tr("No saved corrections yet.")
+        )
+        self.countChanged.emit(count)

@@ -118,10 +118,6 @@ class ResultsView(QWidget):
         self.gallery.itemActivated.connect(self._on_item)
         layout.addWidget(self.gallery)
 
-    @property
-    def summary(self) -> ResultSummary | None:
-        return self._summary
-
     def set_summary(self, summary: ResultSummary) -> None:
         """Show ``summary``."""
         self._summary = summary

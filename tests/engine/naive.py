@@ -3,7 +3,7 @@
 They share no code with ``engine`` (not even the padding arithmetic), so a test comparing the two checks
 the vectorised kernels against an independent reading of the lecture. Slow on purpose: use small shapes.
 
-Conventions (the seed lecture's): images ``(N, H, W, C)``, filters ``(H_f, W_f, C_in, C_out)``, strides
+Conventions (the lecture's): images ``(N, H, W, C)``, filters ``(H_f, W_f, C_in, C_out)``, strides
 ``(rows, columns)``, padding ``"valid"`` (no padding) or ``"same"`` (``out = ceil(in / stride)``, zeros added
 with the odd one after, as TensorFlow/ONNX ``SAME_UPPER`` do).
 """
@@ -17,7 +17,7 @@ import numpy as np
 
 
 def conv1d_definition(f: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """The seed's ``(f * g)[n] = sum_{m=-M..M} f[n - m] g[m]`` with ``f`` zero outside its samples.
+    """The lecture's ``(f * g)[n] = sum_{m=-M..M} f[n - m] g[m]`` with ``f`` zero outside its samples.
 
     Parameters
     ----------

@@ -703,3 +703,18 @@ def test_real_mnist_from_user_cache() -> None:
     assert float(m.x_train.min()) == 0.0 and float(m.x_train.max()) == 1.0
     assert m.y_train[:4].tolist() == [5, 0, 4, 1]
     assert m.sha256 == data.EXPECTED_SHA256
+
+
+def test_in_place_corruption_with_the_same_size_and_mtime_is_refused_by_load_mnist(fake_mnist: object) -> None:
+    """The marker vouches for size and mtime only; what load_mnist decodes is always hashed."""
+    directory = Path(os.environ[data.CACHE_ENV])  # the fixture serves its files from there
+    assert load_mnist(allow_download=False).x_train.shape[0] > 0
+    path = directory / TEST_LABELS
+    st_ = path.stat()
+    blob = bytearray(path.read_bytes())
+    blob[-1] = (blob[-1] + 1) % 10  # still a valid label: only the hash can tell
+    path.write_bytes(bytes(blob))
+    os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns))
+    assert path.stat().st_size == st_.st_size and path.stat().st_mtime_ns == st_.st_mtime_ns
+    with pytest.raises(DataError, match="changed since it was verified"):
+        load_mnist(allow_download=False)

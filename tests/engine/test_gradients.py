@@ -1,7 +1,8 @@
 """Gradient checks by central differences (float64, small shapes, atol 1e-5 / rtol 1e-3 as tinygrad's gradcheck).
 
-Every layer type in ``engine.layers.REGISTRY`` must have an entry in :data:`CASES` (a test fails otherwise), so a
-newly registered layer is checked automatically once someone says how to build a small instance of it.
+Every layer type in ``convlens.engine.layers.REGISTRY`` must have an entry in :data:`CASES` (a test fails
+otherwise), so a newly registered layer is checked automatically once someone says how to build a small instance
+of it.
 The loss of a layer check is a random linear functional ``L = sum(out * R)`` of the layer's output, so
 ``dL/dout = R`` and every output element takes part.
 """

@@ -1,4 +1,4 @@
-"""engine.lesson_data: the seed lecture's numbers, reproduced through engine.ops."""
+"""convlens.engine.lesson_data: the lecture's numbers, reproduced through convlens.engine.ops."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from convlens.engine import lesson_data as L
 from convlens.engine import ops
+from convlens.resources import assets_dir
 
-REPO = Path(__file__).resolve().parents[2]
-
-# The 9x9 X exactly as the seed prints it (independent of seed_x_image's loop).
-SEED_X_ROWS = [
+# The 9x9 X exactly as the lecture prints it (independent of lecture_x_image's loop).
+LECTURE_X_ROWS = [
     "-1 -1 -1 -1 -1 -1 -1 -1 -1",
     "-1  1 -1 -1 -1 -1 -1  1 -1",
     "-1 -1  1 -1 -1 -1  1 -1 -1",
@@ -30,9 +29,9 @@ SEED_X_ROWS = [
 ]
 
 
-def test_seed_x_image_is_the_printed_x() -> None:
-    expected = np.array([[int(v) for v in row.split()] for row in SEED_X_ROWS], dtype=float)
-    assert np.array_equal(L.seed_x_image(), expected)
+def test_lecture_x_image_is_the_printed_x() -> None:
+    expected = np.array([[int(v) for v in row.split()] for row in LECTURE_X_ROWS], dtype=float)
+    assert np.array_equal(L.lecture_x_image(), expected)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +39,7 @@ def test_seed_x_image_is_the_printed_x() -> None:
     [(7 / 9, "0.77"), (-1 / 9, "-0.11"), (5 / 9, "0.55"), (1.0, "1.00"), (-3 / 9, "-0.33"), (0.29, "0.29"),
      (-0.001, "0.00"), (float("nan"), "")],
 )
-def test_format2_truncates_like_the_seed(value: float, printed: str) -> None:
+def test_format2_truncates_like_the_lecture(value: float, printed: str) -> None:
     assert L.format2(value) == printed
 
 
@@ -51,33 +50,35 @@ def test_truncate2_truncates_towards_zero_and_keeps_shape() -> None:
     assert not np.signbit(out[1, 1])
 
 
-def test_seed_table_is_the_printed_7x7_and_comes_from_ops_conv2d(count_ops_calls: Callable[[str], list[int]]) -> None:
+def test_lecture_table_is_the_printed_7x7_and_comes_from_ops_conv2d(
+    count_ops_calls: Callable[[str], list[int]],
+) -> None:
     calls = count_ops_calls("conv2d")
-    table = L.seed_table()
+    table = L.lecture_table()
     assert calls[0] >= 1
     assert table.shape == (7, 7)
-    assert np.array_equal(L.truncate2(table), L.SEED_TABLE_7X7)
+    assert np.array_equal(L.truncate2(table), L.LECTURE_TABLE_7X7)
     assert np.allclose(np.diag(table)[[1, 2, 4, 5]], 1.0)  # along the X's stroke the filter matches exactly
     assert table[3, 3] == pytest.approx(5 / 9)  # where the strokes cross it does not
 
 
-def test_second_filter_makes_the_seeds_3_3_1_2_tensor() -> None:
+def test_second_filter_makes_the_lectures_3_3_1_2_tensor() -> None:
     stacked = np.stack([L.DIAGONAL_FILTER, L.SECOND_FILTER], axis=-1)[:, :, None, :]
     assert stacked.shape == (3, 3, 1, 2)
-    out = ops.conv2d(L.seed_x_image()[None, :, :, None], stacked)
-    assert out.shape == (1, 7, 7, 2)  # the seed's (-, 9, 9, 1) * (3, 3, 1, 2) -> (-, 7, 7, 2)
+    out = ops.conv2d(L.lecture_x_image()[None, :, :, None], stacked)
+    assert out.shape == (1, 7, 7, 2)  # the lecture's (-, 9, 9, 1) * (3, 3, 1, 2) -> (-, 7, 7, 2)
 
 
 def test_window_on_the_diagonal_sums_to_nine_ninths() -> None:
-    step = L.conv2d_step(L.seed_x_image(), L.DIAGONAL_FILTER, 1, 1, divisor=9)
+    step = L.conv2d_step(L.lecture_x_image(), L.DIAGONAL_FILTER, 1, 1, divisor=9)
     assert np.array_equal(step.products, np.ones((3, 3)))
     assert step.total == 9.0
     assert L.format2(step.value) == "1.00"
 
 
-def test_window_off_the_diagonal_is_the_seeds_0_55_example() -> None:
-    step = L.conv2d_step(L.seed_x_image(), L.DIAGONAL_FILTER, 3, 3, divisor=9)
-    assert np.array_equal(step.products, [[1, 1, -1], [1, 1, 1], [-1, 1, 1]])  # as the seed prints them
+def test_window_off_the_diagonal_is_the_lectures_0_55_example() -> None:
+    step = L.conv2d_step(L.lecture_x_image(), L.DIAGONAL_FILTER, 3, 3, divisor=9)
+    assert np.array_equal(step.products, [[1, 1, -1], [1, 1, 1], [-1, 1, 1]])  # as the lecture prints them
     assert L.format2(step.value) == "0.55"
 
 
@@ -91,16 +92,16 @@ def test_window_products_are_elementwise_and_come_from_ops(count_ops_calls: Call
 
 
 def test_conv2d_trace_builds_the_whole_table_in_row_order() -> None:
-    x, k = L.seed_x_image(), L.DIAGONAL_FILTER
+    x, k = L.lecture_x_image(), L.DIAGONAL_FILTER
     steps = L.conv2d_trace(x, k, divisor=9)
     assert [(s.row, s.col) for s in steps[:8]] == [(0, c) for c in range(7)] + [(1, 0)]
     table = np.array([s.value for s in steps]).reshape(7, 7)
-    np.testing.assert_allclose(table, L.seed_table())
+    np.testing.assert_allclose(table, L.lecture_table())
     for s in steps:
         assert s.products.sum() == pytest.approx(s.total)
 
 
-@pytest.mark.parametrize("stride", L.SEED_STRIDES)
+@pytest.mark.parametrize("stride", L.LECTURE_STRIDES)
 @pytest.mark.parametrize("padding", L.PADDINGS)
 def test_conv2d_steps_match_ops_for_every_stride_and_padding(stride: tuple[int, int], padding: str) -> None:
     rng = np.random.default_rng(1)
@@ -128,17 +129,17 @@ def test_padded_marks_the_zeros_ops_adds() -> None:
     assert values.shape == (9, 9) and not mask.any()
 
 
-def test_pooled_table_is_the_seeds_4x4(count_ops_calls: Callable[[str], list[int]]) -> None:
+def test_pooled_table_is_the_lectures_4x4(count_ops_calls: Callable[[str], list[int]]) -> None:
     calls = count_ops_calls("max_pool2d")
-    pooled = L.pool_table(L.seed_table(), (2, 2), (2, 2), "same")
+    pooled = L.pool_table(L.lecture_table(), (2, 2), (2, 2), "same")
     assert calls[0] == 1
-    assert np.array_equal(L.truncate2(pooled), L.SEED_POOLED_4X4)
-    valid = L.pool_table(L.seed_table(), (2, 2), (2, 2), "valid")
-    assert np.array_equal(L.truncate2(valid), L.SEED_POOLED_4X4[:3, :3])
+    assert np.array_equal(L.truncate2(pooled), L.LECTURE_POOLED_4X4)
+    valid = L.pool_table(L.lecture_table(), (2, 2), (2, 2), "valid")
+    assert np.array_equal(L.truncate2(valid), L.LECTURE_POOLED_4X4[:3, :3])
 
 
 def test_pool_step_picks_the_maximum_and_padding_never_wins() -> None:
-    table = L.seed_table()
+    table = L.lecture_table()
     first = L.pool_step(table, 0, 0)
     assert first.maximum == pytest.approx(1.0) and first.argmax == (1, 1)
     corner = L.pool_step(table, 3, 3, padding="same")
@@ -207,46 +208,16 @@ def test_colour_example_has_one_disc_per_channel_and_matches_the_asset() -> None
     for channel, (r, c) in centres.items():
         assert img[r, c, channel] == 255
     assert img[0, 0].tolist() == [0, 0, 0]
-    pil = pytest.importorskip("PIL.Image")
-    with pil.open(REPO / "assets" / "lesson" / "colour_example.png") as asset:
+    with Image.open(assets_dir() / "lesson" / "colour_example.png") as asset:
         assert np.array_equal(np.asarray(asset.convert("RGB")), img)
 
 
-def test_drawn_sample_digits_are_5_0_4_1() -> None:
-    images, labels = L.drawn_sample_digits()
-    assert labels.tolist() == [5, 0, 4, 1]
-    assert images.shape == (4, 28, 28) and images.dtype == np.float32
-    assert images.min() == 0.0 and images.max() == 1.0
-    assert len({im.tobytes() for im in images}) == 4
-
-
-def test_first_training_digits_reads_mnist_when_cached(fake_mnist: Any) -> None:
-    from convlens.engine import data
-
-    digits = L.first_training_digits(4)
-    assert digits.source == "mnist"
-    assert digits.labels.tolist() == fake_mnist.arrays[data.TRAIN_LABELS][:4].tolist()
-    np.testing.assert_allclose(digits.images, fake_mnist.arrays[data.TRAIN_IMAGES][:4] / 255.0, atol=1e-6)
-
-
-def test_first_training_digits_falls_back_to_drawn_digits_without_mnist(offline_data: Path) -> None:
-    digits = L.first_training_digits(4)
-    assert digits.source == "drawn"
-    assert digits.labels.tolist() == [5, 0, 4, 1]
-
-
-def test_first_training_digits_falls_back_when_the_loader_fails() -> None:
-    def broken() -> object:
-        raise OSError("disk on fire")
-
-    assert L.first_training_digits(4, loader=broken).source == "drawn"
-
-
-def test_lesson_data_does_not_import_qt() -> None:
+def test_lesson_data_does_not_import_qt(tmp_path: Path) -> None:
     code = (
-        "import sys, engine.lesson_data; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6', 'gui')]; "
+        "import sys, convlens.engine.lesson_data; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6', 'gui', 'engine')"
+        " or m.startswith('convlens.gui')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -13,7 +13,8 @@ import pytest
 
 from convlens.cli import main as cli_main
 from convlens.engine.layers import REGISTRY
-from convlens.engine.model import Sequential, load_model
+from convlens.engine.loading import load_model
+from convlens.engine.model import Sequential
 from convlens.engine.onnx_export import IR_VERSION, OPSET, export_onnx, to_onnx_model
 from convlens.engine.presets import PRESETS
 

@@ -2,7 +2,7 @@
 
 The graphs deliberately differ from ConvLens exports: other tensor names, other layer order, Gemm vs MatMul+Add,
 an NHWC input with a Transpose, a dense-only (N,784) model, logits vs probabilities, a fixed batch size. The
-expected values are computed here with NumPy (engine.ops on NHWC arrays).
+expected values are computed here with NumPy (convlens.engine.ops on NHWC arrays).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from onnx import TensorProto, helper, numpy_helper
 from convlens.cli import main as cli_main
 from convlens.engine import ops
 from convlens.engine import runtime as runtime_module
-from convlens.engine.model import ModelFileError, load_model
-from convlens.engine.onnx_export import UnsupportedModelError
+from convlens.engine.loading import load_model
+from convlens.engine.model import ModelFileError
+from convlens.engine.onnx_reader import UnsupportedModelError, graph_details, prepare_classifier
 from convlens.engine.runtime import OnnxPredictor
 
 ATOL = 1e-5
@@ -126,6 +127,17 @@ def test_conv_filters_of_a_foreign_model_use_the_engine_layout(tmp_path: Path) -
     assert list(filters) == ["/features/0/Conv_output_0", "13"]
     np.testing.assert_array_equal(filters["/features/0/Conv_output_0"], W1.transpose(2, 3, 1, 0))
     assert filters["13"].shape == (3, 3, 6, 4)
+
+
+def test_graph_details_count_each_outputs_parameters_and_read_the_conv_biases(tmp_path: Path) -> None:
+    spec = prepare_classifier(save(tmp_path, torch_style_graph()).read_bytes(), "torchish")
+    params, biases = graph_details(spec)
+    assert params["/features/0/Conv_output_0"] == W1.size + B1.size
+    assert params["13"] == W2.size  # the second conv has no bias
+    assert params["logits"] == FC.size + FC_B.size
+    assert params["/features/1/Relu_output_0"] == params["14"] == params["probs"] == 0
+    assert list(biases) == ["/features/0/Conv_output_0"]
+    np.testing.assert_array_equal(biases["/features/0/Conv_output_0"], B1)
 
 
 def test_softmax_output_is_not_softmaxed_twice(tmp_path: Path) -> None:

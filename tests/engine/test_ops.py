@@ -1,4 +1,4 @@
-"""engine.ops pinned to the seed lecture's worked examples and to naive loop references (tests/engine/naive.py)."""
+"""convlens.engine.ops pinned to the lecture's worked examples and to naive loop references (tests/engine/naive.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from convlens.engine import ops
 
-# ------------------------------------------------------------------------------------------- seed data
+# ------------------------------------------------------------------------------------------- lecture data
 
-# The seed's 9x9 "X": background -1, strokes +1 (rows copied from the lecture's table).
-SEED_X = np.array(
+# The lecture's 9x9 "X": background -1, strokes +1 (rows copied from the lecture's table).
+LECTURE_X = np.array(
     [
         [-1, -1, -1, -1, -1, -1, -1, -1, -1],
         [-1, 1, -1, -1, -1, -1, -1, 1, -1],
@@ -28,13 +28,13 @@ SEED_X = np.array(
     dtype=np.float64,
 )
 
-# The seed's diagonal filter.
-SEED_DIAGONAL = np.array([[1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=np.float64)
-# The second filter of the seed's (3, 3, 1, 2) conv layer.
-SEED_SECOND_FILTER = np.array([[-1, 1, -1], [1, -1, 1], [1, -1, 1]], dtype=np.float64)
+# The lecture's diagonal filter.
+LECTURE_DIAGONAL = np.array([[1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=np.float64)
+# The second filter of the lecture's (3, 3, 1, 2) conv layer.
+LECTURE_SECOND_FILTER = np.array([[-1, 1, -1], [1, -1, 1], [1, -1, 1]], dtype=np.float64)
 
-# The seed's 7x7 result of the diagonal filter on the X (sum of products / 9, printed truncated to 2 decimals).
-SEED_7X7 = np.array(
+# The lecture's 7x7 result of the diagonal filter on the X (sum of products / 9, printed truncated to 2 decimals).
+LECTURE_7X7 = np.array(
     [
         [0.77, -0.11, 0.11, 0.33, 0.55, -0.11, 0.33],
         [-0.11, 1.00, -0.11, 0.33, -0.11, 0.11, -0.11],
@@ -46,8 +46,8 @@ SEED_7X7 = np.array(
     ]
 )
 
-# The seed's "MAX POOLING" result: 2x2 windows, stride 2, padded so that the 7x7 gives 4x4.
-SEED_4X4 = np.array(
+# The lecture's "MAX POOLING" result: 2x2 windows, stride 2, padded so that the 7x7 gives 4x4.
+LECTURE_4X4 = np.array(
     [
         [1.00, 0.33, 0.55, 0.33],
         [0.33, 1.00, 0.33, 0.55],
@@ -57,41 +57,41 @@ SEED_4X4 = np.array(
 )
 
 
-def seed_image() -> np.ndarray:
+def lecture_image() -> np.ndarray:
     """The X as an order-4 tensor ``(1, 9, 9, 1)``."""
-    return SEED_X[None, :, :, None].copy()
+    return LECTURE_X[None, :, :, None].copy()
 
 
 def truncate2(values: np.ndarray) -> np.ndarray:
-    """Truncate toward zero to two decimals, as the seed prints 7/9 as 0.77 (small epsilon for float noise)."""
+    """Truncate toward zero to two decimals, as the lecture prints 7/9 as 0.77 (small epsilon for float noise)."""
     return np.trunc(values * 100 + np.sign(values) * 1e-9) / 100
 
 
-# ------------------------------------------------------------------------------------------- seed tables
+# ------------------------------------------------------------------------------------------- lecture tables
 
 
-def test_seed_x_with_diagonal_filter_gives_the_seed_7x7_table() -> None:
-    out = ops.conv2d(seed_image(), SEED_DIAGONAL[:, :, None, None])
+def test_lecture_x_with_diagonal_filter_gives_the_lecture_7x7_table() -> None:
+    out = ops.conv2d(lecture_image(), LECTURE_DIAGONAL[:, :, None, None])
     assert out.shape == (1, 7, 7, 1)
-    np.testing.assert_array_equal(truncate2(out[0, :, :, 0] / 9), SEED_7X7)
+    np.testing.assert_array_equal(truncate2(out[0, :, :, 0] / 9), LECTURE_7X7)
 
 
-def test_seed_centre_window_of_the_x_matches_the_filter_exactly() -> None:
-    # The seed's first worked step: the filter on the window it matches gives (1+...+1)/9 = 1.
-    out = ops.conv2d(seed_image(), SEED_DIAGONAL[:, :, None, None])[0, :, :, 0] / 9
+def test_lecture_centre_window_of_the_x_matches_the_filter_exactly() -> None:
+    # The lecture's first worked step: the filter on the window it matches gives (1+...+1)/9 = 1.
+    out = ops.conv2d(lecture_image(), LECTURE_DIAGONAL[:, :, None, None])[0, :, :, 0] / 9
     assert out[1, 1] == pytest.approx(1.0)
     assert out[0, 0] == pytest.approx(7 / 9)
 
 
-def test_seed_max_pooling_2x2_stride2_same_turns_7x7_into_the_seed_4x4_table() -> None:
-    pooled = ops.max_pool2d(SEED_7X7[None, :, :, None], size=(2, 2), stride=(2, 2), padding="same")
+def test_lecture_max_pooling_2x2_stride2_same_turns_7x7_into_the_lecture_4x4_table() -> None:
+    pooled = ops.max_pool2d(LECTURE_7X7[None, :, :, None], size=(2, 2), stride=(2, 2), padding="same")
     assert pooled.shape == (1, 4, 4, 1)
-    np.testing.assert_array_equal(pooled[0, :, :, 0], SEED_4X4)
+    np.testing.assert_array_equal(pooled[0, :, :, 0], LECTURE_4X4)
 
 
 def test_max_pooling_valid_drops_the_last_row_and_column_of_the_7x7() -> None:
-    pooled = ops.max_pool2d(SEED_7X7[None, :, :, None], size=(2, 2), stride=(2, 2), padding="valid")
-    np.testing.assert_array_equal(pooled[0, :, :, 0], SEED_4X4[:3, :3])
+    pooled = ops.max_pool2d(LECTURE_7X7[None, :, :, None], size=(2, 2), stride=(2, 2), padding="valid")
+    np.testing.assert_array_equal(pooled[0, :, :, 0], LECTURE_4X4[:3, :3])
 
 
 @pytest.mark.parametrize(
@@ -107,38 +107,38 @@ def test_max_pooling_valid_drops_the_last_row_and_column_of_the_7x7() -> None:
         ((3, 1), "same", (3, 9)),
     ],
 )
-def test_seed_strides_and_padding_give_the_expected_output_shape_on_the_9x9(
+def test_lecture_strides_and_padding_give_the_expected_output_shape_on_the_9x9(
     stride: tuple[int, int], padding: str, expected_hw: tuple[int, int]
 ) -> None:
-    out = ops.conv2d(seed_image(), SEED_DIAGONAL[:, :, None, None], stride=stride, padding=padding)
+    out = ops.conv2d(lecture_image(), LECTURE_DIAGONAL[:, :, None, None], stride=stride, padding=padding)
     assert out.shape == (1, *expected_hw, 1)
     for axis, (length, s) in enumerate(zip((9, 9), stride, strict=True)):
         assert ops.conv_output_length(length, 3, s, padding) == expected_hw[axis]
     np.testing.assert_allclose(
-        out, naive.conv2d_loops(seed_image(), SEED_DIAGONAL[:, :, None, None], stride=stride, padding=padding)
+        out, naive.conv2d_loops(lecture_image(), LECTURE_DIAGONAL[:, :, None, None], stride=stride, padding=padding)
     )
 
 
-def test_seed_stride_2_valid_samples_every_other_position_of_the_stride_1_map() -> None:
-    full = ops.conv2d(seed_image(), SEED_DIAGONAL[:, :, None, None])
-    strided = ops.conv2d(seed_image(), SEED_DIAGONAL[:, :, None, None], stride=(2, 2))
+def test_lecture_stride_2_valid_samples_every_other_position_of_the_stride_1_map() -> None:
+    full = ops.conv2d(lecture_image(), LECTURE_DIAGONAL[:, :, None, None])
+    strided = ops.conv2d(lecture_image(), LECTURE_DIAGONAL[:, :, None, None], stride=(2, 2))
     np.testing.assert_allclose(strided, full[:, ::2, ::2, :])
 
 
-def test_seed_same_padding_keeps_9x9_and_its_interior_is_the_valid_map() -> None:
-    same = ops.conv2d(seed_image(), SEED_DIAGONAL[:, :, None, None], padding="same")
-    valid = ops.conv2d(seed_image(), SEED_DIAGONAL[:, :, None, None], padding="valid")
+def test_lecture_same_padding_keeps_9x9_and_its_interior_is_the_valid_map() -> None:
+    same = ops.conv2d(lecture_image(), LECTURE_DIAGONAL[:, :, None, None], padding="same")
+    valid = ops.conv2d(lecture_image(), LECTURE_DIAGONAL[:, :, None, None], padding="valid")
     assert same.shape == (1, 9, 9, 1)
     np.testing.assert_allclose(same[:, 1:-1, 1:-1, :], valid)
 
 
-def test_seed_two_filter_conv_layer_gives_7x7x2_and_stacking_a_3x3x2x2_conv_gives_5x5x2() -> None:
-    filters = np.stack([SEED_DIAGONAL, SEED_SECOND_FILTER], axis=-1)[:, :, None, :]  # (3, 3, 1, 2)
+def test_lecture_two_filter_conv_layer_gives_7x7x2_and_stacking_a_3x3x2x2_conv_gives_5x5x2() -> None:
+    filters = np.stack([LECTURE_DIAGONAL, LECTURE_SECOND_FILTER], axis=-1)[:, :, None, :]  # (3, 3, 1, 2)
     assert filters.shape == (3, 3, 1, 2)
-    first = ops.conv2d(seed_image(), filters)
+    first = ops.conv2d(lecture_image(), filters)
     assert first.shape == (1, 7, 7, 2)
-    np.testing.assert_array_equal(truncate2(first[0, :, :, 0] / 9), SEED_7X7)
-    np.testing.assert_allclose(first, naive.conv2d_loops(seed_image(), filters))
+    np.testing.assert_array_equal(truncate2(first[0, :, :, 0] / 9), LECTURE_7X7)
+    np.testing.assert_allclose(first, naive.conv2d_loops(lecture_image(), filters))
     second_filters = np.random.default_rng(0).standard_normal((3, 3, 2, 2))  # channels must match: 2 in
     second = ops.conv2d(first, second_filters)
     assert second.shape == (1, 5, 5, 2)
@@ -146,9 +146,9 @@ def test_seed_two_filter_conv_layer_gives_7x7x2_and_stacking_a_3x3x2x2_conv_give
 
 
 def test_conv2d_adds_one_bias_per_filter() -> None:
-    filters = np.stack([SEED_DIAGONAL, SEED_SECOND_FILTER], axis=-1)[:, :, None, :]
+    filters = np.stack([LECTURE_DIAGONAL, LECTURE_SECOND_FILTER], axis=-1)[:, :, None, :]
     bias = np.array([0.5, -2.0])
-    np.testing.assert_allclose(ops.conv2d(seed_image(), filters, bias), ops.conv2d(seed_image(), filters) + bias)
+    np.testing.assert_allclose(ops.conv2d(lecture_image(), filters, bias), ops.conv2d(lecture_image(), filters) + bias)
 
 
 # ------------------------------------------------------------------------------------------------ conv1d
@@ -165,7 +165,7 @@ def test_conv1d_small_worked_example() -> None:
     f=st.lists(st.floats(-10, 10, allow_nan=False, width=32), min_size=1, max_size=12),
     g=st.lists(st.floats(-10, 10, allow_nan=False, width=32), min_size=1, max_size=7).filter(lambda v: len(v) % 2),
 )
-def test_conv1d_equals_the_seed_definition_and_numpy_convolve_same(f: list[float], g: list[float]) -> None:
+def test_conv1d_equals_the_lecture_definition_and_numpy_convolve_same(f: list[float], g: list[float]) -> None:
     fa, ga = np.array(f, dtype=np.float64), np.array(g, dtype=np.float64)
     out = ops.conv1d(fa, ga)
     assert out.shape == fa.shape
@@ -267,16 +267,16 @@ def test_conv2d_accepts_int_stride_as_a_pair() -> None:
 
 
 def test_float64_in_gives_float64_out() -> None:
-    x = seed_image()
-    assert ops.conv2d(x, SEED_DIAGONAL[:, :, None, None]).dtype == np.float64
+    x = lecture_image()
+    assert ops.conv2d(x, LECTURE_DIAGONAL[:, :, None, None]).dtype == np.float64
     assert ops.max_pool2d(x).dtype == np.float64
-    assert ops.conv1d(SEED_X[0], np.ones(3)).dtype == np.float64
+    assert ops.conv1d(LECTURE_X[0], np.ones(3)).dtype == np.float64
     assert ops.softmax(np.zeros((2, 10))).dtype == np.float64
 
 
 def test_float32_in_gives_float32_out() -> None:
-    x = seed_image().astype(np.float32)
-    w = SEED_DIAGONAL[:, :, None, None].astype(np.float32)
+    x = lecture_image().astype(np.float32)
+    w = LECTURE_DIAGONAL[:, :, None, None].astype(np.float32)
     assert ops.conv2d(x, w, np.zeros(1, np.float32)).dtype == np.float32
     assert ops.max_pool2d(x, padding="same").dtype == np.float32
 
@@ -292,9 +292,9 @@ def test_conv2d_wrong_channel_count_is_a_clear_value_error() -> None:
 @pytest.mark.parametrize("padding", ["SAME", "full", "", "causal"])
 def test_bad_padding_string_is_a_clear_value_error(padding: str) -> None:
     with pytest.raises(ValueError, match="padding"):
-        ops.conv2d(seed_image(), np.zeros((3, 3, 1, 1)), padding=padding)
+        ops.conv2d(lecture_image(), np.zeros((3, 3, 1, 1)), padding=padding)
     with pytest.raises(ValueError, match="padding"):
-        ops.max_pool2d(seed_image(), padding=padding)
+        ops.max_pool2d(lecture_image(), padding=padding)
 
 
 def test_kernel_larger_than_image_is_a_clear_value_error() -> None:
@@ -307,14 +307,14 @@ def test_kernel_larger_than_image_is_a_clear_value_error() -> None:
 @pytest.mark.parametrize("bad", [(0, 1), (1, -2), (1, 2, 3)])
 def test_nonpositive_or_malformed_strides_are_value_errors(bad: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match="stride"):
-        ops.conv2d(seed_image(), np.zeros((3, 3, 1, 1)), stride=bad)  # type: ignore[arg-type]
+        ops.conv2d(lecture_image(), np.zeros((3, 3, 1, 1)), stride=bad)  # type: ignore[arg-type]
 
 
 def test_non_nhwc_input_is_a_clear_value_error() -> None:
     with pytest.raises(ValueError, match="N, H, W, C"):
-        ops.conv2d(SEED_X, SEED_DIAGONAL[:, :, None, None])
+        ops.conv2d(LECTURE_X, LECTURE_DIAGONAL[:, :, None, None])
     with pytest.raises(ValueError, match="N, H, W, C"):
-        ops.max_pool2d(SEED_X)
+        ops.max_pool2d(LECTURE_X)
 
 
 # ---------------------------------------------------------------------------------------------- softmax

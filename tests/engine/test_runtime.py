@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convlens.engine.model import ModelFileError, Sequential, load_model
+from convlens.engine.loading import load_model
+from convlens.engine.model import ModelFileError, Sequential
 from convlens.engine.onnx_export import export_onnx
 from convlens.engine.presets import PRESETS
 from convlens.engine.runtime import LayerInfo, OnnxPredictor

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -331,8 +333,10 @@ def test_evaluate_gives_accuracy_per_class_accuracy_confusion_matrix_and_misclas
     assert np.array(summary["confusion_matrix"]).sum() == 8
 
 
-def test_two_data_parallel_workers_give_the_same_weights_as_one() -> None:
-    """workers=2 splits each batch over two threads and averages the gradients: same result up to rounding."""
+def test_two_data_parallel_workers_give_the_same_weights_as_one(
+    data_parallel_runs: list[Any], worker_processes_ran: Callable[..., None]
+) -> None:
+    """workers=2 splits each batch over two processes and averages the gradients: same result up to rounding."""
     from convlens.engine.model import Sequential
     from convlens.engine.train import TrainConfig, fit
 
@@ -350,6 +354,10 @@ def test_two_data_parallel_workers_give_the_same_weights_as_one() -> None:
         model = Sequential.from_config(arch, seed=1)
         records = list(fit(model, x, y, TrainConfig(epochs=1, batch_size=50, workers=workers, lr=1e-3)))
         assert records[-1].kind == "done"
+        if workers == 2:
+            worker_processes_ran(data_parallel_runs[-1])
+        else:
+            assert data_parallel_runs[-1].worker_slices == 0 and data_parallel_runs[-1].started_pids == []
         weights.append(model.get_weights())
     for name in weights[0]:
         np.testing.assert_allclose(weights[0][name], weights[1][name], rtol=1e-4, atol=1e-6)

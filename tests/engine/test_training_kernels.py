@@ -6,6 +6,10 @@ Each is checked against the plain path it replaces (or the naive loops), so that
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from typing import Any
+
 import naive
 import numpy as np
 import pytest
@@ -310,7 +314,10 @@ def test_data_parallel_averages_gradients_like_one_big_batch() -> None:
     model = _net(fusable=True)
     parallel = DataParallel(model, workers=2, batch_size=10)
     try:
+        assert parallel.fallback_reason is None and len(parallel.worker_pids) == 1
+        assert parallel.worker_pids[0] != os.getpid()
         parallel.forward_backward(x, y)
+        assert parallel.worker_slices == 1, "the worker process computed half of the batch"
         for name, _, grad in model.named_params():
             np.testing.assert_allclose(grad, expected[name], rtol=1e-4, atol=1e-6, err_msg=name)
         params, grads = parallel.optimizer_arrays()
@@ -322,13 +329,16 @@ def test_data_parallel_averages_gradients_like_one_big_batch() -> None:
         parallel.close()
 
 
-def test_training_frees_its_scratch_memory_when_it_ends() -> None:
+def test_training_frees_its_scratch_memory_when_it_ends(
+    data_parallel_runs: list[Any], worker_processes_ran: Callable[..., None]
+) -> None:
     rng = np.random.default_rng(11)
     model = _net(fusable=True)
     x = rng.random((20, 8, 8, 1)).astype(np.float32)
     y = rng.integers(0, 3, 20)
     for _ in fit(model, x, y, TrainConfig(epochs=1, batch_size=8, workers=2)):
         pass
+    worker_processes_ran(data_parallel_runs[-1])
     assert all(layer.workspace.nbytes == 0 for layer in model.layers)
 
 
@@ -367,7 +377,9 @@ def _tiny_data(n: int = 24) -> tuple[np.ndarray, np.ndarray]:
     return rng.random((n, 8, 8, 1)).astype(np.float32), rng.integers(0, 3, n)
 
 
-def test_two_process_training_is_reproducible_and_leaves_no_process_behind() -> None:
+def test_two_process_training_is_reproducible_and_leaves_no_process_behind(
+    data_parallel_runs: list[Any], worker_processes_ran: Callable[..., None]
+) -> None:
     import multiprocessing
 
     x, y = _tiny_data()
@@ -376,13 +388,17 @@ def test_two_process_training_is_reproducible_and_leaves_no_process_behind() -> 
         model = _net(fusable=True)
         records = list(fit(model, x, y, TrainConfig(epochs=2, batch_size=8, workers=2, seed=5)))
         assert records[-1].kind == "done"
+        worker_processes_ran(data_parallel_runs[-1])
+        assert data_parallel_runs[-1].worker_slices == 2 * 3, "every step's second half came from the worker"
         runs.append(model.get_weights())
     for name in runs[0]:
         np.testing.assert_array_equal(runs[0][name], runs[1][name], err_msg=name)
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("convlens-train")]
 
 
-def test_cancelling_a_two_process_training_stops_the_worker() -> None:
+def test_cancelling_a_two_process_training_stops_the_worker(
+    data_parallel_runs: list[Any], worker_processes_ran: Callable[..., None]
+) -> None:
     import multiprocessing
     import threading
 
@@ -394,6 +410,7 @@ def test_cancelling_a_two_process_training_stops_the_worker() -> None:
         kinds.append(record.kind)
         cancel.set()
     assert kinds[-1] == "cancelled"
+    worker_processes_ran(data_parallel_runs[-1])
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("convlens-train")]
 
 
@@ -424,7 +441,7 @@ def test_a_worker_that_dies_leaves_the_step_to_this_process_with_the_same_result
     model = _net(fusable=True)
     parallel = DataParallel(model, workers=2, batch_size=8)
     try:
-        assert len(parallel.workers) == 1
+        assert len(parallel.workers) == 1 and parallel.worker_pids[0] != os.getpid()
         parallel.workers[0].process.kill()
         parallel.workers[0].process.join(5)
         loss, _ = parallel.forward_backward(x, y)

@@ -89,5 +89,9 @@ def explorer(qtbot: QtBot) -> Iterator[object]:
 
 @pytest.fixture(autouse=True)
 def _private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep every GUI test's models, corrections and logs out of the real user data folder."""
+    """A fresh user data folder (models, corrections, logs) for every GUI test.
+
+    The whole session already runs with a private HOME (``tests/conftest.py``); this keeps GUI tests from seeing
+    each other's saved models.
+    """
     monkeypatch.setenv("CONVLENS_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))

@@ -50,11 +50,10 @@ sys.exit(convlens.gui.app.run(kiosk=True, config_path="kiosk.toml"))
 """
 
 
-def test_run_shows_the_window_and_returns_the_exit_code() -> None:
+def test_run_shows_the_window_and_returns_the_exit_code(tmp_path: Path) -> None:
     # In a fresh process: exec() and exit() of the shared test QApplication would disturb later tests.
-    root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run([sys.executable, "-c", _RUN_CHILD], cwd=root, env=env, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", _RUN_CHILD], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert "WINDOWS 1 True kiosk.toml True True" in proc.stdout
@@ -64,7 +63,7 @@ def test_run_reports_an_unusable_model_instead_of_a_traceback(qtbot: QtBot, monk
     shown: list[str] = []
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args[2]))
-    assert convlens.gui.app.run(model_path=tmp_path / "missing.onnx") == 1
+    assert convlens.gui.app.run(model_path=tmp_path / "missing.onnx") == 2
     assert len(shown) == 1 and "missing.onnx" in shown[0]
 
 

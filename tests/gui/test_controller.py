@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from convlens.engine.model import Sequential, load_model
+from convlens.engine.loading import load_model
+from convlens.engine.model import LayerInfo, RunResult, Sequential
 from convlens.engine.preprocess import mnist_style
 from convlens.engine.presets import PRESETS
 from convlens.gui.controller import Controller, LiveResult, calibration_images, default_model_path
@@ -82,7 +85,7 @@ def test_predict_image28_does_not_emit(controller: Controller, qtbot: QtBot) -> 
 
 
 def test_the_onnx_backend_gives_the_same_answers(controller: Controller, tmp_path, qtbot: QtBot) -> None:
-    onnx_export = pytest.importorskip("convlens.engine.onnx_export")
+    from convlens.engine import onnx_export
     source = controller.current_model_info().path
     assert source is not None
     model = load_model(source) if source.suffix == ".npz" else load_model(source.with_suffix(".npz"))
@@ -103,24 +106,41 @@ def test_the_onnx_backend_gives_the_same_answers(controller: Controller, tmp_pat
 
 
 class FakeRuntime:
-    """Anything with run() and conv_filters() (like engine.runtime.OnnxPredictor) is driven the same way."""
+    """Another backend implementing engine.model.Predictor (like engine.runtime.OnnxPredictor), driven the same way."""
+
+    backend = "onnxruntime"
+    is_trainable = False
+    source_path: Path | None = None
 
     def __init__(self) -> None:
         self.model = Sequential.from_config(PRESETS["small"], seed=1)
+        self.metadata: dict[str, Any] = {"name": "fake"}
         self.calls = 0
 
-    def run(self, x: np.ndarray) -> tuple[np.ndarray, OrderedDict[str, np.ndarray]]:
+    def run(self, x: np.ndarray) -> RunResult:
         self.calls += 1
-        acts = self.model.activations(x)
-        probs = acts.pop("probs")
-        return probs, acts
+        return self.model.run(x)
 
-    def conv_filters(self) -> OrderedDict[str, tuple[np.ndarray, np.ndarray]]:
-        return OrderedDict(
-            (layer.name, (layer.params["w"], layer.params["b"]))
-            for layer in self.model.layers
-            if layer.type_name == "Conv2D"
-        )
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(x)
+
+    def activations(self, x: np.ndarray) -> OrderedDict[str, np.ndarray]:
+        return self.model.activations(x)
+
+    def conv_filters(self) -> OrderedDict[str, np.ndarray]:
+        return self.model.conv_filters()
+
+    def conv_biases(self) -> OrderedDict[str, np.ndarray]:
+        return self.model.conv_biases()
+
+    def layer_infos(self) -> list[LayerInfo]:
+        return self.model.layer_infos()
+
+    def summary(self) -> str:
+        return "fake"
+
+    def numpy_model(self) -> Sequential | None:
+        return None
 
 
 def test_a_runtime_like_model_is_hot_swapped_in(controller: Controller, qtbot: QtBot) -> None:
@@ -132,6 +152,14 @@ def test_a_runtime_like_model_is_hot_swapped_in(controller: Controller, qtbot: Q
     assert info.filters["conv1"][0].shape == (5, 5, 1, 8) and info.filters["conv1"][1] is not None
     assert [m.shape for m in info.map_layers] == [(28, 28, 8), (14, 14, 8), (14, 14, 16), (7, 7, 16)]
     assert fake.calls == 2  # one calibration pass, one re-run of the last canvas
+    assert controller.model is fake and info.summary == "fake"
+
+
+def test_an_object_that_is_not_a_predictor_is_refused(controller: Controller) -> None:
+    before = controller.current_model_info()
+    with pytest.raises(TypeError, match="Predictor"):
+        controller.set_model(object())  # type: ignore[arg-type]
+    assert controller.current_model_info() is before
 
 
 def test_a_bad_model_file_raises_and_keeps_the_current_model(controller: Controller, tmp_path) -> None:

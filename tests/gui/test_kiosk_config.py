@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from convlens.cli import main as cli_main
 from convlens.gui.kiosk import config as kc
 from convlens.gui.kiosk.config import (
-    DEFAULT_PIN,
+    MAX_PIN_HASH_ITERATIONS,
     KioskConfig,
     hash_pin,
     is_pin_hash,
@@ -19,6 +20,7 @@ from convlens.gui.kiosk.config import (
     parse_config,
     verify_pin,
 )
+from convlens.resources import assets_dir
 
 FAST = 1000  # PBKDF2 rounds for tests (the minimum accepted)
 
@@ -177,14 +179,62 @@ def test_verify_pin():
     assert not verify_pin("2468", "2468")
 
 
-def test_without_a_hash_only_the_default_pin_opens():
-    assert verify_pin(DEFAULT_PIN, None)
-    assert not verify_pin("1234" if DEFAULT_PIN != "1234" else "4321", None)
+def test_without_a_hash_no_pin_opens_and_the_exit_is_disabled(tmp_path, caplog):
+    for pin in ("0000", "1234", "", "000000000000"):
+        assert not verify_pin(pin, None)
+    with caplog.at_level(logging.ERROR):
+        loaded = load_config(write(tmp_path, 'language = "de"\n'))
+    assert loaded.errors == () and loaded.config.pin_hash is None
+    assert "admin exit is disabled" in (loaded.admin_exit_problem or "")
+    assert "admin exit is disabled" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'pin_hash = "PLACEHOLDER"\nidle_timeout_s = = 3\n',  # a syntax error on an unrelated line
+        'pin_hash = ""\n',
+        'pin_hash = "pbkdf2_sha256$200000$$"\n',
+        b'pin_hash = "\xff\xfe"\n',  # undecodable
+    ],
+    ids=["syntax-error-elsewhere", "empty", "malformed", "undecodable"],
+)
+def test_any_config_problem_that_drops_the_hash_fails_closed(tmp_path, text):
+    good = hash_pin("2468", iterations=FAST)
+    path = tmp_path / "kiosk.toml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text.replace("PLACEHOLDER", good), encoding="utf-8")
+    loaded = load_config(path)
+    assert loaded.config.pin_hash is None and loaded.admin_exit_problem
+    for pin in ("0000", "2468"):
+        assert not verify_pin(pin, loaded.config.pin_hash)
+    assert cli_main(["kiosk", "--check", "--config", str(path)]) == 1
+
+
+def test_a_wrong_config_path_fails_closed(tmp_path):
+    assert cli_main(["kiosk", "--check", "--config", str(tmp_path / "typo.toml")]) == 1
+    assert load_config(tmp_path / "typo.toml").admin_exit_problem
+
+
+@pytest.mark.parametrize("iterations", [MAX_PIN_HASH_ITERATIONS + 1, 2_000_000_000, 10**12])
+def test_a_hash_asking_for_too_many_rounds_is_refused_at_once(tmp_path, iterations):
+    import time
+
+    real = hash_pin("2468", iterations=FAST)
+    crafted = real.replace(f"${FAST}$", f"${iterations}$", 1)
+    assert not is_pin_hash(crafted)
+    loaded = load_config(write(tmp_path, f'pin_hash = "{crafted}"\n'))
+    assert loaded.config.pin_hash is None and any("rounds)" in e for e in loaded.errors)
+    started = time.perf_counter()
+    assert verify_pin("2468", crafted) is False  # no OverflowError, no 20-second freeze
+    assert time.perf_counter() - started < 0.5
 
 
 def test_hash_pin_command_prints_a_line_to_paste(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("8642\n"))
-    assert kc.main(["--hash-pin"]) == 0
+    assert cli_main(["kiosk", "--hash-pin"]) == 0
     line = capsys.readouterr().out.strip()
     parsed = tomllib.loads(line)
     assert verify_pin("8642", parsed["pin_hash"])
@@ -193,23 +243,30 @@ def test_hash_pin_command_prints_a_line_to_paste(monkeypatch, capsys):
 
 def test_hash_pin_command_refuses_a_bad_pin(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("12\n"))
-    assert kc.main(["--hash-pin"]) == 2
+    assert cli_main(["kiosk", "--hash-pin"]) == 2
     assert "4 to 12 digits" in capsys.readouterr().err
 
 
 def test_check_command_reports_problems(tmp_path, capsys):
-    assert kc.main(["--check", str(write(tmp_path, "idle_timeout_s = 0\n"))]) == 1
+    pin_hash = hash_pin("2468", iterations=FAST)
+    bad = write(tmp_path, f'idle_timeout_s = 0\npin_hash = "{pin_hash}"\n')
+    assert cli_main(["kiosk", "--check", "--config", str(bad)]) == 1
     assert "idle_timeout_s" in capsys.readouterr().err
-    assert kc.main(["--check", str(write(tmp_path, "idle_timeout_s = 30\n"))]) == 0
-    assert "idle_timeout_s = 30.0" in capsys.readouterr().out
+    good = write(tmp_path, f'idle_timeout_s = 30\npin_hash = "{pin_hash}"\n')
+    assert cli_main(["kiosk", "--check", "--config", str(good)]) == 0
+    out, err = capsys.readouterr()
+    assert "idle_timeout_s = 30.0" in out and err == ""
+    no_hash = write(tmp_path, "idle_timeout_s = 30\n")
+    assert cli_main(["kiosk", "--check", "--config", str(no_hash)]) == 1
+    assert "admin exit is disabled" in capsys.readouterr().err
 
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "kiosk"
+ASSETS = assets_dir() / "kiosk"  # the shipped assets, wherever convlens is installed
 
 
 def test_the_example_config_is_valid_and_documents_every_setting():
     loaded = load_config(ASSETS / "kiosk.example.toml")
-    assert loaded.errors == ()
+    assert loaded.errors == ()  # valid; its pin_hash is commented out, so --check says to set one
     text = (ASSETS / "kiosk.example.toml").read_text(encoding="utf-8")
     for name in KioskConfig.__dataclass_fields__:
         assert name in text, name

@@ -15,8 +15,6 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-pytest.importorskip("convlens.gui.app", reason="gui.app.create_window is not available yet")
-
 SOAK_PATH = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
 
 
@@ -67,7 +65,8 @@ def test_short_soak_and_fuzz(soak: ModuleType, qtbot: QtBot, tmp_path: Path) -> 
 
 
 def test_soak_with_a_tiny_training(soak: ModuleType, qtbot: QtBot, tmp_path: Path, fake_mnist) -> None:
-    from convlens.gui.training.worker import TrainSettings
+    from convlens.gui.training.form import app_request
+    from convlens.services.recipes import QUICK
 
     app = QApplication.instance()
     rng = random.Random(2)
@@ -77,10 +76,10 @@ def test_soak_with_a_tiny_training(soak: ModuleType, qtbot: QtBot, tmp_path: Pat
     )
     try:
         assert window.trainButton.isVisible()
-        settings = TrainSettings.quick(
-            epochs=1, train_size=200, validation_size=50, test_limit=50, batch_size=50, save=False
+        request = app_request(
+            QUICK.with_overrides(epochs=1, batch_size=50), train_size=200, validation_size=50, test_limit=50
         )
-        train = soak.trainer(window, app, settings)
+        train = soak.trainer(window, app, request)
         soak.visitors(app, window, controller, 6, rng, report, trainings=1, train=train)
         assert report.trainings == 1
         assert soak.window_ok(app, window, controller) == []

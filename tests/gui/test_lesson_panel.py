@@ -1,4 +1,4 @@
-"""LessonPanel: navigation, the host-window API, and the seed's tables as the lesson displays them."""
+"""LessonPanel: navigation, the host-window API, and the lecture's tables as the lesson displays them."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from convlens.engine import ops
 from convlens.engine.model import Sequential
 from convlens.engine.presets import PRESETS
 from convlens.gui.lesson import LessonPanel
+from convlens.services import samples
 
 STEP_TITLES = [
     "1. Pixels are numbers",
@@ -37,7 +38,7 @@ STEP_TITLES = [
 
 
 def drawn_examples() -> L.ExampleDigits:
-    images, labels = L.drawn_sample_digits()
+    images, labels = samples.drawn_sample_digits()
     return L.ExampleDigits(images, labels, "drawn")
 
 
@@ -52,7 +53,7 @@ def panel(qtbot: QtBot) -> LessonPanel:
 
 @pytest.fixture
 def digit() -> np.ndarray:
-    return L.drawn_sample_digits()[0][2]  # a drawn "4", (28, 28) in [0, 1]
+    return samples.drawn_sample_digits()[0][2]  # a drawn "4", (28, 28) in [0, 1]
 
 
 def test_panel_lists_the_seven_steps_in_the_lectures_order(panel: LessonPanel) -> None:
@@ -104,7 +105,7 @@ def test_every_interactive_widget_has_an_object_name(panel: LessonPanel) -> None
     assert checked > 40
 
 
-def test_displayed_7x7_table_is_the_seeds_computed_through_ops(
+def test_displayed_7x7_table_is_the_lectures_computed_through_ops(
     count_ops_calls: Callable[[str], list[int]], qtbot: QtBot
 ) -> None:
     calls = count_ops_calls("conv2d")
@@ -117,13 +118,13 @@ def test_displayed_7x7_table_is_the_seeds_computed_through_ops(
     assert first[0, 0] == pytest.approx(0.77) and np.isnan(first[0, 1:]).all()  # built cell by cell
     qtbot.mouseClick(panel.findChild(QAbstractButton, "conv2dShowAllButton"), Qt.MouseButton.LeftButton)
     table = panel.displayed_table()
-    assert np.array_equal(table, L.SEED_TABLE_7X7)
+    assert np.array_equal(table, L.LECTURE_TABLE_7X7)
     texts = panel.conv2d.output_grid.texts()
     assert texts[0][0] == "0.77" and texts[1][1] == "1.00" and texts[0][4] == "0.55" and texts[0][1] == "-0.11"
-    assert "✓" in panel.conv2d.seed_check.text()
+    assert "✓" in panel.conv2d.lecture_check.text()
 
 
-def test_next_position_fills_the_next_cell_and_shows_the_seeds_sums(panel: LessonPanel, qtbot: QtBot) -> None:
+def test_next_position_fills_the_next_cell_and_shows_the_lectures_sums(panel: LessonPanel, qtbot: QtBot) -> None:
     panel.goto_step(3)
     next_button = panel.findChild(QAbstractButton, "conv2dNextPositionButton")
     qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
@@ -132,7 +133,7 @@ def test_next_position_fills_the_next_cell_and_shows_the_seeds_sums(panel: Lesso
     panel.conv2d.controls.set_position(8)  # row 1, column 1: on the diagonal
     assert "/ 9 = <b>1.00</b>" in panel.conv2d.equation.text()
     assert np.array_equal(panel.conv2d.displayed_products(), np.ones((3, 3)))
-    panel.conv2d.controls.set_position(3 * 7 + 3)  # the seed's 0.55 window
+    panel.conv2d.controls.set_position(3 * 7 + 3)  # the lecture's 0.55 window
     assert "(1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = <b>0.55</b>" in panel.conv2d.equation.text()
 
 
@@ -143,11 +144,11 @@ def test_editing_a_kernel_value_changes_the_displayed_table(panel: LessonPanel) 
     panel.conv2d.kernel_editor.spin(0, 0).setValue(-1.0)
     after = panel.displayed_table()
     assert not np.array_equal(before, after)
-    expected = L.truncate2(L.seed_table(kernel=panel.conv2d.kernel_editor.kernel()))
+    expected = L.truncate2(L.lecture_table(kernel=panel.conv2d.kernel_editor.kernel()))
     assert np.array_equal(after, expected)
-    assert "no longer" in panel.conv2d.seed_check.text()
+    assert "no longer" in panel.conv2d.lecture_check.text()
     panel.findChild(QAbstractButton, "conv2dResetKernel").click()
-    assert np.array_equal(panel.displayed_table(), L.SEED_TABLE_7X7)
+    assert np.array_equal(panel.displayed_table(), L.LECTURE_TABLE_7X7)
 
 
 def test_2d_step_on_the_visitors_digit_with_presets_and_network_filters(panel: LessonPanel, digit: np.ndarray) -> None:
@@ -171,11 +172,11 @@ def test_2d_step_on_the_visitors_digit_with_presets_and_network_filters(panel: L
     np.testing.assert_allclose(table, L.conv2d_map(digit, w1[:, :, 0, 3]), atol=1e-9)
 
 
-def test_displayed_pool_table_is_the_seeds_4x4(panel: LessonPanel, qtbot: QtBot) -> None:
+def test_displayed_pool_table_is_the_lectures_4x4(panel: LessonPanel, qtbot: QtBot) -> None:
     panel.goto_step(5)
     qtbot.mouseClick(panel.findChild(QAbstractButton, "poolShowAllButton"), Qt.MouseButton.LeftButton)
-    assert np.array_equal(panel.displayed_pool_table(), L.SEED_POOLED_4X4)
-    assert "✓" in panel.pooling.seed_check.text()
+    assert np.array_equal(panel.displayed_pool_table(), L.LECTURE_POOLED_4X4)
+    assert "✓" in panel.pooling.lecture_check.text()
     panel.pooling.controls.set_position(0)
     shown = panel.displayed_pool_table()
     assert shown[0, 0] == 1.0 and np.isnan(shown.ravel()[1:]).all()
@@ -184,10 +185,10 @@ def test_displayed_pool_table_is_the_seeds_4x4(panel: LessonPanel, qtbot: QtBot)
     assert np.isneginf(panel.pooling.displayed_window()).sum() == 3
     panel.findChild(QAbstractButton, "poolPaddingValid").click()
     panel.pooling.controls.set_position(10**6)
-    assert np.array_equal(panel.displayed_pool_table(), L.SEED_POOLED_4X4[:3, :3])
+    assert np.array_equal(panel.displayed_pool_table(), L.LECTURE_POOLED_4X4[:3, :3])
 
 
-@pytest.mark.parametrize("stride", L.SEED_STRIDES)
+@pytest.mark.parametrize("stride", L.LECTURE_STRIDES)
 @pytest.mark.parametrize("padding", L.PADDINGS)
 def test_stride_and_padding_shapes_match_ops(
     panel: LessonPanel, digit: np.ndarray, stride: tuple[int, int], padding: str
@@ -197,7 +198,7 @@ def test_stride_and_padding_shapes_match_ops(
     panel.findChild(QAbstractButton, f"stride_{stride[0]}_{stride[1]}").click()
     panel.findChild(QAbstractButton, f"padding{padding.capitalize()}").click()
     kernel = L.DIAGONAL_FILTER[:, :, None, None]
-    x_shape = ops.conv2d(L.seed_x_image()[None, :, :, None], kernel, stride=stride, padding=padding).shape[1:3]
+    x_shape = ops.conv2d(L.lecture_x_image()[None, :, :, None], kernel, stride=stride, padding=padding).shape[1:3]
     d_shape = ops.conv2d(digit[None, :, :, None].astype(np.float64), kernel, stride=stride, padding=padding).shape[1:3]
     assert panel.displayed_output_shape("x") == x_shape
     assert panel.displayed_output_shape("digit") == d_shape
@@ -206,14 +207,14 @@ def test_stride_and_padding_shapes_match_ops(
     assert f"{x_shape[0]} × {x_shape[1]}" in panel.stride.formula.text()
 
 
-def test_seed_strides_give_the_seeds_output_sizes(panel: LessonPanel) -> None:
+def test_lecture_strides_give_the_lectures_output_sizes(panel: LessonPanel) -> None:
     panel.goto_step(4)
-    expected = {(1, 1): (7, 7), (2, 2): (4, 4), (3, 3): (3, 3)}  # the seed's "Output image => n x n"
+    expected = {(1, 1): (7, 7), (2, 2): (4, 4), (3, 3): (3, 3)}  # the lecture's "Output image => n x n"
     for stride, shape in expected.items():
         panel.stride.set_settings(stride, "valid")
         assert panel.displayed_output_shape("x") == shape
     panel.stride.set_settings((1, 1), "same")
-    assert panel.displayed_output_shape("x") == (9, 9)  # the seed's padding slide: 9 x 9
+    assert panel.displayed_output_shape("x") == (9, 9)  # the lecture's padding slide: 9 x 9
 
 
 def test_set_image_none_shows_the_draw_a_digit_state(panel: LessonPanel, digit: np.ndarray) -> None:

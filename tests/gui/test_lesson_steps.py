@@ -14,6 +14,7 @@ from convlens.engine import lesson_data as L
 from convlens.gui.lesson import LessonPanel
 from convlens.gui.lesson.grid import ValueGrid
 from convlens.gui.lesson.step_tensors import load_colour_example
+from convlens.services import samples
 
 
 class CountingLoader:
@@ -24,7 +25,7 @@ class CountingLoader:
 
     def __call__(self) -> L.ExampleDigits:
         self.calls += 1
-        images, labels = L.drawn_sample_digits()
+        images, labels = samples.drawn_sample_digits()
         return L.ExampleDigits(images, labels, "mnist")
 
 
@@ -43,7 +44,7 @@ def panel(qtbot: QtBot, loader: CountingLoader) -> LessonPanel:
 
 @pytest.fixture
 def digit() -> np.ndarray:
-    return L.drawn_sample_digits()[0][0]  # a drawn "5"
+    return samples.drawn_sample_digits()[0][0]  # a drawn "5"
 
 
 # ----------------------------------------------------------------------------------------- 1. pixels
@@ -81,7 +82,7 @@ def test_pixels_grid_shows_0_255_or_0_1_grayscale_or_black_and_white(panel: Less
 def test_clicking_an_example_digit_shows_its_numbers(panel: LessonPanel) -> None:
     panel.show()
     panel.findChild(QAbstractButton, "pixelsExample2").click()
-    images, _ = L.drawn_sample_digits()
+    images, _ = samples.drawn_sample_digits()
     assert np.array_equal(panel.pixels.displayed_values(), np.round(images[2].astype(np.float64) * 255))
     assert panel.pixels.hint.isHidden()
 
@@ -172,7 +173,7 @@ def test_play_walks_through_the_positions_and_stops_at_the_end(panel: LessonPane
     panel.findChild(QAbstractButton, "poolPlayButton").click()
     qtbot.waitUntil(lambda: not controls.play_button.isChecked(), timeout=3000)
     assert controls.position() == controls.count() - 1
-    assert np.array_equal(panel.displayed_pool_table(), L.SEED_POOLED_4X4)
+    assert np.array_equal(panel.displayed_pool_table(), L.LECTURE_POOLED_4X4)
 
 
 def test_leaving_a_step_stops_its_animation(panel: LessonPanel) -> None:

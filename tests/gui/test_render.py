@@ -1,4 +1,4 @@
-"""gui.render: colour maps with fixed levels, the diverging filter map, tiling, and golden images.
+"""convlens.gui.render: colour maps with fixed levels, the diverging filter map, tiling, and golden images.
 
 The golden PNGs live in tests/gui/golden/.  To regenerate them after an intended change, run
 ``CONVLENS_UPDATE_GOLDEN=1 pytest tests/gui/test_render.py`` and look at the new files.
@@ -15,6 +15,7 @@ from PIL import Image
 
 from convlens.gui import render as R
 from convlens.gui.panels import choose_columns, fit_heights
+from convlens.services import samples
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CONVLENS_UPDATE_GOLDEN") == "1"
@@ -131,21 +132,10 @@ def test_maps_to_stack_is_channel_first() -> None:
     np.testing.assert_array_equal(stack[2], act[0, :, :, 2])
 
 
-def test_rasterize_strokes_draws_round_capped_lines_of_the_given_width() -> None:
-    img = R.rasterize_strokes([[(0.25, 0.5), (0.75, 0.5)]], 100, 10.0)
-    assert img.dtype == np.float32 and img.shape == (100, 100)
-    column = img[:, 50]
-    assert column.max() == 1.0 and 9 <= np.count_nonzero(column > 0.5) <= 11
-    assert img[50, 22] > 0.5 and img[50, 18] == 0.0  # round cap reaches 5 px past the end
-    assert R.rasterize_strokes([[(0.5, 0.5)]], 50, 8.0).sum() > 30  # a dot
-
-
-def test_sample_strokes_cover_every_digit() -> None:
-    assert sorted(R.SAMPLE_STROKES) == list(range(10))
-    for strokes in R.SAMPLE_STROKES.values():
-        for stroke in strokes:
-            pts = np.asarray(stroke)
-            assert pts.shape[1] == 2 and pts.min() > 0.05 and pts.max() < 0.95
+def test_the_sample_strokes_and_the_rasterizer_are_the_services_ones() -> None:
+    # One stroke set and one rasterizer (tested in tests/services/test_samples.py); render re-exports them.
+    assert R.SAMPLE_STROKES is samples.SAMPLE_STROKES
+    assert R.rasterize_strokes is samples.rasterize_strokes
 
 
 def test_choose_columns_makes_tiles_as_large_as_the_space_allows() -> None:

@@ -1,6 +1,6 @@
 """The training tab: a tiny training through the real button, cancel, hot-swap, divergence, unwritable data
-directory, MNIST download, "Correct me", model files. MNIST is the 300/100-image fixture from tests/conftest.py
-(real IDX files, no network), so every run takes a few seconds."""
+directory, MNIST download, "Correct me", model files; and the session alone, without widgets. MNIST is the
+300/100-image fixture from tests/conftest.py (real IDX files, no network), so every run takes a few seconds."""
 
 from __future__ import annotations
 
@@ -14,28 +14,33 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 import convlens.engine.train
 import convlens.services.training
 from convlens.engine import data as engine_data
-from convlens.engine.model import Sequential, load_model
+from convlens.engine.loading import load_model
+from convlens.engine.model import Sequential
 from convlens.engine.presets import PRESETS
 from convlens.engine.train import evaluate
 from convlens.gui.controller import Controller, default_model_path
 from convlens.gui.render import SAMPLE_STROKES, rasterize_strokes
 from convlens.gui.training.corrections import CorrectionBar
+from convlens.gui.training.form import app_request
 from convlens.gui.training.panel import TrainingPanel
+from convlens.gui.training.session import TrainingSession
 from convlens.gui.training.worker import TrainingResult
 from convlens.services import model_store
 from convlens.services.corrections import CorrectionStore
 from convlens.services.evaluation import summarize
+from convlens.services.recipes import QUICK
 
 TIMEOUT_MS = 60_000
 
 
 class FakeController(QObject):
-    """The controller API the panel uses, recording every call; it has the training-preview hook."""
+    """The controller API the panel uses, recording every call."""
 
     modelChanged = Signal(object)
     activationsChanged = Signal(object)
@@ -65,6 +70,9 @@ class FakeController(QObject):
 
     def set_preview_model(self, model: Any) -> None:
         self.calls.append(("preview", model))
+
+    def last_result(self) -> Any:
+        return SimpleNamespace(image28=None, digit=None)
 
 
 @pytest.fixture
@@ -99,17 +107,18 @@ def controller(qtbot: QtBot) -> Controller:
 
 def tiny(panel: TrainingPanel, epochs: int = 1, batch: int = 32, preset: str = "small") -> None:
     """Advanced settings for a run of a few batches on the 300-image fixture."""
-    panel.presetCombo.setCurrentIndex(panel.presetCombo.findData(preset))
-    panel.epochsSpin.setValue(epochs)
-    panel.trainSizeSpin.setValue(300)
-    panel.batchSizeSpin.setValue(batch)
-    panel.augmentCheck.setChecked(False)
+    form = panel.form
+    form.presetCombo.setCurrentIndex(form.presetCombo.findData(preset))
+    form.epochsSpin.setValue(epochs)
+    form.trainSizeSpin.setValue(300)
+    form.batchSizeSpin.setValue(batch)
+    form.augmentCheck.setChecked(False)
 
 
 def train(qtbot: QtBot, panel: TrainingPanel) -> str:
     """Click the real start button and wait for the run to end; return the outcome."""
     with qtbot.waitSignal(panel.trainingFinished, timeout=TIMEOUT_MS) as blocker:
-        qtbot.mouseClick(panel.startTrainingButton, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.form.startTrainingButton, Qt.MouseButton.LeftButton)
     return str(blocker.args[0])
 
 
@@ -118,7 +127,7 @@ def test_tiny_training_through_the_button_previews_saves_and_swaps(
 ) -> None:
     fake = FakeController()
     panel = make_panel(fake)
-    assert panel.startTrainingButton.isEnabled() and panel.quickTrainButton.isEnabled()
+    assert panel.form.startTrainingButton.isEnabled() and panel.form.quickTrainButton.isEnabled()
     tiny(panel)
     with qtbot.waitSignal(panel.trainingStarted, timeout=1000):
         outcome = train(qtbot, panel)
@@ -134,33 +143,29 @@ def test_tiny_training_through_the_button_previews_saves_and_swaps(
     current = model_store.current_model()
     assert current is not None and current.id == result.stored.id
     assert current.card["architecture_preset"] == "small" and current.card["training"]["epochs"] == 1
-    assert current.card["test_accuracy"] == pytest.approx(result.summary.accuracy)
+    assert current.card["test_accuracy"] == pytest.approx(result.trained.summary.accuracy)
     # results and curves are on screen
     assert panel.results.isVisible() and "Test accuracy" in panel.results.accuracyLabel.text()
     table = panel.results.confusionTable
     total = sum(int(table.item(r, c).text() or 0) for r in range(10) for c in range(10))
     assert total == fake_mnist.n_test
-    assert len(panel._lines["train_loss"].getData()[0]) >= 1
-    assert len(panel._lines["val_acc"].getData()[0]) >= 1
-    assert panel.trainingProgress.value() == 1000
-    assert panel.quickTrainButton.isEnabled() and not panel.cancelTrainingButton.isEnabled()
+    assert len(panel.curves.lines["train_loss"].getData()[0]) >= 1
+    assert len(panel.curves.lines["val_acc"].getData()[0]) >= 1
+    assert panel.runStatus.trainingProgress.value() == 1000
+    assert panel.form.quickTrainButton.isEnabled() and not panel.runStatus.cancelTrainingButton.isEnabled()
 
 
 def test_quick_train_button_uses_the_quick_budget(
     qtbot: QtBot, fake_mnist: Any, user_dir: Path, make_panel: Callable[..., TrainingPanel]
 ) -> None:
-    from convlens.services.recipes import QUICK
-
     panel = make_panel(FakeController())
     with qtbot.waitSignal(panel.trainingFinished, timeout=TIMEOUT_MS):
-        qtbot.mouseClick(panel.quickTrainButton, Qt.MouseButton.LeftButton)
-        settings = panel._settings
-        assert settings is not None
-        assert (settings.epochs, settings.batch_size, settings.lr, settings.schedule, settings.augment) == (
-            QUICK.epochs, QUICK.batch_size, QUICK.lr, QUICK.schedule, QUICK.augment
-        )
-        assert settings.preset == "default" and settings.train_size is None
-        qtbot.mouseClick(panel.cancelTrainingButton, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.form.quickTrainButton, Qt.MouseButton.LeftButton)
+        request = panel.session.request
+        assert request is not None and request == app_request()
+        assert request.recipe == QUICK and request.architecture == "default" and request.train_size is None
+        assert request.start_model is None and request.source == "ConvLens app (Train button)"
+        qtbot.mouseClick(panel.runStatus.cancelTrainingButton, Qt.MouseButton.LeftButton)
 
 
 def test_hot_swap_changes_the_prediction_source(
@@ -190,19 +195,19 @@ def test_cancel_stops_within_a_second_and_keeps_the_model(
     old_model, old_info = controller.model, controller.current_model_info()
     panel = make_panel(controller)
     tiny(panel, epochs=50, batch=8)
-    qtbot.mouseClick(panel.startTrainingButton, Qt.MouseButton.LeftButton)
-    # the preview of the newest weights replaced the model for a while (this controller has no preview hook)
-    qtbot.waitUntil(lambda: controller.model is not old_model and len(panel._curves["x"]) > 2, timeout=TIMEOUT_MS)
-    assert panel.is_running and not panel.quickTrainButton.isEnabled()
+    qtbot.mouseClick(panel.form.startTrainingButton, Qt.MouseButton.LeftButton)
+    # the preview of the newest weights is the model in use for a while
+    qtbot.waitUntil(lambda: controller.model is not old_model and panel.curves.train_points > 2, timeout=TIMEOUT_MS)
+    assert panel.is_running and not panel.form.quickTrainButton.isEnabled()
     t0 = time.perf_counter()
     with qtbot.waitSignal(panel.trainingFinished, timeout=5000) as blocker:
-        qtbot.mouseClick(panel.cancelTrainingButton, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.runStatus.cancelTrainingButton, Qt.MouseButton.LeftButton)
     elapsed = time.perf_counter() - t0
     assert elapsed < 1.0, f"cancel took {elapsed:.2f} s"
     assert blocker.args == ["cancelled"]
     assert controller.model is old_model and controller.current_model_info().path == old_info.path
     assert model_store.current_model() is None and model_store.list_models() == []
-    assert "cancelled" in panel.statusLabel.text()
+    assert "cancelled" in panel.runStatus.statusLabel.text()
 
 
 def test_divergence_stops_with_a_message_and_keeps_the_model(
@@ -248,12 +253,12 @@ def test_unwritable_data_directory_gives_a_message_not_a_traceback(
     assert title == "Model not saved" and "cannot create the model folder" in text and "Traceback" not in text
     # the trained network is still put in use, from memory
     assert controller.current_model_info().path is None
-    assert controller.model is panel.last_result.model  # type: ignore[union-attr]
+    assert panel.last_result is not None and controller.model is panel.last_result.trained.model
     # corrections into the same directory: a message too
     bar = panel.correctionBar
     bar.set_image(np.ones((28, 28), np.float32))
     bar.save_box.setChecked(True)
-    qtbot.mouseClick(bar.findChild(type(panel.startTrainingButton), "correctDigit4"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(bar.findChild(QPushButton, "correctDigit4"), Qt.MouseButton.LeftButton)
     assert "Could not save the correction" in bar.status.text()
 
 
@@ -264,11 +269,13 @@ def test_fine_tune_starts_from_the_model_in_use_and_mixes_in_corrections(
     for digit in (1, 4, 7):
         store.add(np.full((28, 28), 0.5, np.float32), digit)
     panel = make_panel(controller)
-    assert "3 saved" in panel.fineTuneCheck.text()
+    assert "3 saved" in panel.form.fineTuneCheck.text()
     tiny(panel, preset="small")
-    panel.fineTuneCheck.setChecked(True)
+    panel.form.fineTuneCheck.setChecked(True)
     assert train(qtbot, panel) == "done", panel.last_message
-    card = panel.last_result.card  # type: ignore[union-attr]
+    assert panel.session.request is not None and panel.session.request.start_model is not None
+    assert panel.last_result is not None
+    card = panel.last_result.trained.card
     assert card["architecture_preset"] == "fine-tuned"
     assert card["training"]["corrections"] == 3
     assert card["training"]["train_images"] > 240  # the corrections were oversampled into the 240 images
@@ -281,16 +288,17 @@ def test_without_data_and_network_training_is_disabled_with_the_reason(
 ) -> None:
     panel = make_panel(controller)
     assert not panel.data_available
-    assert not panel.quickTrainButton.isEnabled() and not panel.startTrainingButton.isEnabled()
-    assert panel.unavailableLabel.isVisible() and "MNIST" in panel.unavailableLabel.text()
-    assert panel.dataBox.isVisible() and panel.downloadButton.isEnabled()
+    form, box = panel.form, panel.dataBox
+    assert not form.quickTrainButton.isEnabled() and not form.startTrainingButton.isEnabled()
+    assert form.unavailableLabel.isVisible() and "MNIST" in form.unavailableLabel.text()
+    assert box.isVisible() and box.downloadButton.isEnabled()
     assert not panel.start_quick()
     model_before = controller.model
-    qtbot.mouseClick(panel.downloadButton, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel._download is None, timeout=TIMEOUT_MS)
-    assert "Could not download MNIST" in panel.dataStatus.text()
-    assert "download failed" in panel.unavailableLabel.text()
-    assert not panel.quickTrainButton.isEnabled()
+    qtbot.mouseClick(box.downloadButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not box.is_downloading, timeout=TIMEOUT_MS)
+    assert "Could not download MNIST" in box.dataStatus.text()
+    assert "download failed" in form.unavailableLabel.text()
+    assert not form.quickTrainButton.isEnabled()
     assert controller.model is model_before  # the shipped model keeps working
     controller.set_canvas_image(rasterize_strokes(SAMPLE_STROKES[7], 280, 280 / 11))
     assert controller.last_result().digit == 7
@@ -315,12 +323,14 @@ def test_download_shows_progress_then_enables_training(
     monkeypatch.setattr(engine_data, "ensure_mnist", fake_ensure)
     monkeypatch.setattr(engine_data, "is_cached", lambda *a, **k: have[0])
     panel = make_panel(FakeController())
-    assert not panel.quickTrainButton.isEnabled()
-    qtbot.mouseClick(panel.downloadButton, Qt.MouseButton.LeftButton)
-    assert panel.downloadProgress.isVisible()
-    qtbot.waitUntil(lambda: panel._download is None, timeout=TIMEOUT_MS)
-    assert panel.downloadProgress.value() == 1000
-    assert panel.quickTrainButton.isEnabled() and not panel.dataBox.isVisible()
+    box = panel.dataBox
+    assert not panel.form.quickTrainButton.isEnabled()
+    qtbot.mouseClick(box.downloadButton, Qt.MouseButton.LeftButton)
+    assert box.downloadProgress.isVisible() and not box.downloadButton.isEnabled()
+    assert "Downloading" in panel.form.unavailableLabel.text()
+    qtbot.waitUntil(lambda: not box.is_downloading, timeout=TIMEOUT_MS)
+    assert box.downloadProgress.value() == 1000
+    assert panel.form.quickTrainButton.isEnabled() and not box.isVisible()
 
 
 def test_corrections_are_saved_only_when_opted_in(qtbot: QtBot, tmp_path: Path) -> None:
@@ -379,7 +389,7 @@ def test_misclassified_digit_goes_onto_the_canvas_and_through_the_network(
     assert controller.last_result().digit == 7
 
 
-def test_factory_reset_save_and_open_report_errors_in_messages(
+def test_factory_reset_and_save_report_errors_in_messages(
     qtbot: QtBot, tmp_path: Path, user_dir: Path, controller: Controller, make_panel: Callable[..., TrainingPanel]
 ) -> None:
     factory = controller.current_model_info().path
@@ -393,18 +403,12 @@ def test_factory_reset_save_and_open_report_errors_in_messages(
     assert panel.save_model_as(tmp_path / "mine.npz")
     assert not panel.save_model_as(tmp_path / "mine.txt")
     assert panel.last_message is not None and ".onnx or .npz" in panel.last_message[1]
-    # a broken file: message, model unchanged
-    broken = tmp_path / "broken.onnx"
-    broken.write_bytes(b"not a model")
-    before = controller.model
-    assert not panel.open_model(broken)
-    assert panel.last_message[0] == "Cannot open model" and controller.model is before
-    assert panel.open_model(tmp_path / "mine.npz")
-    assert controller.current_model_info().path == tmp_path / "mine.npz"
+    assert panel.findChild(QPushButton, "trainingOpenModelButton") is None  # opening is the window's File menu
     # reset: the shipped model comes back and the pointer is gone
     with qtbot.waitSignal(panel.modelSwapped):
-        qtbot.mouseClick(panel.factoryResetButton, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.modelBox.factoryResetButton, Qt.MouseButton.LeftButton)
     assert controller.current_model_info().path == factory
+    assert "default" in panel.modelBox.modelInUse.text()
     assert model_store.current_model() is None
 
 
@@ -413,8 +417,8 @@ def test_training_can_be_switched_off(
 ) -> None:
     panel = make_panel(FakeController(), allow_training=False, kiosk=True)
     assert not panel.start_quick()
-    assert not panel.quickTrainButton.isVisible() and "switched off" in panel.unavailableLabel.text()
-    assert panel.factoryResetButton.isVisible() and not panel.saveModelButton.isVisible()
+    assert not panel.form.quickTrainButton.isVisible() and "switched off" in panel.form.unavailableLabel.text()
+    assert panel.modelBox.factoryResetButton.isVisible() and not panel.modelBox.saveModelButton.isVisible()
 
 
 def test_a_second_correction_bar_shares_the_store_and_the_opt_in(
@@ -430,7 +434,7 @@ def test_a_second_correction_bar_shares_the_store_and_the_opt_in(
     x, y = panel.corrections.load()
     assert list(y) == [8]
     np.testing.assert_allclose(x[0, ..., 0], controller.last_result().image28, atol=1 / 255)
-    assert "1 saved" in panel.fineTuneCheck.text()
+    assert "1 saved" in panel.form.fineTuneCheck.text()
     panel.correctionBar.save_box.setChecked(False)
     assert not bar.save_box.isChecked()
 
@@ -443,11 +447,38 @@ def test_factory_reset_during_training_cancels_then_resets(
     controller.load_model(stored.path)
     panel = make_panel(controller)
     tiny(panel, epochs=50, batch=8)
-    qtbot.mouseClick(panel.startTrainingButton, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(panel._curves["x"]) > 0, timeout=TIMEOUT_MS)
-    assert panel.factoryResetButton.isEnabled()
+    qtbot.mouseClick(panel.form.startTrainingButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.curves.train_points > 0, timeout=TIMEOUT_MS)
+    assert panel.modelBox.factoryResetButton.isEnabled()
     with qtbot.waitSignal(panel.modelSwapped, timeout=5000) as swapped:
         with qtbot.waitSignal(panel.trainingFinished, timeout=5000) as finished:
-            qtbot.mouseClick(panel.factoryResetButton, Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(panel.modelBox.factoryResetButton, Qt.MouseButton.LeftButton)
     assert finished.args == ["cancelled"] and swapped.args == [factory]
     assert controller.current_model_info().path == factory and model_store.current_model() is None
+
+
+def test_the_session_runs_without_widgets(qtbot: QtBot, fake_mnist: Any, user_dir: Path) -> None:
+    """The Qt session alone: phases in order, the preview switched on and off, the saved model hot-swapped."""
+    fake = FakeController()
+    session = TrainingSession(fake)
+    phases: list[str] = []
+    session.phaseChanged.connect(phases.append)
+    progress: list[Any] = []
+    session.progressed.connect(progress.append)
+    swapped: list[Any] = []
+    session.modelSwapped.connect(swapped.append)
+    request = app_request(
+        QUICK.with_overrides(epochs=1, batch_size=32), "small", train_size=200, validation_size=50, test_limit=50
+    )
+    with qtbot.waitSignal(session.finished, timeout=TIMEOUT_MS) as finished:
+        assert session.start(request)
+        assert session.is_running and not session.start(request)  # one run at a time
+    assert finished.args == ["done"] and session.outcome == "done" and not session.is_running
+    assert phases == ["Loading MNIST", "Training", "Testing", "Saving"]
+    assert progress and progress[-1].epoch_pos == pytest.approx(1.0)
+    result = session.result
+    assert result is not None and result.stored is not None and swapped == [result.stored.path]
+    assert result.trained.card["training"]["source"] == "ConvLens app (Train button)"
+    previews = [m for name, m in fake.calls if name == "preview"]
+    assert isinstance(previews[0], Sequential) and previews[-1] is None
+    assert fake.calls[-1] == ("load_model", result.stored.path)

@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convlens.engine.model import Sequential, load_model, load_npz_model
+from convlens.engine.loading import load_model
+from convlens.engine.model import Sequential, load_npz_model
 from convlens.engine.presets import PRESETS
 from convlens.services import model_store as store
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def small_model(seed: int = 0) -> Sequential:
@@ -138,8 +137,6 @@ def test_export_onnx_session_as_npz_uses_its_npz_twin(tmp_path: Path) -> None:
 
 SAVER = textwrap.dedent(
     """
-    import sys
-    sys.path.insert(0, {repo!r})
     import numpy as np
     from convlens.engine.model import Sequential
     from convlens.engine.presets import PRESETS
@@ -153,7 +150,7 @@ SAVER = textwrap.dedent(
         for name in weights:  # every parameter carries the save number
             weights[name] = np.full_like(weights[name], i * 1e-3)
         model.set_weights(weights)
-        model_store.save_model(model, {{"save_number": i}}, keep=3)
+        model_store.save_model(model, {"save_number": i}, keep=3)
         if i == 2:
             print("saving", flush=True)
     """
@@ -183,7 +180,7 @@ def test_killing_the_process_mid_save_leaves_a_loadable_model(tmp_path: Path) ->
     numbers = []
     for _ in range(3):
         with subprocess.Popen(
-            [sys.executable, "-c", SAVER.format(repo=str(REPO))], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", SAVER], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
         ) as proc:
             try:
                 assert proc.stdout is not None

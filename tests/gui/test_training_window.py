@@ -12,12 +12,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QPushButton, QTabWidget
 from pytestqt.qtbot import QtBot
 
+from convlens.gui import app as app_module
 from convlens.gui.render import SAMPLE_STROKES
 from convlens.gui.training import install_training
 from convlens.gui.training.panel import TrainingPanel
 from convlens.services import model_store
-
-app_module = pytest.importorskip("convlens.gui.app", reason="gui.app.create_window is not available yet")
 
 
 @pytest.fixture
@@ -50,6 +49,7 @@ def test_train_button_opens_the_training_tab_and_file_menu_has_the_model_actions
     file_actions = window.menu("file").actions()
     assert reset in file_actions and file_actions.index(reset) == file_actions.index(save) + 1
     assert len([a for a in window.findChildren(QAction) if a.objectName() == "openModelAction"]) == 1
+    assert panel.findChild(QPushButton, "trainingOpenModelButton") is None  # one "Open model" flow: the window's
 
 
 def test_kiosk_without_training_hides_the_button(qtbot: QtBot, user_dir: Path) -> None:
@@ -64,7 +64,7 @@ def test_kiosk_with_training_has_no_file_actions(qtbot: QtBot, user_dir: Path) -
     panel = install_training(window)
     assert panel is not None and panel.kiosk
     assert window.findChild(QAction, "factoryResetAction") is None
-    assert panel.saveModelButton.isHidden() and not panel.factoryResetButton.isHidden()
+    assert panel.modelBox.saveModelButton.isHidden() and not panel.modelBox.factoryResetButton.isHidden()
 
 
 def test_tiny_training_in_the_window_swaps_the_model_the_window_uses(
@@ -78,14 +78,16 @@ def test_tiny_training_in_the_window_swaps_the_model_the_window_uses(
     window.canvas.flush()
     assert window.last_prediction()[0] >= 0
     qtbot.mouseClick(window.findChild(QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
-    panel.set_advanced_visible(True)
-    panel.presetCombo.setCurrentIndex(panel.presetCombo.findData("small"))
-    panel.epochsSpin.setValue(1)
-    panel.trainSizeSpin.setValue(300)
-    panel.batchSizeSpin.setValue(32)
+    assert window.sideTabs.currentWidget() is panel
+    form = panel.form
+    form.set_advanced_visible(True)
+    form.presetCombo.setCurrentIndex(form.presetCombo.findData("small"))
+    form.epochsSpin.setValue(1)
+    form.trainSizeSpin.setValue(300)
+    form.batchSizeSpin.setValue(32)
     with qtbot.waitSignal(window.predictionChanged, timeout=60_000):  # the preview re-reads the drawing
         with qtbot.waitSignal(panel.trainingFinished, timeout=60_000) as finished:
-            qtbot.mouseClick(panel.startTrainingButton, Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(form.startTrainingButton, Qt.MouseButton.LeftButton)
     assert finished.args == ["done"]
     stored = model_store.current_model()
     assert stored is not None and window.controller.current_model_info().path == stored.path

@@ -14,8 +14,8 @@ from convlens.engine.preprocess import mnist_style
 from convlens.engine.train import evaluate
 from convlens.gui.render import SAMPLE_STROKES, rasterize_strokes
 from convlens.gui.training.canvas_bridge import image_to_strokes, show_digit
-from convlens.gui.training.panel import format_eta
-from convlens.gui.training.worker import TrainSettings
+from convlens.gui.training.form import APP_SOURCE, app_request
+from convlens.gui.training.run_status import format_eta
 from convlens.gui.workers import Cancelled, JobThread
 from convlens.services.corrections import oversample
 from convlens.services.evaluation import summarize
@@ -90,14 +90,16 @@ def test_cancel_stops_a_function_job(qtbot: QtBot) -> None:
     assert order == ["cancelled"]
 
 
-def test_quick_settings_are_the_cli_quick_budget() -> None:
+def test_the_quick_request_is_the_cli_quick_budget_with_the_app_live_view() -> None:
     from convlens.services.recipes import QUICK
 
-    quick = TrainSettings.quick()
-    assert (quick.epochs, quick.batch_size, quick.lr, quick.schedule, quick.augment) == (
-        QUICK.epochs, QUICK.batch_size, QUICK.lr, QUICK.schedule, QUICK.augment,
-    )
-    assert quick.preset == "default" and quick.train_size is None
+    quick = app_request()
+    assert quick.recipe == QUICK and quick.architecture == "default" and quick.train_size is None
+    assert (quick.validation_size, quick.snapshot_seconds, quick.report_every) == (500, 2.0, 1)
+    assert quick.source == APP_SOURCE and quick.start_model is None and quick.corrections is None
+    smaller = app_request(QUICK.with_overrides(epochs=1), "small", train_size=300, validation_size=50)
+    assert (smaller.recipe.epochs, smaller.recipe.lr, smaller.architecture) == (1, QUICK.lr, "small")
+    assert (smaller.train_size, smaller.validation_size, smaller.snapshot_seconds) == (300, 50, 2.0)
 
 
 def test_format_eta() -> None:
@@ -140,7 +142,7 @@ def test_image_to_strokes_redraws_a_digit_the_network_would_see_alike() -> None:
     assert image_to_strokes(np.zeros((28, 28))) == []
 
 
-def test_show_digit_prefers_exact_routes() -> None:
+def test_show_digit_draws_the_strokes_then_shows_the_exact_image() -> None:
     calls: list[str] = []
 
     class Canvas:
@@ -157,9 +159,10 @@ def test_show_digit_prefers_exact_routes() -> None:
 
     img = np.zeros((28, 28), np.float32)
     img[5:20, 12:15] = 1.0
-    assert show_digit(img, Canvas(), Controller()) == "strokes+show_image28"
+    show_digit(img, Canvas(), Controller())
     assert calls == ["strokes", "flush", "exact"]
-    assert show_digit(img, None, None) == "none"
+    show_digit(img, None, Controller())
+    assert calls[3:] == ["exact"]
 
 
 def test_cancel_latency_of_a_generator_job(qtbot: QtBot) -> None:

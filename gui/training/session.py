@@ -1,0 +1,294 @@
+"""The training tab's run, without widgets: the worker thread, the request, the live preview and the outcome.
+
+:class:`TrainingSession` drives :func:`gui.training.worker.training_job` (the service's ``run_training`` plus a save
+into the model store) in a :class:`gui.workers.JobThread`, so the GUI thread only handles throttled events (at most
+about ten progress events a second; phases, validation points, epoch ends and snapshots always arrive). It shows
+each weight snapshot through ``Controller.set_preview_model`` (the filters and the visitor's drawing are re-read
+with the newest weights), ends the preview when the run ends, and on success puts the new model in use: the saved
+file through ``Controller.load_model`` (then marked current in the model store), else the network from memory.
+The views (:class:`~convlens.gui.training.panel.TrainingPanel` and its parts) only react to its signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+
+from convlens.engine import data as engine_data
+from convlens.engine.model import Sequential, load_npz_model
+from convlens.engine.train import TrainingDiverged
+from convlens.gui.controller import Controller
+from convlens.gui.training.worker import TrainingResult, training_job
+from convlens.gui.workers import JobThread
+from convlens.services import model_store
+from convlens.services.training import Phase, Progress, Snapshot, TrainingRequest, Validation, is_urgent
+
+__all__ = ["TrainingSession"]
+
+log = logging.getLogger(__name__)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Training", text)
+
+
+class TrainingSession(QObject):
+    """One training run at a time for ``controller``.
+
+    Parameters
+    ----------
+    controller : Controller
+        Gets the preview (``set_preview_model``) and the trained model (``load_model`` / ``set_model``).
+    data_base : path, optional
+        User data directory for saved models (default :func:`model_store.user_data_dir`).
+    parent : QObject, optional
+
+    Attributes
+    ----------
+    data : MnistData or None
+        MNIST, loaded (in the worker) by the first run and kept for the next ones.
+    request : TrainingRequest or None
+        The current or last run's request.
+    outcome : str or None
+        ``"done"``, ``"cancelled"``, ``"diverged"`` or ``"failed"`` once the run has ended (None before).
+    result : TrainingResult or None
+        The last successful run's result.
+    started_at : float
+        ``time.monotonic()`` when the run started.
+
+    Signals
+    -------
+    phaseChanged(str)
+        ``"Loading MNIST"``, ``"Training"``, ``"Testing"``, ``"Saving"`` (not after a cancel).
+    progressed(object), validated(object)
+        A :class:`~convlens.services.training.Progress` / :class:`~convlens.services.training.Validation`.
+    succeeded(object, bool)
+        The :class:`TrainingResult` and whether the new model is now in use.
+    failed(object)
+        The exception that stopped the run (``outcome`` says "diverged" or "failed").
+    cancelled()
+    finished(str)
+        Always last, with ``outcome``.
+    modelSwapped(object)
+        The path of the trained model now in use (None: in use from memory, it could not be saved).
+    message(str, str)
+        ``(title, text)`` of a problem to tell the visitor.
+    """
+
+    phaseChanged = Signal(str)
+    progressed = Signal(object)
+    validated = Signal(object)
+    succeeded = Signal(object, bool)
+    failed = Signal(object)
+    cancelled = Signal()
+    finished = Signal(str)
+    modelSwapped = Signal(object)
+    message = Signal(str, str)
+
+    def __init__(
+        self,
+        controller: Controller,
+        data_base: str | os.PathLike[str] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.data_base = data_base
+        self.data: engine_data.MnistData | None = None
+        self.request: TrainingRequest | None = None
+        self.outcome: str | None = None
+        self.result: TrainingResult | None = None
+        self.started_at = 0.0
+        self._job: JobThread | None = None
+        self._preview: Sequential | None = None
+        self._preview_arch: list[dict[str, object]] | None = None
+        self._previewing = False
+
+    @property
+    def is_running(self) -> bool:
+        return self._job is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        """A run is going on and Cancel was asked for."""
+        return self._job is not None and self._job.is_cancelled
+
+    def data_available(self) -> bool:
+        """MNIST is loaded or in the local cache."""
+        if self.data is not None:
+            return True
+        try:
+            return bool(engine_data.is_cached())
+        except Exception as exc:  # noqa: BLE001 - an unreadable cache just means "not available"
+            log.warning("cannot check the MNIST cache: %s", exc)
+            return False
+
+    # -- starting and stopping ---------------------------------------------------------------------------------
+    def fine_tune(
+        self, request: TrainingRequest, corrections: tuple[np.ndarray, np.ndarray] | None
+    ) -> TrainingRequest:
+        """``request`` starting from a copy of the model in use, with the visitor's ``corrections`` mixed in.
+
+        A model without a NumPy form (an ONNX file without its ``.npz`` twin) cannot be fine-tuned: the request
+        then trains its preset network from scratch, still on the corrections.
+        """
+        return replace(request, start_model=self._model_copy(), corrections=corrections)
+
+    def _model_copy(self) -> Sequential | None:
+        """A copy of the model in use as a NumPy network (its ``.npz`` twin for an ONNX file), or None."""
+        model = self.controller.model
+        if isinstance(model, Sequential):
+            copy = Sequential.from_config(model.architecture(), input_shape=model.input_shape, seed=model.seed)
+            copy.set_weights(model.get_weights())
+            return copy
+        path = self.controller.current_model_info().path
+        if path is not None and path.with_suffix(".npz").is_file():
+            try:
+                return load_npz_model(path.with_suffix(".npz"))
+            except ValueError as exc:
+                log.warning("cannot fine-tune %s: %s", path, exc)
+        return None
+
+    def start(self, request: TrainingRequest, *, save: bool = True) -> bool:
+        """Start a run in the worker thread (False while one is going on).
+
+        ``save=False`` keeps the trained model in memory only (soak tests).
+        """
+        if self._job is not None:
+            return False
+        job = training_job(request, self._load_data, save=save, save_base=self.data_base)
+        # No Qt parent: the thread is deleteLater()'d when it ends, and a parent deleted before that deferred
+        # delete runs (a session dropped right after its run) made Qt 6.11 crash ("shared QObject was deleted
+        # directly"). ``self._job`` keeps it alive meanwhile.
+        thread = JobThread(job, urgent=is_urgent)
+        thread.progress.connect(self._on_item)
+        thread.succeeded.connect(self._on_succeeded)
+        thread.failed.connect(self._on_failed)
+        thread.cancelled.connect(self._on_cancelled)
+        thread.ended.connect(self._on_ended)
+        self._job = thread
+        self.request = request
+        self.outcome = None
+        self._preview, self._preview_arch = None, None
+        self.started_at = time.monotonic()
+        thread.start()
+        return True
+
+    def _load_data(self) -> engine_data.MnistData:  # runs in the worker thread
+        if self.data is None:
+            self.data = engine_data.load_mnist(allow_download=False)
+        return self.data
+
+    def cancel(self) -> bool:
+        """Stop the run within a batch or two; the model in use stays. False when nothing runs."""
+        if self._job is None:
+            return False
+        self._job.cancel()
+        return True
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Cancel a run and wait for its thread (before the session is destroyed)."""
+        if self._job is not None:
+            self._job.cancel()
+            self._job.wait(timeout_ms)
+
+    # -- events from the worker --------------------------------------------------------------------------------
+    def _on_item(self, item: object) -> None:
+        try:
+            if isinstance(item, Snapshot):
+                self._show_snapshot(item)
+            elif isinstance(item, Progress):
+                self.progressed.emit(item)
+            elif isinstance(item, Validation):
+                self.validated.emit(item)
+            elif isinstance(item, Phase) and not self.is_cancelled:
+                self.phaseChanged.emit(item.text)
+        except Exception:  # noqa: BLE001 - a display glitch must not kill the run
+            log.exception("cannot show training progress")
+        finally:
+            if isinstance(item, Snapshot):
+                item.shown.set()  # the worker may go on
+
+    def _show_snapshot(self, snap: Snapshot) -> None:
+        """The newest weights into the controller: filters and drawing are re-read with them."""
+        if self.is_cancelled:
+            return
+        if self._preview is None or self._preview_arch != snap.architecture:
+            self._preview = Sequential.from_config(snap.architecture)
+            self._preview_arch = snap.architecture
+        self._preview.set_weights(snap.weights)
+        self._previewing = True
+        self.controller.set_preview_model(self._preview)
+
+    def _end_preview(self) -> None:
+        """Put the model that was in use before the preview back."""
+        if not self._previewing:
+            return
+        self._previewing = False
+        try:
+            self.controller.set_preview_model(None)
+        except Exception:  # noqa: BLE001 - the run's outcome must still be reported
+            log.exception("cannot leave the training preview")
+
+    def _on_succeeded(self, result: object) -> None:
+        if not isinstance(result, TrainingResult):
+            self._on_failed(TypeError(f"unexpected training result {type(result).__name__}"))
+            return
+        if self.is_cancelled:  # Cancel clicked while it was saving
+            self._on_cancelled()
+            return
+        self.result = result
+        self.outcome = "done"
+        self._end_preview()
+        self.succeeded.emit(result, self._install(result))
+
+    def _install(self, result: TrainingResult) -> bool:
+        """Hot-swap the trained model: load the saved file, else use it from memory."""
+        if result.stored is not None:
+            try:
+                self.controller.load_model(result.stored.path)
+            except Exception as exc:  # noqa: BLE001 - reported, then fall back to the in-memory model
+                log.warning("cannot load the saved model %s: %s", result.stored.path, exc)
+            else:
+                try:
+                    model_store.set_current(result.stored.id, self.data_base)
+                except OSError as exc:
+                    log.warning("cannot mark %s as current: %s", result.stored.id, exc)
+                self.modelSwapped.emit(result.stored.path)
+                return True
+        try:
+            self.controller.set_model(result.trained.model, path=None, metadata={"model_card": result.trained.card})
+        except Exception as exc:  # noqa: BLE001
+            self.message.emit(tr("Cannot use the new model"), tr("The new model cannot be used: {e}").format(e=exc))
+            return False
+        self.modelSwapped.emit(None)
+        return True
+
+    def _on_failed(self, exc: object) -> None:
+        self._end_preview()
+        self.outcome = "diverged" if isinstance(exc, TrainingDiverged) else "failed"
+        if isinstance(exc, engine_data.DataError):
+            self.data = None
+        self.failed.emit(exc)
+
+    def _on_cancelled(self) -> None:
+        if self.outcome == "cancelled":
+            return
+        self.outcome = "cancelled"
+        self._end_preview()
+        self.cancelled.emit()
+
+    def _on_ended(self) -> None:
+        thread, self._job = self._job, None
+        if thread is not None:
+            thread.wait(5000)
+            thread.deleteLater()
+        if self.outcome is None:
+            self.outcome = "failed"
+        self._end_preview()
+        self.finished.emit(self.outcome)
