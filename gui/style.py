@@ -8,9 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette, QPen
+from PySide6.QtWidgets import QWidget
 
-__all__ = ["DEFAULT_THEME", "THEMES", "Theme", "build_palette", "get_theme", "rgba"]
+__all__ = [
+    "DEFAULT_THEME",
+    "PRESENTER_LINE_SCALE",
+    "PRESENTER_SCALE",
+    "THEMES",
+    "Theme",
+    "apply_application_theme",
+    "build_palette",
+    "get_theme",
+    "presenter_line_scale",
+    "presenter_scale",
+    "refresh_presenter",
+    "release_presenter",
+    "rgba",
+    "set_presenter_mode",
+    "theme_style_sheet",
+]
 
 
 @dataclass(frozen=True)
@@ -125,3 +142,303 @@ def build_palette(theme: Theme) -> QPalette:
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         p.setColor(disabled, role, muted)
     return p
+
+
+# -- check boxes and radio buttons -----------------------------------------------------------------------------
+# Fusion draws their indicators with the Base colour inside a Window.darker(140) outline: on the dark theme that
+# is a near-black ring on a near-black window (contrast about 1.1:1, "nearly invisible"). The style sheet below
+# gives them the theme's muted text colour as outline (about 6:1 on dark, 5:1 on light) and the accent colour
+# when checked. A round radio button needs a known size for its corner radius: INDICATOR_PX. The check mark
+# is a small SVG written once per process to a temporary folder (a style sheet cannot draw one, and a file
+# shipped in the package would need its own package-data entry).
+
+_CHECK_SVG = (
+    "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>"
+    "<path d='M3.2 8.4 L6.6 11.6 L12.8 4.6' fill='none' stroke='{colour}' stroke-width='2.4' "
+    "stroke-linecap='round' stroke-linejoin='round'/></svg>"
+)
+_indicator_dir: str | None = None
+INDICATOR_PX = 16
+"""Side of a check box or radio button indicator inside its 2 px outline."""
+
+
+def _check_mark(colour: str) -> str:
+    """Path (forward slashes) of an SVG check mark in ``colour``, written on first use."""
+    global _indicator_dir
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if _indicator_dir is None or not Path(_indicator_dir).is_dir():
+        _indicator_dir = tempfile.mkdtemp(prefix="convlens-theme-")
+        atexit.register(shutil.rmtree, _indicator_dir, True)
+    path = Path(_indicator_dir) / f"check-{colour.lstrip('#')}.svg"
+    if not path.is_file():
+        path.write_text(_CHECK_SVG.format(colour=colour), encoding="utf-8")
+    return path.as_posix()
+
+
+def theme_style_sheet(theme: Theme) -> str:
+    """The application style sheet of ``theme``: visible check box and radio button indicators."""
+    outline, accent, fill = theme.muted, theme.accent, theme.base
+    disabled = QColor(theme.muted).darker(160 if theme.name == "dark" else 80).name()
+    check = _check_mark(theme.highlight_text)
+    return (
+        "QCheckBox::indicator, QRadioButton::indicator {"
+        f" width: {INDICATOR_PX}px; height: {INDICATOR_PX}px; border: 2px solid {outline}; background: {fill}; }}\n"
+        f"QRadioButton::indicator {{ border-radius: {INDICATOR_PX // 2 + 2}px; }}\n"
+        "QCheckBox::indicator { border-radius: 3px; }\n"
+        "QCheckBox::indicator:hover, QRadioButton::indicator:hover { border-color: "
+        f"{accent}; }}\n"
+        f"QCheckBox::indicator:checked {{ background: {accent}; border-color: {accent}; image: url({check}); }}\n"
+        "QRadioButton::indicator:checked { border-color: "
+        f"{accent}; background: qradialgradient(cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5, stop:0 {accent}, "
+        f"stop:0.45 {accent}, stop:0.55 {fill}, stop:1 {fill}); }}\n"
+        "QCheckBox::indicator:disabled, QRadioButton::indicator:disabled { border-color: "
+        f"{disabled}; }}\n"
+    )
+
+
+def apply_application_theme(theme: Theme) -> None:
+    """Make ``theme`` the application's: its palette (top-level windows such as message boxes and dialogs do not
+    inherit a window's palette) and :func:`theme_style_sheet`. A QApplication must exist."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        raise RuntimeError("a QApplication must exist")
+    QApplication.setPalette(build_palette(theme))
+    sheet = theme_style_sheet(theme)
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
+
+
+# -- presenter mode ------------------------------------------------------------------------------------------------
+# Larger type and thicker lines for a projector at the back of a classroom: the desktop's View > Presenter mode,
+# `convlens --presenter`, `create_window(presenter=True)` and the kiosk's `presenter_mode = true` all call
+# set_presenter_mode(). Type: the window's font, every font a widget set for itself (captions, the big digit),
+# the application font (menus, tooltips, message boxes, and pyqtgraph captions made later follow it) and the
+# pyqtgraph texts already shown. Lines: pyqtgraph axes, curves, markers and outlines. The drawing canvas keeps
+# its pen: its width is the one the network was trained for.
+
+PRESENTER_SCALE = 1.5
+"""Type size in presenter mode relative to the normal size (9 pt -> 13.5 pt)."""
+PRESENTER_LINE_SCALE = 2.0
+"""Width of plot lines (axes, curves, markers, outlines) in presenter mode relative to the normal width."""
+_SCALE_PROPERTY = "presenterScale"
+_NORMAL_SIZE_PROPERTY = "presenterNormalFontSize"
+_base_font: QFont | None = None
+_presenter_windows: dict[int, float] = {}
+
+
+def presenter_scale(widget: QWidget | None = None) -> float:
+    """The presenter type scale of ``widget``'s window: :data:`PRESENTER_SCALE` when presenter mode is on, else 1."""
+    if widget is None:
+        return 1.0
+    value = widget.window().property(_SCALE_PROPERTY)
+    return float(value) if isinstance(value, int | float) and value > 0 else 1.0
+
+
+def presenter_line_scale(widget: QWidget | None = None) -> float:
+    """The presenter line-width scale of ``widget``'s window (:data:`PRESENTER_LINE_SCALE` when on, else 1)."""
+    return PRESENTER_LINE_SCALE if presenter_scale(widget) > 1.0 else 1.0
+
+
+def _font_size(font: QFont) -> float:
+    return font.pointSizeF() if font.pointSizeF() > 0 else float(font.pixelSize())
+
+
+def _scaled_font(font: QFont, factor: float) -> QFont:
+    scaled = QFont(font)
+    if font.pointSizeF() > 0:
+        scaled.setPointSizeF(font.pointSizeF() * factor)
+    elif font.pixelSize() > 0:
+        scaled.setPixelSize(max(1, int(round(font.pixelSize() * factor))))
+    return scaled
+
+
+def _application_base_font() -> QFont:
+    """The application font without presenter scaling (recorded the first time presenter code runs)."""
+    global _base_font
+    if _base_font is None:
+        _base_font = QFont(QGuiApplication.font())
+    return QFont(_base_font)
+
+
+def _apply_application_font() -> None:
+    """The application font follows the largest scale of any window in presenter mode (1 when none is)."""
+    from PySide6.QtWidgets import QToolTip
+
+    scale = max(_presenter_windows.values(), default=1.0)
+    font = _scaled_font(_application_base_font(), scale)
+    QGuiApplication.setFont(font)
+    QToolTip.setFont(font)
+
+
+def _forget_window(key: int) -> None:
+    if _presenter_windows.pop(key, None) is not None:
+        _apply_application_font()
+
+
+def release_presenter(window: QWidget) -> None:
+    """The window is closing: give the application font back (its own fonts stay as they are)."""
+    _forget_window(id(window))
+
+
+def _scale_widget_fonts(window: QWidget, old: float, new: float) -> None:
+    """Give ``window`` and every widget in it its normal type size times ``new``.
+
+    Each widget's normal size is recorded the first time (a widget made while presenter mode was on, from the
+    scaled application font, is ``old`` times its normal size). Every widget gets its font set explicitly:
+    with an application style sheet (the theme's) Qt no longer passes a changed window font on to the widgets
+    inside, so following the window's font is not enough.
+    """
+    for widget in [window, *window.findChildren(QWidget)]:
+        font = widget.font()
+        pixels = font.pointSizeF() <= 0
+        normal = widget.property(_NORMAL_SIZE_PROPERTY)
+        if not isinstance(normal, int | float) or normal <= 0:
+            normal = _font_size(font) / old
+            widget.setProperty(_NORMAL_SIZE_PROPERTY, float(normal))
+        wanted = float(normal) * new
+        if abs(_font_size(font) - wanted) <= 1e-3:
+            continue
+        scaled = QFont(font)
+        if pixels:
+            scaled.setPixelSize(max(1, int(round(wanted))))
+        else:
+            scaled.setPointSizeF(wanted)
+        widget.setFont(scaled)
+
+
+def _graphics_views(window: QWidget) -> list:
+    import pyqtgraph as pg
+
+    return [v for v in window.findChildren(pg.GraphicsView) if v.scene() is not None]
+
+
+def set_presenter_mode(window: QWidget, on: bool, scale: float = PRESENTER_SCALE) -> None:
+    """Switch presenter mode of ``window`` (a top-level widget) on or off; safe to call again.
+
+    Parameters
+    ----------
+    window : QWidget
+        The explorer window (or any top-level widget).
+    on : bool
+        Larger type (``scale``) and thicker plot lines (:data:`PRESENTER_LINE_SCALE`) when True.
+    scale : float
+        Type size relative to normal.
+
+    Notes
+    -----
+    Every widget's font is set explicitly (see :func:`_scale_widget_fonts`); the application font follows
+    too, so what is made later (a lesson page on its first visit, a rebuilt caption, a message box) starts
+    at the presenter size.
+    """
+    from PySide6.QtWidgets import QGraphicsTextItem
+
+    old = presenter_scale(window)
+    new = float(scale) if on else 1.0
+    _scale_widget_fonts(window, old, new)
+    window.setProperty(_SCALE_PROPERTY, new)
+    ratio = new / old
+    if abs(ratio - 1.0) > 1e-9:
+        for view in _graphics_views(window):
+            for item in view.scene().items():
+                if isinstance(item, QGraphicsTextItem):
+                    item.setFont(_scaled_font(item.font(), ratio))
+    key = id(window)
+    if on:
+        if key not in _presenter_windows:
+            window.destroyed.connect(lambda *_: _forget_window(key))
+        _presenter_windows[key] = new
+        _apply_application_font()
+    else:
+        _forget_window(key)
+    refresh_presenter(window)
+
+
+def _record(item: object, name: str, current: float) -> float:
+    """The normal value of an item's property: what presenter mode last found there, unless the owner reset it
+    since (a theme switch sets the axis pens again), in which case the new value is the normal one."""
+    table: dict[str, tuple[float, float]] = item.__dict__.setdefault("_presenter_normal", {})
+    normal, applied = table.get(name, (current, current))
+    if abs(current - applied) > 1e-6:
+        normal = current
+    return normal
+
+
+def _store(item: object, name: str, normal: float, applied: float) -> None:
+    item.__dict__.setdefault("_presenter_normal", {})[name] = (normal, applied)
+
+
+def refresh_presenter(window: QWidget) -> None:
+    """Apply presenter mode's plot styling to pyqtgraph items made since (a rebuilt panel, a theme switch): axis
+    pens, tick fonts and reserved widths, curve and marker pens, outlines, caption sizes. Idempotent."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QAbstractGraphicsShapeItem
+
+    scale = presenter_scale(window)
+    lines = presenter_line_scale(window)
+
+    def pen_width(item: object, name: str, pen: QPen) -> QPen | None:
+        current = pen.widthF()
+        normal = _record(item, name, current)
+        wanted = max(normal, 1.0) * lines if lines > 1.0 else normal
+        _store(item, name, normal, wanted)
+        if abs(wanted - current) <= 1e-6:
+            return None
+        pen = QPen(pen)
+        pen.setWidthF(wanted)
+        return pen
+
+    for view in _graphics_views(window):
+        tick_font = QFont(view.font()) if scale > 1.0 else None
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                pen = pen_width(item, "pen", item.pen())
+                if pen is not None:
+                    item.setPen(pen)
+                if item.style.get("tickFont") != tick_font:
+                    item.setTickFont(tick_font)
+                for attr, setter in (("fixedWidth", item.setWidth), ("fixedHeight", item.setHeight)):
+                    fixed = getattr(item, attr, None)
+                    if fixed is not None:
+                        normal = _record(item, attr, float(fixed))
+                        _store(item, attr, normal, round(normal * scale))
+                        if round(normal * scale) != fixed:
+                            setter(int(round(normal * scale)))
+            elif isinstance(item, pg.PlotDataItem):
+                if item.opts.get("pen") is not None:
+                    pen = pen_width(item, "pen", pg.mkPen(item.opts["pen"]))
+                    if pen is not None:
+                        item.setPen(pen)
+                if item.opts.get("symbol") is not None and item.opts.get("symbolSize"):
+                    current = float(item.opts["symbolSize"])
+                    normal = _record(item, "symbolSize", current)
+                    _store(item, "symbolSize", normal, normal * scale)
+                    if abs(normal * scale - current) > 1e-6:
+                        item.setSymbolSize(normal * scale)
+            elif isinstance(item, pg.ScatterPlotItem) and not isinstance(item.parentItem(), pg.PlotDataItem):
+                pen = pen_width(item, "pen", pg.mkPen(item.opts["pen"]))
+                if pen is not None:
+                    item.setPen(pen)
+            elif isinstance(item, pg.LabelItem) and "size" in item.opts:
+                text = str(item.opts["size"])
+                number = float(text.rstrip("ptx") or 0)
+                unit = text[len(text.rstrip("ptx")):] or "pt"
+                normal = _record(item, "size", number)
+                _store(item, "size", normal, normal * scale)
+                if abs(normal * scale - number) > 1e-6:
+                    item.setText(item.text, size=f"{normal * scale:g}{unit}")
+            elif isinstance(item, QAbstractGraphicsShapeItem) and not isinstance(item, pg.GraphicsObject):
+                pen = pen_width(item, "pen", item.pen())  # e.g. the outline of a selected map or filter
+                if pen is not None:
+                    item.setPen(pen)
+        for legend in (i for i in view.scene().items() if isinstance(i, pg.LegendItem)):
+            text = str(legend.opts.get("labelTextSize", "9pt"))
+            number = float(text.rstrip("ptx") or 9)
+            normal = _record(legend, "labelTextSize", number)
+            _store(legend, "labelTextSize", normal, normal * scale)
+            legend.opts["labelTextSize"] = f"{normal * scale:g}pt"
