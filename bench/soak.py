@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QPointingDevice
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
@@ -60,13 +60,7 @@ def rss_mb() -> float:
 
 
 def qobject_count(window: QObject) -> int:
-    """QObjects in the window's tree (a number that keeps growing means objects are leaked).
-
-    Objects already handed to ``deleteLater`` are deleted first: they are not leaks, and whether one is still
-    waiting depends on timing (a relayout of the main window leaves a finished zero-length geometry animation
-    behind until the next event loop runs; ``processEvents`` alone never deletes it).
-    """
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    """QObjects in the window's tree (a number that keeps growing means objects are leaked)."""
     return len(window.findChildren(QObject))
 
 

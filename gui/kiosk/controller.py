@@ -12,8 +12,8 @@ What the controller does to the window (and undoes in :meth:`KioskController.shu
   a long-press (``admin_hold_s``, default 3 s) in the top-left corner, or Ctrl+Alt+Shift+A, opens the
   PIN pad (:class:`gui.kiosk.pin.PinDialog`); the right PIN closes the window (and so quits the app);
 * touch: buttons, tabs and boxes at least 48 px (:mod:`gui.kiosk.touch`), the cursor hidden when a touch
-  screen is present (or always/never, per config); presenter mode is the desktop's
-  (:func:`gui.style.set_presenter_mode`: type :data:`PRESENTER_SCALE` larger, thicker plot lines);
+  screen is present (or always/never, per config); presenter mode scales every font by
+  :data:`PRESENTER_SCALE`;
 * training hidden when the config forbids it (Train button, training tab);
 * the idle timer, attract loop, translations and crash recovery (:mod:`gui.kiosk.idle`,
   :mod:`gui.kiosk.i18n`, :mod:`gui.kiosk.recovery`).
@@ -70,7 +70,6 @@ from convlens.gui.kiosk.idle import AttractLoop, AttractOverlay, IdleWatcher
 from convlens.gui.kiosk.pin import PinDialog
 from convlens.gui.kiosk.recovery import CrashGuard
 from convlens.gui.kiosk.touch import MIN_TOUCH_PX, TouchStyle, touch_screen_present
-from convlens.gui.style import PRESENTER_SCALE, set_presenter_mode
 
 __all__ = [
     "ALLOWED_ACTIONS",
@@ -89,6 +88,8 @@ log = logging.getLogger(__name__)
 
 CORNER_PX = 72
 """Side of the top-left square where the admin long-press counts."""
+PRESENTER_SCALE = 1.4
+"""Font scale in presenter mode."""
 ALLOWED_ACTIONS = frozenset({"undoAction", "clearAction"})
 """Actions (by objectName) whose shortcuts keep working in the kiosk (Ctrl+Z, Esc/Delete)."""
 _URL_SCHEMES = ("http", "https", "file", "mailto", "ftp")
@@ -219,7 +220,7 @@ class KioskController(QObject):
         self._fullscreen_timer = QTimer(self)
         self._fullscreen_timer.setSingleShot(True)
         self._fullscreen_timer.setInterval(0)
-        self._fullscreen_timer.timeout.connect(self.restore_window)
+        self._fullscreen_timer.timeout.connect(self._enforce_fullscreen)
 
         self.idle.idle.connect(self._on_idle)
         self.idle.pressed.connect(self._on_press)
@@ -296,7 +297,7 @@ class KioskController(QObject):
             if button.minimumHeight() < MIN_TOUCH_PX:
                 button.setMinimumHeight(MIN_TOUCH_PX)
         if self.config.presenter_mode:
-            set_presenter_mode(w, True)
+            self._scale_fonts(PRESENTER_SCALE)
         self._update_cursor()
 
         if self.config.language != "en":
@@ -306,10 +307,6 @@ class KioskController(QObject):
         self._connections.append((controller.predictionChanged, self._after_prediction))
         controller.modelChanged.connect(self._sweep_texts)
         self._connections.append((controller.modelChanged, self._sweep_texts))
-        app.applicationStateChanged.connect(self._on_application_state)
-        self._connections.append((app.applicationStateChanged, self._on_application_state))
-        self.attract.digitDrawn.connect(self._schedule_restore)
-        self._connections.append((self.attract.digitDrawn, self._schedule_restore))
 
         app.installEventFilter(self)
         self.idle.install()
@@ -449,6 +446,18 @@ class KioskController(QObject):
                 elif isinstance(item, pg.PlotItem):
                     item.setMenuEnabled(False)
 
+    def _scale_fonts(self, factor: float) -> None:
+        w = self.window
+        widgets = [w, *[c for c in w.findChildren(QWidget) if c.testAttribute(Qt.WidgetAttribute.WA_SetFont)]]
+        for widget in widgets:
+            font = widget.font()
+            scaled = type(font)(font)
+            if font.pointSizeF() > 0:
+                scaled.setPointSizeF(font.pointSizeF() * factor)
+            elif font.pixelSize() > 0:
+                scaled.setPixelSize(int(round(font.pixelSize() * factor)))
+            widget.setFont(scaled)
+
     def _update_cursor(self) -> None:
         mode = self.config.hide_cursor
         hide = mode == "always" or (mode == "auto" and touch_screen_present())
@@ -505,9 +514,7 @@ class KioskController(QObject):
         self.start_idle_state()
 
     def start_idle_state(self) -> None:
-        """What happens after the idle timeout: back on screen (:meth:`restore_window`), clear the canvas, start the
-        attract loop (if configured)."""
-        self.restore_window()
+        """What happens after the idle timeout: clear the canvas, start the attract loop (if configured)."""
         self.host.clear_drawing()
         if self.config.attract_loop:
             self.attract.start()
@@ -556,7 +563,7 @@ class KioskController(QObject):
         if self.host.sideTabs.count():
             self.host.sideTabs.setCurrentIndex(0)
         if self._active:
-            self.restore_window()
+            self._enforce_fullscreen()
             if self.config.attract_loop:
                 self.attract.start()
             self.idle.restart()
@@ -567,51 +574,12 @@ class KioskController(QObject):
             self.window.raise_()
             self.window.activateWindow()
 
-    def _off_screen(self) -> str | None:
-        """Why the window is off the screen (``"hidden"``, ``"minimised"``, ``"not full-screen"``), or None."""
+    def _enforce_fullscreen(self) -> None:
         w = self.window
-        state = w.windowState()
-        if not w.isVisible():
-            return "hidden"
-        if state & Qt.WindowState.WindowMinimized:
-            return "minimised"
-        return None if state & Qt.WindowState.WindowFullScreen else "not full-screen"
-
-    @staticmethod
-    def _dialog_up() -> bool:
-        return QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None
-
-    def needs_restoring(self) -> bool:
-        """Whether the kiosk window is off the screen: hidden, minimised, not full-screen, or (while no dialog of the
-        app is up) not the active window."""
-        return self._off_screen() is not None or (not self.window.isActiveWindow() and not self._dialog_up())
-
-    def restore_window(self) -> None:
-        """Put the kiosk back: visible, full-screen, on top and active.
-
-        A window manager can hide or minimise it ("show desktop", Super+D) or another program can cover it; the screen
-        would stay black for good. Called at once when Qt reports it (window state change, hide, the application no
-        longer active; through a 0 ms timer) and, at the latest, at every idle reset and after each attract digit.
-        """
-        w = self.window
-        if not self._active or self._unlocked or not self.needs_restoring():
+        if not self._active or self._unlocked:
             return
-        why = self._off_screen()
-        if why is not None:
-            log.warning("kiosk: the window was %s; restoring it", why)
-            w.setWindowState((w.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowFullScreen)
+        if not (w.windowState() & Qt.WindowState.WindowFullScreen) or not w.isVisible():
             w.showFullScreen()
-        if not self._dialog_up():
-            w.raise_()
-            w.activateWindow()
-
-    def _schedule_restore(self, *_: object) -> None:
-        if self._active and not self._unlocked and not self._fullscreen_timer.isActive():
-            self._fullscreen_timer.start()
-
-    def _on_application_state(self, state: Qt.ApplicationState) -> None:
-        if state != Qt.ApplicationState.ApplicationActive:  # another program came to the front
-            self._schedule_restore()
 
     # -- the event filter -----------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
@@ -629,23 +597,16 @@ class KioskController(QObject):
         return False
 
     def _on_window_state(self, watched: QObject, event: QEvent) -> bool:
-        """WindowStateChange and Resize: anything that minimises it or takes it out of full-screen is undone."""
-        if watched is self.window:
-            state = self.window.windowState()
-            if state & Qt.WindowState.WindowMinimized or not state & Qt.WindowState.WindowFullScreen:
-                self._schedule_restore()
+        """WindowStateChange and Resize: anything that takes the window out of full-screen is undone."""
+        if watched is self.window and not self._unlocked and self._active:
+            if not (self.window.windowState() & Qt.WindowState.WindowFullScreen):
+                if not self._fullscreen_timer.isActive():
+                    self._fullscreen_timer.start()
         return False
 
     def _on_hide(self, watched: QObject, event: QEvent) -> bool:
-        """Hidden by the program or by the window manager (a spontaneous hide): shown again."""
-        if watched is self.window:
-            self._schedule_restore()
-        return False
-
-    def _on_deactivate(self, watched: QObject, event: QEvent) -> bool:
-        """Another program's window took the focus (no window of this app is active): the kiosk takes it back."""
-        if watched is self.window and QApplication.activeWindow() is None:
-            self._schedule_restore()
+        if watched is self.window and not self._unlocked and not event.spontaneous():
+            self._fullscreen_timer.start()
         return False
 
     def _on_show(self, watched: QObject, event: QEvent) -> bool:
@@ -726,7 +687,6 @@ class KioskController(QObject):
         QEvent.Type.WindowStateChange: _on_window_state,
         QEvent.Type.Resize: _on_window_state,
         QEvent.Type.Hide: _on_hide,
-        QEvent.Type.WindowDeactivate: _on_deactivate,
         QEvent.Type.Show: _on_show,
         QEvent.Type.KeyPress: _on_key,
         QEvent.Type.KeyRelease: _on_key,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import re
 import shutil
 import subprocess
 import sys
@@ -41,78 +40,39 @@ __all__ = [
     "missing_translations",
     "read_ts",
     "untranslatable",
-    "unwrapped",
 ]
 
 GUI_DIR = Path(__file__).resolve().parents[1]
 TRANSLATIONS_DIR = ASSETS_DIR / "translations"
 
-_TEXT_CALLS: dict[str, tuple[int, ...]] = {
-    # constructor, function or method name -> positions of its text arguments
-    "QPushButton": (0,),
-    "QLabel": (0,),
-    "QCheckBox": (0,),
-    "QRadioButton": (0,),
-    "QToolButton": (0,),
-    "QGroupBox": (0,),
-    "QAction": (0,),
-    "QMenu": (0,),
-    "QMessageBox": (1, 2),  # QMessageBox(icon, title, text, ...)
-    "QProgressDialog": (0, 1),  # QProgressDialog(label, cancel button, ...)
-    "setText": (0,),
-    "setToolTip": (0,),
-    "setWindowTitle": (0,),
-    "setTitle": (0,),
-    "setPlaceholderText": (0,),
-    "setStatusTip": (0,),
-    "setPrefix": (0,),
-    "setSuffix": (0,),
-    "setSpecialValueText": (0,),
-    "setInformativeText": (0,),
-    "setLabelText": (0,),
-    "setCancelButtonText": (0,),
-    "setFormat": (0,),
-    "set_hint": (0,),
-    "addMenu": (0,),
-    "addAction": (0,),
-    "showMessage": (0,),
-    "addTab": (1,),
-    "add_tab": (1,),
-    "setTabText": (1,),
-    "setTabToolTip": (1,),
-    "insertTab": (2,),
-    "setItemText": (1,),
-    "addItem": (0,),
-    # pyqtgraph: captions, free text, axis labels
-    "addLabel": (0,),
-    "LabelItem": (0,),
-    "TextItem": (0,),
-    "setLabel": (1,),
+_TEXT_CALLS = {
+    # constructor or method name -> index of the text argument
+    "QPushButton": 0,
+    "QLabel": 0,
+    "QCheckBox": 0,
+    "QRadioButton": 0,
+    "QToolButton": 0,
+    "QGroupBox": 0,
+    "QAction": 0,
+    "QMenu": 0,
+    "setText": 0,
+    "setToolTip": 0,
+    "setWindowTitle": 0,
+    "setTitle": 0,
+    "setPlaceholderText": 0,
+    "setStatusTip": 0,
+    "setPrefix": 0,
+    "setSuffix": 0,
+    "set_hint": 0,
+    "addMenu": 0,
+    "showMessage": 0,
+    "addTab": 1,
+    "add_tab": 1,
+    "setTabText": 1,
+    "insertTab": 2,
+    "setItemText": 1,
+    "addItem": 0,
 }
-_STATIC_TEXT_CALLS: dict[tuple[str, str], tuple[int, ...]] = {
-    # ``Class.function(...)``: message boxes and file dialogs (title, text; caption, filter)
-    ("QMessageBox", "critical"): (1, 2),
-    ("QMessageBox", "warning"): (1, 2),
-    ("QMessageBox", "information"): (1, 2),
-    ("QMessageBox", "question"): (1, 2),
-    ("QMessageBox", "about"): (1, 2),
-    ("QFileDialog", "getOpenFileName"): (1, 3),
-    ("QFileDialog", "getOpenFileNames"): (1, 3),
-    ("QFileDialog", "getSaveFileName"): (1, 3),
-    ("QFileDialog", "getExistingDirectory"): (1,),
-}
-_TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
-    # call name -> keyword arguments that are visible texts (pyqtgraph legends and plot titles)
-    "plot": ("name",),
-    "PlotWidget": ("title",),
-    "PlotItem": ("title",),
-    "addPlot": ("title",),
-    "QProgressDialog": ("labelText", "cancelButtonText"),
-}
-NOTATION = frozenset({"max", "min", "MB", "kB", "px", "ch"})
-"""Words inside computed texts that read the same in every language (``max(...)``, ``12.5 MB``)."""
-_LIST_CALLS = {"addItems", "setHorizontalHeaderLabels", "setVerticalHeaderLabels"}
-_FORMAT_CODES = re.compile(r"\{[^{}]*\}|%[0-9a-zA-Z]|&[a-zA-Z]+;|<[^<>]*>")
 _SKIP_DIRS = {"__pycache__"}
 
 
@@ -142,30 +102,6 @@ def _const_str(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     return None
-
-
-def is_text(text: str) -> bool:
-    """Whether ``text`` holds letters to translate (not only placeholders, format codes, tags, digits)."""
-    return any(ch.isalpha() for ch in _FORMAT_CODES.sub("", text))
-
-
-def _template(node: ast.AST) -> str:
-    """The text an f-string or a ``+`` of strings builds, with ``{}`` for every computed part (calls of
-    ``tr``/``translate`` included: their text is found where they are)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        return "".join(_template(v) if isinstance(v, ast.Constant) else "{}" for v in node.values)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _template(node.left) + _template(node.right)
-    return "{}"
-
-
-def _has_text_parts(node: ast.AST) -> bool:
-    """An f-string or a ``+`` of strings with words in its literal parts (``f"{a}, {b}"`` has none; nor has
-    notation that reads the same in every language, see :data:`NOTATION`)."""
-    words = re.findall(r"[^\W\d_]+", _FORMAT_CODES.sub(" ", _template(node)))
-    return any(len(word) > 1 and word not in NOTATION for word in words)
 
 
 def _callee_name(func: ast.AST) -> str:
@@ -230,7 +166,6 @@ class _Visitor(ast.NodeVisitor):
         self.found: list[Message] = []
         self.computed: list[str] = []
         self.sequences: dict[str, tuple[str, ...]] = {}
-        self.constants: dict[str, str] = {}
 
     def visit_Module(self, node: ast.Module) -> None:  # noqa: N802 - ast API
         for stmt in node.body:
@@ -241,11 +176,6 @@ class _Visitor(ast.NodeVisitor):
                 value, targets = stmt.value, [stmt.target]
             else:
                 continue
-            text = _const_str(value)
-            if text is not None:
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        self.constants[target.id] = text
             if isinstance(value, ast.List | ast.Tuple):
                 texts = tuple(t for t in (_const_str(e) for e in value.elts) if t is not None)
                 if texts and len(texts) == len(value.elts):
@@ -262,69 +192,43 @@ class _Visitor(ast.NodeVisitor):
     def _context(self) -> str:
         return self.classes[0] if self.classes else "ConvLens"
 
-    def _add(self, context: str, text: str, node: ast.AST, wrapped: bool) -> None:
-        if is_text(text):
-            self.found.append(Message(context, text, f"{self.rel}:{getattr(node, 'lineno', 0)}", wrapped))
-
-    def _computed(self, arg: ast.AST, node: ast.AST) -> None:
-        self.computed.append(f"{self.rel}:{getattr(node, 'lineno', 0)}: {ast.unparse(arg)}")
+    def _add(self, context: str, text: str, node: ast.Call, wrapped: bool) -> None:
+        if any(ch.isalpha() for ch in text):
+            self.found.append(Message(context, text, f"{self.rel}:{node.lineno}", wrapped))
 
     def visit_Call(self, node: ast.Call) -> None:  # noqa: N802 - ast API
         name = _callee_name(node.func)
-        owner = node.func.value.id if isinstance(node.func, ast.Attribute) and isinstance(
-            node.func.value, ast.Name) else ""
         if name == "tr" and isinstance(node.func, ast.Attribute) and node.args:
-            self._wrapped(self._context(), node.args[0], node)
+            text = _const_str(node.args[0])
+            if text is not None:
+                self._add(self._context(), text, node, True)
         elif name in self.helpers and isinstance(node.func, ast.Name) and node.args:
-            self._wrapped(self.helpers[name], node.args[0], node)
-        elif name in ("translate", "QT_TRANSLATE_NOOP") and len(node.args) >= 2:
-            ctx = _const_str(node.args[0])
-            if ctx is None and isinstance(node.args[0], ast.Name):
-                ctx = self.constants.get(node.args[0].id)
-            if ctx is not None:
-                self._wrapped(ctx, node.args[1], node)
-        elif (owner, name) in _STATIC_TEXT_CALLS:
-            for index in _STATIC_TEXT_CALLS[(owner, name)]:
-                if len(node.args) > index:
-                    self._plain(node.args[index], node)
+            text = _const_str(node.args[0])
+            if text is not None:
+                self._add(self.helpers[name], text, node, True)
+        elif name == "translate" and len(node.args) >= 2:
+            ctx, text = _const_str(node.args[0]), _const_str(node.args[1])
+            if ctx is not None and text is not None:
+                self._add(ctx, text, node, True)
         elif name in _TEXT_CALLS:
-            for index in _TEXT_CALLS[name]:
-                if len(node.args) > index:
-                    self._plain(node.args[index], node)
-        elif name in _LIST_CALLS and node.args:
+            index = _TEXT_CALLS[name]
+            if len(node.args) > index:
+                self._plain(node.args[index], node)
+        elif name == "addItems" and node.args:
             for text in self._string_list(node.args[0]):
                 self._add(self._context(), text, node, False)
-        for keyword in node.keywords:
-            if keyword.arg is not None and keyword.arg in _TEXT_KEYWORDS.get(name, ()):
-                self._plain(keyword.value, node)
         self.generic_visit(node)
 
-    def _wrapped(self, context: str, arg: ast.AST, node: ast.Call) -> None:
-        """The text inside ``tr(...)``: a literal; an f-string there cannot be looked up."""
-        text = _const_str(arg)
-        if text is not None:
-            self._add(context, text, node, True)
-        elif isinstance(arg, ast.JoinedStr | ast.BinOp) and _has_text_parts(arg):
-            self._computed(arg, node)
-
     def _plain(self, arg: ast.AST, node: ast.Call) -> None:
-        """A text handed to Qt: a literal (or ``"a" if cond else "b"``) without ``tr`` is recorded unwrapped;
-        an f-string, a ``"..." + x`` or a ``"...".format(...)`` of a literal with words is computed."""
+        """A text handed to Qt without ``tr``: a literal, or ``"a" if cond else "b"``."""
         text = _const_str(arg)
         if text is not None:
             self._add(self._context(), text, node, False)
         elif isinstance(arg, ast.IfExp):
             self._plain(arg.body, node)
             self._plain(arg.orelse, node)
-        elif isinstance(arg, ast.JoinedStr | ast.BinOp) and _has_text_parts(arg):
-            self._computed(arg, node)
-        elif (
-            isinstance(arg, ast.Call)
-            and isinstance(arg.func, ast.Attribute)
-            and arg.func.attr == "format"
-            and (literal := _const_str(arg.func.value)) is not None
-        ):
-            self._add(self._context(), literal, node, False)
+        elif isinstance(arg, ast.JoinedStr):
+            self.computed.append(f"{self.rel}:{node.lineno}: {ast.unparse(arg)}")
 
     def _string_list(self, arg: ast.AST) -> list[str]:
         """``["a", "b"]``, ``("a", "b")``, ``list(NAME)`` or ``NAME`` of a module-level tuple of strings."""
@@ -370,16 +274,6 @@ def extract(root: Path = GUI_DIR) -> list[Message]:
         if key not in seen or (message.wrapped and not seen[key].wrapped):
             seen[key] = message
     return sorted(seen.values())
-
-
-def unwrapped(root: Path = GUI_DIR) -> list[Message]:
-    """Texts handed to Qt without ``tr``/``translate`` (one per place): they stay in the language they were
-    set in when the language changes later, so every visitor-facing text must be wrapped."""
-    seen: dict[str, Message] = {}
-    for message in _scan(root)[0]:
-        if not message.wrapped:
-            seen.setdefault(f"{message.location}:{message.source}", message)
-    return sorted(seen.values(), key=lambda m: (m.location, m.source))
 
 
 def untranslatable(root: Path = GUI_DIR) -> list[str]:
@@ -499,15 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--update", metavar="LANG", action="append", default=[], help="merge strings into the .ts"
     )
-    parser.add_argument(
-        "--missing",
-        metavar="LANG",
-        help="list strings without a translation, texts handed to Qt without tr() and computed texts "
-        "(exit 1 if any)",
-    )
-    parser.add_argument(
-        "--computed", action="store_true", help="list f-strings that cannot be translated (exit 1 if any)"
-    )
+    parser.add_argument("--missing", metavar="LANG", help="list untranslated strings (exit 1 if any)")
+    parser.add_argument("--computed", action="store_true", help="list f-strings that cannot be translated")
     parser.add_argument("--no-compile", action="store_true", help="do not run lrelease after --update")
     parser.add_argument(
         "--drop-vanished", action="store_true", help="--update drops strings gone from the code"
@@ -527,20 +414,10 @@ def main(argv: list[str] | None = None) -> int:
         for m in missing:
             print(f"{m.location}: [{m.context}] {m.source!r}")
         print(f"{len(missing)} untranslated string(s) for {args.missing}")
-        plain = unwrapped()
-        for m in plain:
-            print(f"{m.location}: [{m.context}] {m.source!r} is handed to Qt without tr()")
-        computed = untranslatable()
-        for line in computed:
-            print(f"{line} is computed: rewrite it as tr(\"... {{0}} ...\").format(...)")
-        if plain or computed:
-            print(f"{len(plain)} text(s) without tr(), {len(computed)} computed text(s)")
-        status = 1 if missing or plain or computed else 0
+        status = 1 if missing else 0
     if args.computed:
-        computed = untranslatable()
-        for line in computed:
+        for line in untranslatable():
             print(line)
-        status = max(status, 1 if computed else 0)
     return status
 
 
