@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from convlens.gui.controller import LiveResult
@@ -27,7 +27,8 @@ from convlens.services.reading import LOW_CONFIDENCE, Reading
 __all__ = ["LOW_CONFIDENCE", "ProbabilitiesPanel"]
 
 NUM_CLASSES = 10
-TEXT_COLUMN_CHARS = 22
+LEFT_AXIS_PX = 46
+TEXT_COLUMN_CHARS = 17
 """Width of the text column, in average characters of its font."""
 
 
@@ -85,7 +86,7 @@ class ProbabilitiesPanel(QWidget):
         self.confidenceLabel = _FixedLabel(self.tr("Draw a digit"))
         self.confidenceLabel.setObjectName("confidenceLabel")
         self.confidenceLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hintLabel = _FixedLabel("", lines=2)
+        self.hintLabel = _FixedLabel("", lines=3)
         self.hintLabel.setObjectName("lowConfidenceLabel")
         self.hintLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
         left = QVBoxLayout()
@@ -107,7 +108,7 @@ class ProbabilitiesPanel(QWidget):
         bottom.setTicks([[(i, str(i)) for i in range(NUM_CLASSES)], []])
         left_axis = self.plot.getAxis("left")
         left_axis.setTicks([[(0.0, "0"), (0.5, "50%"), (1.0, "100%")], []])
-        left_axis.setWidth(46)
+        left_axis.setWidth(LEFT_AXIS_PX)
         self.bars = pg.BarGraphItem(x=np.arange(NUM_CLASSES), height=self._probs, width=0.75)
         self.plot.addItem(self.bars)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -120,6 +121,26 @@ class ProbabilitiesPanel(QWidget):
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
         return False  # the height is the layout's to give; the contents never ask for more
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit_axes()
+
+    def fit_axes(self) -> None:
+        """Give the ten digits under the bars room: in a narrow chart (presenter type at 1024x700) the
+        "0 / 50% / 100%" scale on the left goes, so the digits never run into each other."""
+        bottom, left = self.plot.getAxis("bottom"), self.plot.getAxis("left")
+        font = bottom.style.get("tickFont") or self.plot.font()
+        digit = QFontMetrics(font).horizontalAdvance("0")
+        needed = LEFT_AXIS_PX + NUM_CLASSES * (digit + 6) + 8
+        narrow = self.plot.width() < needed
+        if narrow != (not left.style.get("showValues", True)):
+            left.setStyle(showValues=not narrow)
+            left.setWidth(8 if narrow else LEFT_AXIS_PX)
+
+    def narrow_chart(self) -> bool:
+        """Whether the chart dropped its left scale to make room for the digits."""
+        return not self.plot.getAxis("left").style.get("showValues", True)
 
     def update_result(self, result: LiveResult) -> None:
         """Show a live update: its reading and probabilities (no probabilities -> the "Draw a digit" state)."""

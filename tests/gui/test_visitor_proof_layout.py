@@ -339,3 +339,20 @@ def test_lesson_notices_and_plot_follow_the_theme(make_window: WindowFactory, qt
 def test_buttons_keep_their_text_in_german_presenter_mode_at_1024x700(make_window: WindowFactory) -> None:
     window = make_window(1024, 700, language="de", presenter=True)
     assert [f for f in clipped_texts(window) if not f.startswith(("label", "wrapped"))] == []
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "language", "presenter"), [(1024, 700, "de", True), (1366, 768, "en", False)]
+)
+def test_the_ten_digits_under_the_probability_bars_never_run_into_each_other(
+    make_window: WindowFactory, width: int, height: int, language: str, presenter: bool
+) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    window = make_window(width, height, language=language, presenter=presenter)
+    panel = window.probabilitiesPanel
+    bottom = panel.plot.getAxis("bottom")
+    font = bottom.style.get("tickFont") or panel.plot.font()
+    per_digit = bottom.geometry().width() / 10
+    assert per_digit >= QFontMetrics(font).horizontalAdvance("0") + 1, (per_digit, panel.narrow_chart())
+    assert panel.narrow_chart() == presenter  # the 0/50%/100% scale stays wherever there is room for it
