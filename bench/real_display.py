@@ -239,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
                 procs, display = _start_display(width, height, number)
                 number += 1
                 try:
-                    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+                    # The kiosk's log and PIN lockout go to a scratch folder, never the real user's data folder.
+                    scratch = tempfile.mkdtemp(prefix="convlens-real-display-")
+                    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", CONVLENS_DATA_DIR=scratch)
                     failed |= subprocess.run([sys.executable, __file__, "--out", str(out), "--child", mode, size,
                                               language], env=env, timeout=120).returncode
                 finally:
