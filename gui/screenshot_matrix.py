@@ -354,12 +354,15 @@ def synthetic_summary() -> Any:
 
 
 def _settle(app: Any, rounds: int = 4) -> None:
+    import shiboken6
+
     from convlens.gui.layouts import settle
 
     for _ in range(rounds):
         app.processEvents()
     for window in app.topLevelWidgets():
-        if window.isVisible():
+        # settling one window runs posted events, which may destroy another window of the list
+        if shiboken6.isValid(window) and window.isVisible():
             settle(window)
 
 

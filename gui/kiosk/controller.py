@@ -313,8 +313,9 @@ class KioskController(QObject):
         assert isinstance(app, QApplication)
         # By name: app.style() is Qt's style-sheet wrapper while the theme's sheet is set (its name is empty, and
         # restoring "" would leave the touch style in place for the windows that come after).
-        self._app_state.saved_style = widget_style_name()
-        app.setStyle(TouchStyle(widget_style_name()))
+        style_name = widget_style_name()
+        self._app_state.saved_style = style_name
+        app.setStyle(TouchStyle(style_name))
         for button in w.findChildren(QAbstractButton):
             if button.minimumHeight() < MIN_TOUCH_PX:
                 button.setMinimumHeight(MIN_TOUCH_PX)

@@ -55,13 +55,6 @@ def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
-def settle_all() -> None:
-    """Every shown window's layout final (a height-for-width chain takes several rounds of events)."""
-    for window in QApplication.topLevelWidgets():
-        if window.isVisible():
-            settle(window)
-
-
 def show_step(window: Any, qtbot: QtBot, step: int) -> Any:
     window.show_tab(window.lessonPanel)
     window.lessonPanel.goto_step(step)
@@ -112,9 +105,9 @@ def test_pixel_numbers_show_when_cells_are_large_enough_and_zoom_makes_them_larg
     assert page.grid.numbers_shown(), page.grid.cell_size()  # full screen: every pixel with its number
     assert page.grid.shape() == (28, 28) and not page.zoom_note.isVisible()
     window.resize(1024, 700)
-    settle_all()
+    settle(window)
     page.set_zoom(2)
-    settle_all()
+    settle(window)
     assert page.grid.numbers_shown(), page.grid.cell_size()
     top, left, rows, cols = page.shown_region()
     assert (rows, cols) == (14, 14) and page.grid.shape() == (14, 14)
@@ -204,7 +197,7 @@ def test_every_input_channel_tiles_are_readable(make_window: WindowFactory, qtbo
     window = make_window(width, height)
     panel = window.filtersPanel
     panel.set_view_mode("all")
-    settle_all()
+    settle(window)
     grid = panel.grid("conv2")
     tile = grid.view.sceneBoundingRect().width() / grid.cols
     assert tile >= MIN_ALL_TILE_PX, tile  # was about 13 px
@@ -216,7 +209,7 @@ def test_every_input_channel_view_shows_one_filter_per_row(make_window: WindowFa
     window = make_window(1366, 768)
     panel = window.filtersPanel
     panel.set_view_mode("all")
-    settle_all()
+    settle(window)
     grid = panel.grid("conv2")
     assert grid.cols == 16  # the 16 input channels of a filter side by side
 
@@ -245,7 +238,7 @@ def test_small_window_keeps_thumbnails_filters_legend_readout_and_corrections_re
     window = make_window(1024, 700)
     draw(window.canvas, SAMPLE_STROKES[4])
     window.networkInputPanel.set_show_steps(True)
-    settle_all()
+    settle(window)
     for view in window.networkInputPanel._step_views:
         assert view.sceneBoundingRect().width() >= 40 and view.sceneBoundingRect().height() >= 40
     assert check_window(window, "network") == []
@@ -260,7 +253,7 @@ def test_small_window_keeps_thumbnails_filters_legend_readout_and_corrections_re
 def test_every_tab_fits_from_1024x700_to_3840x2160(make_window: WindowFactory, qtbot: QtBot, width, height) -> None:
     window = make_window(width, height, language="de")
     window.sideTabs.setCurrentIndex(0)
-    settle_all()
+    settle(window)
     assert check_window(window, "network") == []
     for step in (0, 3, 4):
         show_step(window, qtbot, step)
@@ -310,14 +303,14 @@ def test_a_theme_switch_reaches_every_widget(make_window: WindowFactory, qtbot: 
     """The application style sheet (the indicators) must not pin widgets to the palette they were first shown with."""
     window = make_window(1366, 768)
     window.set_theme("light")
-    settle_all()
+    settle(window)
     for name in ("networkInputTitle", "filtersTitle", "architectureLabel", "featureValueLabel"):
         label = window.findChild(QWidget, name)
         assert label.palette().windowText().color().lightness() < 100, name  # dark text on the light theme
     image = window.grab().toImage()
     assert QColor(image.pixel(window.width() // 2, window.height() - 3)).lightness() > 200
     window.set_theme("dark")
-    settle_all()
+    settle(window)
     assert window.findChild(QWidget, "filtersTitle").palette().windowText().color().lightness() > 150
 
 
@@ -326,13 +319,13 @@ def test_lesson_notices_and_plot_follow_the_theme(make_window: WindowFactory, qt
     page = show_step(window, qtbot, 2)
     dark_plot = page.plot.backgroundBrush().color().lightness()
     window.set_theme("light")
-    settle_all()
+    settle(window)
     assert page.plot.backgroundBrush().color().lightness() > dark_plot + 100
     window.lessonPanel.set_image(None)
     hint = page.hint
     assert hint.isVisible()
     window.set_theme("dark")
-    settle_all()
+    settle(window)
     assert _lightness(hint, 3, hint.height() // 2) < 100  # a dark notice on the dark theme
 
 
