@@ -420,6 +420,8 @@ def test_idle_timeout_starts_the_attract_loop_and_a_press_stops_it(make_kiosk: F
 def test_a_touch_stops_the_attract_loop(make_kiosk: Factory, qtbot: QtBot) -> None:
     window, controller = make_kiosk(idle_timeout_s=0.1)
     qtbot.waitUntil(controller.attract.is_running, timeout=3000)
+    # a slow (loaded) machine must not let the next idle period end while the touch is being delivered
+    controller.idle.set_timeout(60)
     device = QTest.createTouchDevice(QPointingDevice.DeviceType.TouchScreen)
     point = window.canvas.normalised_to_widget(0.3, 0.3).toPoint()
     QTest.touchEvent(window.canvas, device).press(0, point, window.canvas).commit()

@@ -171,7 +171,8 @@ def test_play_walks_through_the_positions_and_stops_at_the_end(panel: LessonPane
     controls = panel.pooling.controls
     controls._timer.setInterval(5)
     panel.findChild(QAbstractButton, "poolPlayButton").click()
-    qtbot.waitUntil(lambda: not controls.play_button.isChecked(), timeout=3000)
+    # 16 positions at 5 ms; a generous limit for a loaded machine (every position repaints the tables)
+    qtbot.waitUntil(lambda: not controls.play_button.isChecked(), timeout=20000)
     assert controls.position() == controls.count() - 1
     assert np.array_equal(panel.displayed_pool_table(), L.LECTURE_POOLED_4X4)
 
