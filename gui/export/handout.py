@@ -357,9 +357,11 @@ class _HandoutPages:
         digit_kernel = grid_block(page, data.digit_kernel, cell_mm=7, fmt=_num,
                                   caption=self._caption(tr("The filter")))
         out_caption = translate("Output {0} × {1}").format(*data.digit_map.shape) + translate("  (sum of products)")
-        output = picture_block(page, data.digit_map, 48, signed=True, caption=self._caption(out_caption))
+        output = column_block(page, [
+            picture_block(page, data.digit_map, 48, signed=True, caption=self._caption(out_caption)),
+            scale_block(page, 48, *self._scale_words()),
+        ])
         page.place_row([digit, digit_kernel, output], gap_mm=7)
-        page.place(scale_block(page, 48, *self._scale_words()), x=page.left + page.width - page.mm(48) - 0, gap_mm=3)
         self._text(page, _esc(translate(
             "On your digit the output is what a conv layer computes before its bias and ReLU: "
             "large where the image looks like the filter.")), pt=10)

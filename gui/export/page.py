@@ -512,9 +512,10 @@ def picture_block(page: Page, image: np.ndarray, side_mm: float, *, signed: bool
 def scale_block(page: Page, width_mm: float, left: str, middle: str, right: str) -> Block:
     """The grays of a signed :func:`picture_block` from its most negative (white) to its most positive value
     (black), with words under the ends and the middle (0)."""
-    width = page.mm(width_mm)
-    bar = page.mm(3)
     pt = 7.5
+    needed = sum(page.text_width(t, pt) for t in (left, middle, right)) + page.mm(8)
+    width = max(page.mm(width_mm), needed)  # the words never run into each other
+    bar = page.mm(3)
     label_h = QFontMetricsF(page.font(pt), page.painter.device()).height()
 
     def draw(painter: QPainter, x0: float, y0: float) -> None:
