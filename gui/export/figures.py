@@ -290,11 +290,11 @@ def window_figures(main: QWidget) -> list[Figure]:
         figures.append(Figure("confusion", translate_title(FIGURE_TITLES["confusion"]), table, table,
                               show_tab(training)))
     lesson = window.lessonPanel
-    for index, step in enumerate(lesson.steps()):
+    for index, (step, title) in enumerate(zip(lesson.steps(), lesson.step_titles(), strict=True)):
 
         def reveal(index: int = index) -> None:
             tabs.setCurrentWidget(lesson)
             lesson.goto_step(index)
 
-        figures.append(Figure(f"lesson{index + 1}", step.title(), step, step, reveal))
+        figures.append(Figure(f"lesson{index + 1}", title, step, step, reveal))
     return figures

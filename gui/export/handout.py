@@ -41,22 +41,12 @@ from convlens.gui.export.page import (
     table_block,
     text_block,
 )
-from convlens.gui.lesson import (
-    step_conv1d,
-    step_conv2d,
-    step_pixels,
-    step_pooling,
-    step_stacking,
-    step_stride,
-    step_tensors,
-)
+from convlens.gui.lesson import step_conv1d, step_conv2d, step_tensors
 from convlens.gui.lesson.common import number_text, signed_terms, translate
+from convlens.gui.lesson.panel import STEP_MODULES
 from convlens.services.handout import Handout, Stage
 
 __all__ = ["handout_page_count", "page_texts", "render_handout_page", "tr", "write_handout_pdf"]
-
-_STEP_MODULES = (step_pixels, step_tensors, step_conv1d, step_conv2d, step_stride, step_pooling, step_stacking)
-"""The Learn steps' modules, in the lecture's order: each has the step's ``TITLE`` and ``INTRO``."""
 
 
 def tr(text: str) -> str:
@@ -154,7 +144,7 @@ class _HandoutPages:
         return _esc(text)
 
     def _step_start(self, page: Page, step: int) -> None:
-        module = _STEP_MODULES[step]
+        module = STEP_MODULES[step]
         self._heading(page, translate(module.TITLE), pt=16)
         page.space(1)
         self._text(page, translate(module.INTRO))
@@ -196,7 +186,7 @@ class _HandoutPages:
         page.space(3)
         self._heading(page, tr("What is inside"))
         rows = [[_esc(translate(module.TITLE)), _esc(tr("page {0}").format(i + 2))]
-                for i, module in enumerate(_STEP_MODULES)]
+                for i, module in enumerate(STEP_MODULES)]
         for row in rows:
             self._note(*row)
         page.place(table_block(page, [self._caption(tr("Learn step")), self._caption(tr("Page"))], rows, [5, 1],
