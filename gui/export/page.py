@@ -488,14 +488,17 @@ def picture_block(page: Page, image: np.ndarray, side_mm: float, *, signed: bool
     def draw(painter: QPainter, x0: float, y0: float) -> None:
         painter.save()
         painter.setPen(Qt.PenStyle.NoPen)
-        for r in range(rows):
+        painter.setClipRect(QRectF(x0, y0, cols * px, rows * px))
+        overlap = 0.35 * px  # each square reaches under its right and lower neighbours: no hairline seams when a
+        for r in range(rows):  # viewer smooths the edges (the neighbours, drawn later, cover the overlap)
             c = 0
             while c < cols:  # one rectangle per run of equal pixels
                 end = c + 1
                 while end < cols and levels[r, end] == levels[r, c]:
                     end += 1
                 g = int(levels[r, c])
-                painter.fillRect(QRectF(x0 + c * px, y0 + r * px, (end - c) * px + 0.5, px + 0.5), QColor(g, g, g))
+                painter.fillRect(QRectF(x0 + c * px, y0 + r * px, (end - c) * px + overlap, px + overlap),
+                                 QColor(g, g, g))
                 c = end
         pen = QPen(INK)
         pen.setWidthF(page.mm(0.25))
