@@ -695,182 +695,182 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Handout</name>
         <message>
-            <location filename="../../gui/export/handout.py" line="174" />
+            <location filename="../../gui/export/handout.py" line="164" />
             <source>28 × 28 pixels, printed dark on white (the network sees white on black)</source>
             <translation>28 × 28 Pixel, dunkel auf Weiß gedruckt (das Netz sieht Weiß auf Schwarz)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="388" />
+            <location filename="../../gui/export/handout.py" line="380" />
             <source>A 3 × 3 filter at the lecture's strides:</source>
             <translation>Ein 3 × 3-Filter mit den Schrittweiten der Vorlesung:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="167" />
+            <location filename="../../gui/export/handout.py" line="157" />
             <source>A lesson handout made with ConvLens</source>
             <translation>Ein Arbeitsblatt zur Lektion, erstellt mit ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="130" />
+            <location filename="../../gui/export/handout.py" line="120" />
             <source>ConvLens · Lesson handout</source>
             <translation>ConvLens · Arbeitsblatt zur Lektion</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="279" />
+            <location filename="../../gui/export/handout.py" line="269" />
             <source>Each channel is printed as its own gray picture: darker is more of that colour.</source>
             <translation>Jeder Kanal ist als eigenes Graubild gedruckt: Dunkler heißt mehr von dieser Farbe.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="166" />
+            <location filename="../../gui/export/handout.py" line="156" />
             <source>How a neural network reads your digit</source>
             <translation>Wie ein neuronales Netz deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="202" />
+            <location filename="../../gui/export/handout.py" line="192" />
             <source>Learn step</source>
             <translation>Lernschritt</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="168" />
+            <location filename="../../gui/export/handout.py" line="158" />
             <source>Made on {0} with ConvLens {1}; model: {2}</source>
             <translation>Erstellt am {0} mit ConvLens {1}; Modell: {2}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="177" />
+            <location filename="../../gui/export/handout.py" line="167" />
             <source>No model was loaded, so there is no answer.</source>
             <translation>Es war kein Modell geladen, daher gibt es keine Antwort.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="355" />
+            <location filename="../../gui/export/handout.py" line="345" />
             <source>On your digit: {0}</source>
             <translation>An deiner Ziffer: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="385" />
+            <location filename="../../gui/export/handout.py" line="377" />
             <source>Output for the lecture's X (9 × 9)</source>
             <translation>Ausgabe für das X der Vorlesung (9 × 9)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="386" />
+            <location filename="../../gui/export/handout.py" line="378" />
             <source>Output for your digit (28 × 28)</source>
             <translation>Ausgabe für deine Ziffer (28 × 28)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="385" />
+            <location filename="../../gui/export/handout.py" line="377" />
             <source>Padding</source>
             <translation>Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="202" />
+            <location filename="../../gui/export/handout.py" line="192" />
             <source>Page</source>
             <translation>Seite</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="129" />
+            <location filename="../../gui/export/handout.py" line="119" />
             <source>Page {0} of {1}</source>
             <translation>Seite {0} von {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="212" />
+            <location filename="../../gui/export/handout.py" line="202" />
             <source>Printed dark on white: the darker a cell, the larger its number. Rows are numbered on the left, from 0 at the top.</source>
             <translation>Dunkel auf Weiß gedruckt: Je dunkler eine Zelle, desto größer ihre Zahl. Die Zeilen sind links nummeriert, von 0 oben an.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="289" />
+            <location filename="../../gui/export/handout.py" line="279" />
             <source>Signal f: row {0} of your digit. Kernel g: {1}.</source>
             <translation>Signal f: Zeile {0} deiner Ziffer. Kern g: {1}.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="385" />
+            <location filename="../../gui/export/handout.py" line="377" />
             <source>Stride</source>
             <translation>Schrittweite</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="194" />
+            <location filename="../../gui/export/handout.py" line="184" />
             <source>The black bar is the answer: the digit with the highest probability. The ten probabilities add up to 100%.</source>
             <translation>Der schwarze Balken ist die Antwort: die Ziffer mit der höchsten Wahrscheinlichkeit. Die zehn Wahrscheinlichkeiten ergeben zusammen 100 %.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="358" />
+            <location filename="../../gui/export/handout.py" line="348" />
             <source>The filter</source>
             <translation>Der Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="406" />
+            <location filename="../../gui/export/handout.py" line="398" />
             <source>The lecture's diagonal filter, sum of products / 9. Cross-hatched cells are the zeros that “same” padding adds. Thick frame: the first window and its output; dashed frame: the next window, one stride further.</source>
             <translation>Der Diagonalfilter der Vorlesung, Summe der Produkte / 9. Kreuzschraffierte Zellen sind die Nullen, die der Rand „same“ hinzufügt. Dicker Rahmen: das erste Fenster und seine Ausgabe; gestrichelter Rahmen: das nächste Fenster, eine Schrittweite weiter.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="184" />
+            <location filename="../../gui/export/handout.py" line="174" />
             <source>The network's answer:</source>
             <translation>Die Antwort des Netzes:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="191" />
+            <location filename="../../gui/export/handout.py" line="181" />
             <source>The probability of each digit</source>
             <translation>Die Wahrscheinlichkeit jeder Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="312" />
+            <location filename="../../gui/export/handout.py" line="302" />
             <source>Thick frame: the window at n = {0} (the largest output). Hatched cells are negative numbers.</source>
             <translation>Dicker Rahmen: das Fenster bei n = {0} (die größte Ausgabe). Schraffierte Zellen sind negative Zahlen.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="351" />
+            <location filename="../../gui/export/handout.py" line="341" />
             <source>Thick frames: the first window on the X and the number it gives. Hatched cells are negative.</source>
             <translation>Dicke Rahmen: das erste Fenster auf dem X und die Zahl, die es ergibt. Schraffierte Zellen sind negativ.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="435" />
+            <location filename="../../gui/export/handout.py" line="427" />
             <source>Thick lines: the 2 × 2 windows. Bold and framed: the largest number of each window, the one that goes to the pooled map. Cross-hatched: padding, which is never the largest.</source>
             <translation>Dicke Linien: die 2 × 2-Fenster. Fett und umrahmt: die größte Zahl jedes Fensters, die in die gepoolte Karte übernommen wird. Kreuzschraffiert: der Rand, der nie die größte Zahl ist.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="197" />
+            <location filename="../../gui/export/handout.py" line="187" />
             <source>What is inside</source>
             <translation>Inhalt</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="209" />
+            <location filename="../../gui/export/handout.py" line="199" />
             <source>Your digit as numbers: 0 is no ink, 255 is full ink</source>
             <translation>Deine Ziffer als Zahlen: 0 ist keine Tinte, 255 ist volle Tinte</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="173" />
+            <location filename="../../gui/export/handout.py" line="163" />
             <source>Your digit as the network saw it</source>
             <translation>Deine Ziffer, wie das Netz sie sah</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="465" />
+            <location filename="../../gui/export/handout.py" line="457" />
             <source>Your digit was read as {0} ({1}% sure).</source>
             <translation>Deine Ziffer wurde als {0} gelesen ({1} % sicher).</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="368" />
+            <location filename="../../gui/export/handout.py" line="360" />
             <source>most negative</source>
             <translation>am stärksten negativ</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="368" />
+            <location filename="../../gui/export/handout.py" line="360" />
             <source>most positive</source>
             <translation>am stärksten positiv</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="169" />
+            <location filename="../../gui/export/handout.py" line="159" />
             <source>none</source>
             <translation>keins</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="198" />
+            <location filename="../../gui/export/handout.py" line="188" />
             <source>page {0}</source>
             <translation>Seite {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="327" />
+            <location filename="../../gui/export/handout.py" line="317" />
             <source>position n</source>
             <translation>Position n</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="186" />
+            <location filename="../../gui/export/handout.py" line="176" />
             <source>{0}% sure</source>
             <translation>{0} % sicher</translation>
         </message>
@@ -934,17 +934,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Lesson</name>
         <message>
-            <location filename="../../gui/export/handout.py" line="340" />
+            <location filename="../../gui/export/handout.py" line="330" />
             <source>  (sum / {0})</source>
             <translation>  (Summe / {0})</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="359" />
+            <location filename="../../gui/export/handout.py" line="349" />
             <source>  (sum of products)</source>
             <translation>  (Summe der Produkte)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="317" />
+            <location filename="../../gui/export/handout.py" line="307" />
             <source> (outside: 0)</source>
             <translation> (außerhalb: 0)</translation>
         </message>
@@ -969,7 +969,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>2. Tensoren</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="214" />
+            <location filename="../../gui/export/handout.py" line="204" />
             <source>28 × 28 image ⇒ 784 input numbers; {0} of them are not 0. Flattened, they are the 784 inputs of a fully connected network.</source>
             <translation>28 × 28 Bild ⇒ 784 Eingabezahlen; {0} davon sind nicht 0. Flach hintereinander gelegt sind sie die 784 Eingänge eines vollständig verbundenen Netzes.</translation>
         </message>
@@ -1024,13 +1024,14 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>&lt;span style='color:#00aa50'&gt;■&lt;/span&gt; das 2 × 2 Fenster   &lt;span style='color:#ff9600'&gt;■&lt;/span&gt; sein Maximum, das in die verkleinerte Karte kommt</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="15" />
+            <location filename="../../gui/lesson/step_stacking.py" line="23" />
             <source>A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature extraction; then fully connected layers: classification. Each layer's output is the next one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities.</source>
             <translation>Ein CNN stapelt, was du gesehen hast: Faltung, Pooling, Faltung, Pooling: Merkmalsextraktion; dann vollständig verbundene Schichten: Klassifikation. Die Ausgabe jeder Schicht ist die Eingabe der nächsten, so führen die Formen vom Bild (1, 28, 28, 1) zu 10 Wahrscheinlichkeiten.</translation>
         </message>
         <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="15" />
             <source>A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature extraction; then fully connected layers: classification. Each layer's output is the next one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities. Click a stage to look at it in the explorer.</source>
-            <translation type="vanished">Ein CNN stapelt, was du gesehen hast: Faltung, Pooling, Faltung, Pooling: Merkmalsextraktion; dann vollständig verbundene Schichten: Klassifikation. Die Ausgabe jeder Schicht ist die Eingabe der nächsten, so führen die Formen vom Bild (1, 28, 28, 1) zu 10 Wahrscheinlichkeiten. Klicke auf eine Stufe, um sie im Explorer anzusehen.</translation>
+            <translation>Ein CNN stapelt, was du gesehen hast: Faltung, Pooling, Faltung, Pooling: Merkmalsextraktion; dann vollständig verbundene Schichten: Klassifikation. Die Ausgabe jeder Schicht ist die Eingabe der nächsten, so führen die Formen vom Bild (1, 28, 28, 1) zu 10 Wahrscheinlichkeiten. Klicke auf eine Stufe, um sie im Explorer anzusehen.</translation>
         </message>
         <message>
             <location filename="../../gui/lesson/step_conv1d.py" line="45" />
@@ -1083,7 +1084,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schwarzweiß</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="271" />
+            <location filename="../../gui/export/handout.py" line="261" />
             <source>Blue channel</source>
             <translation>Blaukanal</translation>
         </message>
@@ -1093,14 +1094,13 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Weichzeichnen (Mittelwert über 9)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="457" />
+            <location filename="../../gui/export/handout.py" line="449" />
             <source>Classification</source>
             <translation>Klassifikation</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="22" />
             <source>Click a stage to look at it in the explorer.</source>
-            <translation>Klicke auf eine Stufe, um sie im Explorer anzusehen.</translation>
+            <translation type="vanished">Klicke auf eine Stufe, um sie im Explorer anzusehen.</translation>
         </message>
         <message>
             <location filename="../../gui/lesson/step_pixels.py" line="88" />
@@ -1108,7 +1108,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Klicke oder ziehe hier, um den vergrößerten Ausschnitt zu wählen</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="269" />
+            <location filename="../../gui/export/handout.py" line="259" />
             <source>Colour images</source>
             <translation>Farbbilder</translation>
         </message>
@@ -1171,7 +1171,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Kanten: senkrecht (Sobel)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="238" />
+            <location filename="../../gui/export/handout.py" line="228" />
             <source>Example from your image</source>
             <translation>Beispiel aus deinem Bild</translation>
         </message>
@@ -1186,12 +1186,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Beispiel {0}: eine {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="456" />
+            <location filename="../../gui/export/handout.py" line="448" />
             <source>Feature extraction</source>
             <translation>Merkmalsextraktion</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="424" />
+            <location filename="../../gui/export/handout.py" line="416" />
             <source>Feature map {0} × {1}</source>
             <translation>Merkmalskarte {0} × {1}</translation>
         </message>
@@ -1201,7 +1201,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Filter (bearbeite mich)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="393" />
+            <location filename="../../gui/export/handout.py" line="385" />
             <source>Filter {0} × {1}, stride ({2}, {3}), padding “{4}”:</source>
             <translation>Filter {0} × {1}, Schrittweite ({2}, {3}), Rand „{4}“:</translation>
         </message>
@@ -1211,7 +1211,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Filter:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="258" />
+            <location filename="../../gui/export/handout.py" line="248" />
             <source>Filters (H_f, W_f, C_in, C_out)</source>
             <translation>Filter (H_f, W_f, C_in, C_out)</translation>
         </message>
@@ -1221,7 +1221,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Graustufen</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="271" />
+            <location filename="../../gui/export/handout.py" line="261" />
             <source>Green channel</source>
             <translation>Grünkanal</translation>
         </message>
@@ -1241,12 +1241,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Bild:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="469" />
+            <location filename="../../gui/export/handout.py" line="461" />
             <source>Input</source>
             <translation>Eingabe</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="242" />
+            <location filename="../../gui/export/handout.py" line="232" />
             <source>Input: (N, H, W, C) = {0}: N images, H rows, W columns, C channels. The MNIST training set is one tensor of shape (60000, 28, 28, 1). A conv layer's filters are an order-4 tensor (H_f, W_f, C_in, C_out).</source>
             <translation>Eingabe: (N, H, W, C) = {0}: N Bilder, H Zeilen, W Spalten, C Kanäle. Der MNIST-Trainingssatz ist ein Tensor der Form (60000, 28, 28, 1). Die Filter einer Faltungsschicht sind ein Tensor der Stufe 4 (H_f, W_f, C_in, C_out).</translation>
         </message>
@@ -1266,7 +1266,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Größere Zellen, damit jedes Pixel seine Zahl zeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="258" />
+            <location filename="../../gui/export/handout.py" line="248" />
             <source>Layer</source>
             <translation>Schicht</translation>
         </message>
@@ -1280,22 +1280,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Die ersten Trainingsziffern von MNIST:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="223" />
+            <location filename="../../gui/export/handout.py" line="213" />
             <source>Matrix</source>
             <translation>Matrix</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="426" />
+            <location filename="../../gui/export/handout.py" line="418" />
             <source>Max pooled {0} × {1}</source>
             <translation>Max-gepoolt {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="258" />
+            <location filename="../../gui/export/handout.py" line="248" />
             <source>Meaning</source>
             <translation>Bedeutung</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="238" />
+            <location filename="../../gui/export/handout.py" line="228" />
             <source>Name</source>
             <translation>Name</translation>
         </message>
@@ -1305,32 +1305,32 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Nächste Position ▶</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/panel.py" line="109" />
+            <location filename="../../gui/lesson/panel.py" line="122" />
             <source>Next ▶</source>
             <translation>Weiter ▶</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="257" />
+            <location filename="../../gui/export/handout.py" line="247" />
             <source>No model loaded yet</source>
             <translation>Noch kein Modell geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="454" />
+            <location filename="../../gui/export/handout.py" line="446" />
             <source>No model loaded yet.</source>
             <translation>Noch kein Modell geladen.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="363" />
+            <location filename="../../gui/export/handout.py" line="355" />
             <source>On your digit the output is what a conv layer computes before its bias and ReLU: large where the image looks like the filter.</source>
             <translation>Auf deiner Ziffer ist die Ausgabe das, was eine Faltungsschicht vor Bias und ReLU berechnet: groß, wo das Bild dem Filter ähnelt.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="238" />
+            <location filename="../../gui/export/handout.py" line="228" />
             <source>Order</source>
             <translation>Stufe</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="340" />
+            <location filename="../../gui/export/handout.py" line="330" />
             <source>Output {0} × {1}</source>
             <translation>Ausgabe {0} × {1}</translation>
         </message>
@@ -1360,7 +1360,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="271" />
+            <location filename="../../gui/export/handout.py" line="261" />
             <source>Red channel</source>
             <translation>Rotkanal</translation>
         </message>
@@ -1375,12 +1375,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Zeilen {0}–{1}, Spalten {2}–{3} (zum Verschieben auf dem kleinen Bild ziehen)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="223" />
+            <location filename="../../gui/export/handout.py" line="213" />
             <source>Scalar</source>
             <translation>Skalar</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="238" />
+            <location filename="../../gui/export/handout.py" line="228" />
             <source>Shape</source>
             <translation>Form</translation>
         </message>
@@ -1395,7 +1395,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Alles zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="102" />
+            <location filename="../../gui/lesson/step_stacking.py" line="108" />
             <source>Show {0} in the explorer</source>
             <translation>{0} im Explorer zeigen</translation>
         </message>
@@ -1410,7 +1410,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Glätten (1, 4, 6, 4, 1) / 16</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="469" />
+            <location filename="../../gui/export/handout.py" line="461" />
             <source>Softmax: probabilities</source>
             <translation>Softmax: Wahrscheinlichkeiten</translation>
         </message>
@@ -1420,12 +1420,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schrittweite:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="223" />
+            <location filename="../../gui/export/handout.py" line="213" />
             <source>Tensor</source>
             <translation>Tensor</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="224" />
+            <location filename="../../gui/export/handout.py" line="214" />
             <source>Tensor (a batch)</source>
             <translation>Tensor (ein Stapel)</translation>
         </message>
@@ -1435,17 +1435,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Die &lt;b&gt;Schrittweite&lt;/b&gt; gibt an, um wie viele Zellen das Fenster springt: (2, 2) überspringt jede zweite Position und halbiert die Ausgabe. Der &lt;b&gt;Rand&lt;/b&gt; (Padding) bestimmt, was an der Grenze passiert: „valid“ hält das Fenster im Bild (die Ausgabe schrumpft), „same“ fügt ringsum Nullen hinzu, sodass Ausgabe = ceil(Eingabe / Schrittweite).</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="395" />
+            <location filename="../../gui/export/handout.py" line="387" />
             <source>The X with padding: {0} × {1}</source>
             <translation>Das X mit Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="396" />
+            <location filename="../../gui/export/handout.py" line="388" />
             <source>The X, no padding: {0} × {1}</source>
             <translation>Das X ohne Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="241" />
+            <location filename="../../gui/export/handout.py" line="231" />
             <source>The batch and the filters</source>
             <translation>Der Stapel und die Filter</translation>
         </message>
@@ -1475,7 +1475,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Die 7 × 7 Tabelle der Vorlesung</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="336" />
+            <location filename="../../gui/export/handout.py" line="326" />
             <source>The lecture's X (9 × 9)</source>
             <translation>Das X der Vorlesung (9 × 9)</translation>
         </message>
@@ -1490,7 +1490,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Der Diagonalfilter der Vorlesung</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="263" />
+            <location filename="../../gui/export/handout.py" line="253" />
             <source>The lecture's two 3 × 3 filters stacked: one conv tensor of shape {0}.</source>
             <translation>Die zwei 3 × 3 Filter der Vorlesung gestapelt: ein Faltungstensor der Form {0}.</translation>
         </message>
@@ -1500,12 +1500,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Ein Filter des Netzes (erste Schicht)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="276" />
+            <location filename="../../gui/export/handout.py" line="266" />
             <source>This picture is an array of shape &lt;b&gt;{0}&lt;/b&gt;; its red channel is &lt;tt&gt;{1}&lt;/tt&gt;. Same numbers, different order of the axes.</source>
             <translation>Dieses Bild ist ein Feld der Form &lt;b&gt;{0}&lt;/b&gt;; sein Rotkanal ist &lt;tt&gt;{1}&lt;/tt&gt;. Dieselben Zahlen, andere Reihenfolge der Achsen.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="223" />
+            <location filename="../../gui/export/handout.py" line="213" />
             <source>Vector</source>
             <translation>Vektor</translation>
         </message>
@@ -1515,7 +1515,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>So sehen die Zahlen aus</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="347" />
+            <location filename="../../gui/export/handout.py" line="337" />
             <source>Window at row {0}, column {1}:</source>
             <translation>Fenster bei Zeile {0}, Spalte {1}:</translation>
         </message>
@@ -1525,7 +1525,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Mit dem Rand „valid“ fallen die letzte Zeile und Spalte weg: 3 × 3. Die Vorlesung verwendet „same“: 4 × 4.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="402" />
+            <location filename="../../gui/export/handout.py" line="394" />
             <source>X output: {0} × {1}</source>
             <translation>Ausgabe des X: {0} × {1}</translation>
         </message>
@@ -1534,12 +1534,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">X mit Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="356" />
+            <location filename="../../gui/export/handout.py" line="346" />
             <source>Your digit (28 × 28)</source>
             <translation>Deine Ziffer (28 × 28)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="439" />
+            <location filename="../../gui/export/handout.py" line="431" />
             <source>Your digit after the diagonal filter (26 × 26)</source>
             <translation>Deine Ziffer nach dem Diagonalfilter (26 × 26)</translation>
         </message>
@@ -1564,7 +1564,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Deine Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="222" />
+            <location filename="../../gui/export/handout.py" line="212" />
             <source>Your image as tensors</source>
             <translation>Dein Bild als Tensoren</translation>
         </message>
@@ -1574,17 +1574,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Zoom:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="230" />
+            <location filename="../../gui/export/handout.py" line="220" />
             <source>a batch of 1 image: what the network reads</source>
             <translation>ein Stapel aus 1 Bild: das liest das Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="298" />
+            <location filename="../../gui/export/handout.py" line="288" />
             <source>f</source>
             <translation>f</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="298" />
+            <location filename="../../gui/export/handout.py" line="288" />
             <source>f ∗ g</source>
             <translation>f ∗ g</translation>
         </message>
@@ -1594,27 +1594,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Filter Nr.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="298" />
+            <location filename="../../gui/export/handout.py" line="288" />
             <source>g flipped at n</source>
             <translation>g gespiegelt an n</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="235" />
+            <location filename="../../gui/export/handout.py" line="225" />
             <source>no shape ()</source>
             <translation>keine Form ()</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="423" />
+            <location filename="../../gui/export/handout.py" line="415" />
             <source>pad</source>
             <translation>Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="226" />
+            <location filename="../../gui/export/handout.py" line="216" />
             <source>pixel [14, 14] = {0}</source>
             <translation>Pixel [14, 14] = {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="298" />
+            <location filename="../../gui/export/handout.py" line="288" />
             <source>products</source>
             <translation>Produkte</translation>
         </message>
@@ -1624,12 +1624,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Zeile </translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="227" />
+            <location filename="../../gui/export/handout.py" line="217" />
             <source>row 14 = {0}</source>
             <translation>Zeile 14 = {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="377" />
+            <location filename="../../gui/export/handout.py" line="369" />
             <source>same</source>
             <translation>same</translation>
         </message>
@@ -1639,7 +1639,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schritt {0} von {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="229" />
+            <location filename="../../gui/export/handout.py" line="219" />
             <source>the image with its channel axis (1 channel: gray)</source>
             <translation>das Bild mit seiner Kanalachse (1 Kanal: grau)</translation>
         </message>
@@ -1649,17 +1649,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>die Summe der {0} Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="228" />
+            <location filename="../../gui/export/handout.py" line="218" />
             <source>the whole image</source>
             <translation>das ganze Bild</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="376" />
+            <location filename="../../gui/export/handout.py" line="368" />
             <source>valid</source>
             <translation>valid</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="250" />
+            <location filename="../../gui/export/handout.py" line="240" />
             <source>{0} filters of {1} × {2} cells, each reading 1 channel: {0} output channels</source>
             <translation>{0} Filter aus {1} × {2} Zellen, jeder liest 1 Kanal: {0} Ausgabekanäle</translation>
         </message>
@@ -1668,7 +1668,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanal/Kanäle: {0} Ausgabekanäle</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="252" />
+            <location filename="../../gui/export/handout.py" line="242" />
             <source>{0} filters of {1} × {2} cells, each reading {3} channels: {0} output channels</source>
             <translation>{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanäle: {0} Ausgabekanäle</translation>
         </message>
@@ -1683,7 +1683,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{0}× ({1} × {1} Pixel)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/panel.py" line="107" />
+            <location filename="../../gui/lesson/panel.py" line="120" />
             <source>◀ Previous</source>
             <translation>◀ Zurück</translation>
         </message>
@@ -1693,22 +1693,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>◀ Vorige Position</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="349" />
+            <location filename="../../gui/export/handout.py" line="339" />
             <source>✓ This is exactly the lecture's 7 × 7 table.</source>
             <translation>✓ Das ist genau die 7 × 7 Tabelle der Vorlesung.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="432" />
+            <location filename="../../gui/export/handout.py" line="424" />
             <source>✓ This is exactly the lecture's pooled 4 × 4 table.</source>
             <translation>✓ Das ist genau die verkleinerte 4 × 4 Tabelle der Vorlesung.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="433" />
+            <location filename="../../gui/export/handout.py" line="425" />
             <source>✗ This differs from the lecture's pooled table.</source>
             <translation>✗ Das weicht von der verkleinerten Tabelle der Vorlesung ab.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/handout.py" line="350" />
+            <location filename="../../gui/export/handout.py" line="340" />
             <source>✗ This differs from the lecture's table.</source>
             <translation>✗ Das weicht von der Tabelle der Vorlesung ab.</translation>
         </message>

@@ -147,7 +147,7 @@ class _HandoutPages:
         module = STEP_MODULES[step]
         self._heading(page, translate(module.TITLE), pt=16)
         page.space(1)
-        self._text(page, translate(module.INTRO))
+        self._text(page, translate(getattr(module, "PRINTED_INTRO", module.INTRO)))
 
     # -- the cover -----------------------------------------------------------------------------------------------
     def _cover(self, page: Page) -> None:

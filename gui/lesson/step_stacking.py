@@ -16,11 +16,17 @@ INTRO = str(QT_TRANSLATE_NOOP(
     "Lesson",
     "A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature "
     "extraction; then fully connected layers: classification. Each layer's output is the next "
+    "one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities. "
+    "Click a stage to look at it in the explorer."
+))
+"""The step's introduction (rich text)."""
+PRINTED_INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature "
+    "extraction; then fully connected layers: classification. Each layer's output is the next "
     "one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities."
 ))
-"""The step's introduction (rich text; the lesson handout prints it too)."""
-CLICK_HINT = str(QT_TRANSLATE_NOOP("Lesson", "Click a stage to look at it in the explorer."))
-"""Added to the introduction on screen (not on paper)."""
+"""The introduction the lesson handout prints (on paper there is nothing to click)."""
 
 
 #: Layer types that extract features (the rest classify).
@@ -57,7 +63,7 @@ class StackingStep(LessonStep):
     layerActivated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(translate(TITLE), translate(INTRO) + " " + translate(CLICK_HINT), parent)
+        super().__init__(translate(TITLE), translate(INTRO), parent)
         self.hint = hint_label(translate("No model loaded yet."), "stackingEmptyHint")
         self.body.addWidget(self.hint)
         self._container = QWidget()
