@@ -14,6 +14,8 @@
 Other engineers add their views with :meth:`ExplorerWindow.add_tab` (the lesson explorer and the
 training panel go next to the "Network" tab) and their menu entries through ``menuBar()`` /
 :meth:`ExplorerWindow.menu`. The kiosk uses the window through :class:`gui.kiosk.host.KioskHost` only.
+File > Export figure… / Export lesson… and every panel's right-click "Export figure…" are ``window.exports``
+(:mod:`gui.export.menus`).
 
 Language: :meth:`ExplorerWindow.set_language` installs a Qt catalogue (``gui.kiosk.i18n``); every widget then
 gets ``LanguageChange`` and the window re-sets its own texts (:meth:`ExplorerWindow.retranslate_ui`),

@@ -86,7 +86,7 @@ def _shape_cell(formula: tuple[str, str], shape: tuple[int, int]) -> str:
 
 
 def _percent(p: float) -> str:
-    return tr("{0}%").format(round(100 * float(p)))
+    return f"{round(100 * float(p))}%"
 
 
 class _HandoutPages:
@@ -499,10 +499,6 @@ class _HandoutPages:
         return Block(width, height, draw)
 
 
-def _language_pages(handout: Handout, language: str) -> _HandoutPages:
-    return _HandoutPages(handout, language)
-
-
 def write_handout_pdf(handout: Handout, path: str | Path, language: str = "en", title: str | None = None) -> int:
     """Write the handout as a PDF (A4, one page per Learn step after the cover); returns the number of pages.
 
@@ -515,7 +511,7 @@ def write_handout_pdf(handout: Handout, path: str | Path, language: str = "en", 
     OSError
         ``path`` cannot be written (its folder, or the PDF writer failed).
     """
-    pages = _language_pages(handout, language)
+    pages = _HandoutPages(handout, language)
     with atomic_path(path) as tmp:
         writer = QPdfWriter(str(tmp))
         writer.setResolution(PRINT_DPI)
@@ -538,7 +534,7 @@ def write_handout_pdf(handout: Handout, path: str | Path, language: str = "en", 
 
 def render_handout_page(handout: Handout, index: int, language: str = "en", dpi: int = 100) -> QImage:
     """Page ``index`` (0: the cover) as an image, exactly as the PDF prints it, at ``dpi``."""
-    pages = _language_pages(handout, language)
+    pages = _HandoutPages(handout, language)
     width = int(round(A4_MM[0] / 25.4 * dpi))
     height = int(round(A4_MM[1] / 25.4 * dpi))
     image = QImage(width, height, QImage.Format.Format_RGB32)
@@ -556,7 +552,7 @@ def render_handout_page(handout: Handout, index: int, language: str = "en", dpi:
 
 def page_texts(handout: Handout, language: str = "en") -> list[list[str]]:
     """The words of every page as the handout prints them (drawn once onto small images to collect them)."""
-    pages = _language_pages(handout, language)
+    pages = _HandoutPages(handout, language)
     image = QImage(64, 90, QImage.Format.Format_RGB32)
     for index in range(len(pages)):
         painter = QPainter(image)
