@@ -13,6 +13,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from pytestqt.qtbot import QtBot
 
 from convlens.gui.export import menus
 from convlens.gui.export.figures import FIGURE_FORMATS, export_figure, figure_format, window_figures
@@ -190,3 +191,24 @@ def test_the_dialog_and_the_menus_are_translated(window) -> None:
         dialog.deleteLater()
     finally:
         window.set_language("en")
+
+
+def test_the_canvas_figure_shows_the_overlay_when_it_is_on(window, tmp_path: Path, qtbot: QtBot) -> None:
+    """The saliency overlay is part of the canvas figure (a child widget rendered with it): coloured ink."""
+
+    def colourfulness(path: Path) -> float:
+        with Image.open(path) as image:
+            rgb = np.asarray(image.convert("RGB"), dtype=np.int64)
+        return float((rgb.max(axis=2) - rgb.min(axis=2) > 60).mean())
+
+    window.exports.export_figure_to("canvas", tmp_path / "plain.png")
+    window.why.saliencyToggle.setChecked(True)
+    try:
+        qtbot.waitUntil(lambda: window.saliency_map() is not None and window.why.overlay.isVisible(), timeout=20000)
+        window.exports.export_figure_to("canvas", tmp_path / "overlay.png")
+        window.exports.export_figure_to("canvas", tmp_path / "overlay.svg")
+    finally:
+        window.why.saliencyToggle.setChecked(False)
+    assert colourfulness(tmp_path / "plain.png") < 0.001
+    assert colourfulness(tmp_path / "overlay.png") > 0.005
+    assert "image" in svg_drawing_elements(tmp_path / "overlay.svg")
