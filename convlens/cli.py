@@ -1,4 +1,5 @@
-"""The ``convlens`` command line: GUI, kiosk, train, evaluate, predict, export, data fetch.
+"""The ``convlens`` command line: GUI, kiosk, train, evaluate, predict, export, data fetch, explain, visualize,
+handout, figure.
 
 Every sub-command has ``--help``; ``--json`` makes the last stdout line one JSON object.
 The GUI commands import :mod:`convlens.gui` lazily, so the other commands never load Qt.
@@ -19,6 +20,9 @@ import numpy as np
 
 from convlens.engine import __version__
 from convlens.resources import default_model_path
+
+FIGURE_PANELS = ("filters", "maps", "probabilities", "input")
+"""``convlens figure --panel`` choices (``convlens.gui.export.figures.CLI_PANELS``; Qt is not imported to list them)."""
 
 
 def _progress_line(progress: Any) -> str:
@@ -334,6 +338,104 @@ def cmd_visualize(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- handout, figure (Qt without a window: offscreen) ---------------------------------------------------------------
+def _start_offscreen_qt() -> str | None:
+    """Prepare Qt for drawing without a window: the ``offscreen`` platform (unless ``QT_QPA_PLATFORM`` says
+    otherwise) and the system-library check; returns the check's message when a library is missing."""
+    import os
+
+    from convlens import syslibs
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return syslibs.check()
+
+
+def _check_out(path: Path, suffixes: tuple[str, ...], option: str = "--out") -> str | None:
+    """An error message when ``path`` cannot be the output file (wrong suffix, a folder, a parent that is a file)."""
+    if path.suffix.lower() not in suffixes:
+        return f"{option} {path}: the file must end in {' or '.join(suffixes)}"
+    if path.is_dir():
+        return f"{option} {path}: is a folder; name a file"
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{option} {path}: cannot write there, {parent} is not a folder"
+            break
+    return None
+
+
+def _read_for_export(args: argparse.Namespace) -> tuple[Any, int | None]:
+    """The image read and run through the model, or ``(None, exit code)`` after printing the error."""
+    from convlens.gui.app import make_application
+    from convlens.gui.export.offscreen import Reading, read_digit
+
+    try:
+        image = read_digit(args.image)
+    except (ValueError, OSError) as exc:
+        return None, _err(str(exc) if str(args.image) in str(exc) else f"{args.image}: {exc}")
+    make_application()
+    try:
+        return Reading(image, args.model), None
+    except (ValueError, OSError) as exc:
+        name = Path(args.model).name if args.model else "the shipped model"
+        return None, _err(str(exc) if name in str(exc) else f"{name}: {exc}")
+
+
+def cmd_handout(args: argparse.Namespace) -> int:
+    """``convlens handout IMAGE --out FILE.pdf``: the Learn steps on the digit in IMAGE, as a PDF to print."""
+    out = Path(args.out)
+    problem = _check_out(out, (".pdf",)) or _check_language(args)
+    if problem is not None:
+        return _err(problem)
+    problem = _start_offscreen_qt()
+    if problem is not None:
+        sys.stderr.write(problem + "\n")
+        return 3
+    reading, code = _read_for_export(args)
+    if reading is None:
+        return int(code or 2)
+    from convlens.gui.export.offscreen import write_handout
+
+    try:
+        pages = write_handout(reading, out, language=args.lang or "en")
+    except OSError as exc:
+        return _err(f"cannot write the handout {out}: {exc}")
+    result = {"file": str(out), "pages": pages, "digit": reading.result.digit, "language": args.lang or "en"}
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"wrote {out} ({pages} pages)")
+    return 0
+
+
+def cmd_figure(args: argparse.Namespace) -> int:
+    """``convlens figure IMAGE --panel P --out F.png|F.svg``: one panel of the explorer, drawn for IMAGE."""
+    out = Path(args.out)
+    problem = _check_out(out, (".png", ".svg")) or _check_language(args)
+    if problem is not None:
+        return _err(problem)
+    problem = _start_offscreen_qt()
+    if problem is not None:
+        sys.stderr.write(problem + "\n")
+        return 3
+    reading, code = _read_for_export(args)
+    if reading is None:
+        return int(code or 2)
+    from convlens.gui.export.offscreen import write_figure
+
+    try:
+        path = write_figure(reading, args.panel, out, theme=args.theme, language=args.lang or "en")
+    except OSError as exc:
+        return _err(f"cannot write the figure {out}: {exc}")
+    result = {"file": str(path), "panel": args.panel, "format": out.suffix.lower().lstrip("."),
+              "digit": reading.result.digit}
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"wrote {path}")
+    return 0
+
+
 GuiRunner = Callable[..., int]
 
 
@@ -568,6 +670,23 @@ def build_parser() -> argparse.ArgumentParser:
     vis.add_argument("--steps", type=int, default=120, help="optimisation steps per picture (default: 120)")
     vis.add_argument("--seed", type=int, default=0, help="seed of the starting pictures (default: 0)")
     vis.add_argument("--json", action="store_true", help="print the result as one JSON line")
+
+    ho = sub.add_parser("handout", help="the Learn steps on the digit in an image, as a PDF to print")
+    ho.add_argument("image", metavar="IMAGE", help="PNG or JPEG file with one digit (any size, either polarity)")
+    ho.add_argument("--out", required=True, help="the PDF file to write (FILE.pdf)")
+    ho.add_argument("--lang", metavar="LANG", help="language of the handout: en, de (default: en)")
+    ho.add_argument("--model", help="model to use (.onnx or .npz; default: the shipped model)")
+    ho.add_argument("--json", action="store_true", help='print {"file": ..., "pages": n} as one JSON line')
+
+    fig = sub.add_parser("figure", help="one panel of the explorer for the digit in an image, as PNG or SVG")
+    fig.add_argument("image", metavar="IMAGE", help="PNG or JPEG file with one digit (any size, either polarity)")
+    fig.add_argument("--panel", required=True, choices=list(FIGURE_PANELS),
+                     help="which panel: " + ", ".join(FIGURE_PANELS))
+    fig.add_argument("--out", required=True, help="the file to write: F.png (a picture) or F.svg (a drawing)")
+    fig.add_argument("--theme", choices=["light", "dark"], default="light", help="colours (default: light)")
+    fig.add_argument("--lang", metavar="LANG", help="language of the captions: en, de (default: en)")
+    fig.add_argument("--model", help="model to use (.onnx or .npz; default: the shipped model)")
+    fig.add_argument("--json", action="store_true", help="print the written file as one JSON line")
     return parser
 
 
@@ -592,6 +711,8 @@ def main(argv: list[str] | None = None, run_gui: GuiRunner | None = None) -> int
         "data": cmd_data,
         "explain": cmd_explain,
         "visualize": cmd_visualize,
+        "handout": cmd_handout,
+        "figure": cmd_figure,
         "kiosk": lambda a: cmd_kiosk(a, run_gui),
     }
     if args.command in handlers:

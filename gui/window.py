@@ -14,6 +14,8 @@
 Other engineers add their views with :meth:`ExplorerWindow.add_tab` (the lesson explorer and the
 training panel go next to the "Network" tab) and their menu entries through ``menuBar()`` /
 :meth:`ExplorerWindow.menu`. The kiosk uses the window through :class:`gui.kiosk.host.KioskHost` only.
+File > Export figure… / Export lesson… and every panel's right-click "Export figure…" are ``window.exports``
+(:mod:`gui.export.menus`).
 
 Language: :meth:`ExplorerWindow.set_language` installs a Qt catalogue (``gui.kiosk.i18n``); every widget then
 gets ``LanguageChange`` and the window re-sets its own texts (:meth:`ExplorerWindow.retranslate_ui`),
@@ -275,6 +277,9 @@ class ExplorerWindow(QMainWindow):
         from convlens.gui.why import install_why  # the "Why?" tab (issue #16)
 
         self.why = install_why(self)
+        from convlens.gui.export.menus import install_exports  # File > Export figure… / lesson… (issue #17)
+
+        self.exports = install_exports(self)
         self.set_theme(self._theme.name)
         self._on_model(controller.current_model_info())
         self._ready = True
@@ -470,6 +475,9 @@ class ExplorerWindow(QMainWindow):
         language = self.language()
         for code, action in self.languageActions.items():
             action.setChecked(code == language)
+        exports = getattr(self, "exports", None)
+        if exports is not None:
+            exports.retranslate_ui()
         self.retranslator.retranslate()
         # Texts computed by the panels (captions, the shown reading) are redrawn in the new language.
         for panel in (self.featureMapsPanel, self.filtersPanel):
@@ -543,7 +551,11 @@ class ExplorerWindow(QMainWindow):
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a view next to the "Network" tab (lesson explorer, training panel, ...); returns its index."""
-        return self.sideTabs.addTab(widget, title)
+        index = self.sideTabs.addTab(widget, title)
+        exports = getattr(self, "exports", None)
+        if exports is not None:
+            exports.attach_context_menus()  # "Export figure…" on the new tab's panels (training curves ...)
+        return index
 
     def show_tab(self, widget: QWidget) -> None:
         """Bring a tab added with :meth:`add_tab` to the front."""

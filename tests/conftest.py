@@ -256,3 +256,58 @@ def count_ops_calls(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[int
         return calls
 
     return count
+
+
+# -- reading a PDF back (the lesson handout), without a PDF library ------------------------------------------------
+def pdf_page_streams(path: Path) -> list[bytes]:
+    """The decompressed content stream of every page of a PDF written by Qt's ``QPdfWriter``, in page order.
+
+    Reads the objects by number, follows the ``/Pages`` object's ``/Kids`` and each page's ``/Contents``; streams
+    are inflated when ``/FlateDecode``. Enough for Qt's own output (no object streams, no cross-reference streams).
+    """
+    import re
+    import zlib
+
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-"), f"{path} is not a PDF"
+    starts = [(int(m.group(1)), m.end()) for m in re.finditer(rb"(?m)^(\d+) 0 obj\b", data)]
+    bodies = {number: data[start : data.index(b"endobj", start)] for number, start in starts}
+
+    def stream(number: int) -> bytes:
+        body = bodies[number]
+        head, _, rest = body.partition(b"stream")
+        raw = rest.lstrip(b"\r\n").rsplit(b"endstream", 1)[0]
+        return zlib.decompressobj().decompress(raw) if b"/FlateDecode" in head else raw
+
+    pages_object = next(body for body in bodies.values() if re.search(rb"/Type\s*/Pages\b", body))
+    kids = [int(k) for k in re.findall(rb"(\d+) 0 R", pages_object.split(b"/Kids", 1)[1].split(b"]", 1)[0])]
+    count = int(re.search(rb"/Count\s+(\d+)", pages_object).group(1))  # type: ignore[union-attr]
+    assert count == len(kids)
+    streams = []
+    for kid in kids:
+        page = bodies[kid]
+        assert re.search(rb"/Type\s*/Page\b(?!s)", page)
+        contents = re.search(rb"/Contents\s+(\d+) 0 R", page)
+        assert contents is not None, f"page object {kid} has no content stream"
+        streams.append(stream(int(contents.group(1))))
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) == len(kids)  # no page outside the tree
+    return streams
+
+
+def draws_text(content: bytes) -> bool:
+    """Whether a page's content stream draws text: a ``BT`` ... ``Tj``/``TJ`` ... ``ET`` block."""
+    import re
+
+    return re.search(rb"\bBT\b.*?\bT[jJ]\b.*?\bET\b", content, re.S) is not None
+
+
+@pytest.fixture
+def pdf_pages() -> Callable[[Path], list[bytes]]:
+    """``pdf_pages(path)``: the content stream of every page of a PDF (see :func:`pdf_page_streams`)."""
+    return pdf_page_streams
+
+
+@pytest.fixture
+def pdf_draws_text() -> Callable[[bytes], bool]:
+    """``pdf_draws_text(content)``: whether a page's content stream draws text."""
+    return draws_text

@@ -75,102 +75,102 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="463" />
+            <location filename="../../gui/window.py" line="466" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="454" />
+            <location filename="../../gui/window.py" line="457" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="456" />
+            <location filename="../../gui/window.py" line="459" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="452" />
+            <location filename="../../gui/window.py" line="455" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="446" />
+            <location filename="../../gui/window.py" line="449" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="461" />
+            <location filename="../../gui/window.py" line="464" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="462" />
+            <location filename="../../gui/window.py" line="465" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="459" />
+            <location filename="../../gui/window.py" line="462" />
             <source>&amp;Language</source>
             <translation>&amp;Sprache</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="447" />
+            <location filename="../../gui/window.py" line="450" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="460" />
+            <location filename="../../gui/window.py" line="463" />
             <source>&amp;Presenter mode (large text)</source>
             <translation>&amp;Präsentationsmodus (große Schrift)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="451" />
+            <location filename="../../gui/window.py" line="454" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="448" />
+            <location filename="../../gui/window.py" line="451" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="453" />
+            <location filename="../../gui/window.py" line="456" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="455" />
+            <location filename="../../gui/window.py" line="458" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="687" />
+            <location filename="../../gui/window.py" line="697" />
             <source>&lt;b&gt;ConvLens&lt;/b&gt; {version}</source>
             <translation>&lt;b&gt;ConvLens&lt;/b&gt; {version}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="761" />
+            <location filename="../../gui/window.py" line="771" />
             <source>&lt;b&gt;Layers&lt;/b&gt; &lt;small&gt;(output shape)&lt;/small&gt;</source>
             <translation>&lt;b&gt;Schichten&lt;/b&gt; &lt;small&gt;(Ausgabeform)&lt;/small&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="662" />
+            <location filename="../../gui/window.py" line="672" />
             <source>About ConvLens</source>
             <translation>Über ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="450" />
+            <location filename="../../gui/window.py" line="453" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="652" />
+            <location filename="../../gui/window.py" line="662" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="435" />
+            <location filename="../../gui/window.py" line="438" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
@@ -179,109 +179,109 @@
             <translation type="vanished">ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="432" />
+            <location filename="../../gui/window.py" line="435" />
             <source>ConvLens – watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="464" />
+            <location filename="../../gui/window.py" line="467" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/controller.py" line="509" />
+            <location filename="../../gui/kiosk/controller.py" line="546" />
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="689" />
+            <location filename="../../gui/window.py" line="699" />
             <source>Draw a digit and watch a convolutional network read it: every filter, every feature map and the output probabilities, live.</source>
             <translation>Zeichne eine Ziffer und sieh zu, wie ein Faltungsnetz sie liest: jeder Filter, jede Merkmalskarte und die Ausgabewahrscheinlichkeiten, live.</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="438" />
+            <location filename="../../gui/window.py" line="441" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="441" />
+            <location filename="../../gui/window.py" line="444" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="464" />
+            <location filename="../../gui/window.py" line="467" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="657" />
+            <location filename="../../gui/window.py" line="667" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="442" />
+            <location filename="../../gui/window.py" line="445" />
             <source>Main toolbar</source>
             <translation>Hauptwerkzeugleiste</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="466" />
+            <location filename="../../gui/window.py" line="469" />
             <source>Model: {0}</source>
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="637" />
+            <location filename="../../gui/window.py" line="647" />
             <source>Models (*.onnx *.npz);;All files (*)</source>
             <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="440" />
+            <location filename="../../gui/window.py" line="443" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="740" />
+            <location filename="../../gui/window.py" line="750" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="637" />
+            <location filename="../../gui/window.py" line="647" />
             <source>Open model</source>
             <translation>Modell öffnen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="443" />
+            <location filename="../../gui/window.py" line="446" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="434" />
+            <location filename="../../gui/window.py" line="437" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="458" />
+            <location filename="../../gui/window.py" line="461" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="457" />
+            <location filename="../../gui/window.py" line="460" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="309" />
+            <location filename="../../gui/window.py" line="312" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="436" />
+            <location filename="../../gui/window.py" line="439" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="653" />
+            <location filename="../../gui/window.py" line="663" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -290,59 +290,170 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="283" />
+            <location filename="../../gui/window.py" line="286" />
             <source>The shipped model could not be opened: {0}</source>
             <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="445" />
+            <location filename="../../gui/window.py" line="448" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="444" />
+            <location filename="../../gui/window.py" line="447" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="433" />
+            <location filename="../../gui/window.py" line="436" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="679" />
+            <location filename="../../gui/window.py" line="689" />
             <source>kind</source>
             <translation>Art</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="679" />
+            <location filename="../../gui/window.py" line="689" />
             <source>layer</source>
             <translation>Schicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="727" />
+            <location filename="../../gui/window.py" line="737" />
             <source>network changed in this session</source>
             <translation>in dieser Sitzung verändertes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="726" />
+            <location filename="../../gui/window.py" line="736" />
             <source>no model</source>
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="680" />
+            <location filename="../../gui/window.py" line="690" />
             <source>output shape</source>
             <translation>Ausgabeform</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="680" />
+            <location filename="../../gui/window.py" line="690" />
             <source>parameters</source>
             <translation>Parameter</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="683" />
+            <location filename="../../gui/window.py" line="693" />
             <source>total</source>
             <translation>gesamt</translation>
+        </message>
+    </context>
+    <context>
+        <name>ExportController</name>
+        <message>
+            <location filename="../../gui/export/menus.py" line="244" />
+            <source>Cannot save the figure</source>
+            <translation>Die Abbildung kann nicht gespeichert werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="299" />
+            <source>Cannot save the handout</source>
+            <translation>Das Arbeitsblatt kann nicht gespeichert werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="277" />
+            <source>Draw a digit first</source>
+            <translation>Zeichne zuerst eine Ziffer</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="165" />
+            <source>Export &amp;figure…</source>
+            <translation>&amp;Abbildung exportieren…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="167" />
+            <source>Export &amp;lesson…</source>
+            <translation>&amp;Lektion exportieren…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="215" />
+            <source>Export figure</source>
+            <translation>Abbildung exportieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="191" />
+            <source>Export figure…</source>
+            <translation>Abbildung exportieren…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="281" />
+            <source>Export lesson</source>
+            <translation>Lektion exportieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="282" />
+            <source>PDF documents (*.pdf)</source>
+            <translation>PDF-Dokumente (*.pdf)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="214" />
+            <source>PNG pictures (*.png)</source>
+            <translation>PNG-Bilder (*.png)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="214" />
+            <source>SVG drawings (*.svg)</source>
+            <translation>SVG-Zeichnungen (*.svg)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="166" />
+            <source>Save a panel as a PNG picture or an SVG drawing</source>
+            <translation>Eine Ansicht als PNG-Bild oder SVG-Zeichnung speichern</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="168" />
+            <source>Save the Learn steps on your drawing as a PDF handout to print</source>
+            <translation>Die Lernschritte zu deiner Zeichnung als PDF-Arbeitsblatt zum Ausdrucken speichern</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="305" />
+            <source>Saved the lesson handout ({0} pages) as {1}</source>
+            <translation>Arbeitsblatt zur Lektion ({0} Seiten) als {1} gespeichert</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="251" />
+            <source>Saved {0}</source>
+            <translation>{0} gespeichert</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="245" />
+            <source>The figure could not be saved:
+
+{0}</source>
+            <translation>Die Abbildung konnte nicht gespeichert werden:
+
+{0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="300" />
+            <source>The handout could not be saved:
+
+{0}</source>
+            <translation>Das Arbeitsblatt konnte nicht gespeichert werden:
+
+{0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="278" />
+            <source>The handout shows every Learn step on your own digit: draw one on the canvas first.</source>
+            <translation>Das Arbeitsblatt zeigt jeden Lernschritt an deiner eigenen Ziffer: Zeichne zuerst eine auf die Zeichenfläche.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="271" />
+            <source>changed in this session</source>
+            <translation>in dieser Sitzung verändert</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="270" />
+            <source>none</source>
+            <translation>keins</translation>
         </message>
     </context>
     <context>
@@ -368,7 +479,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="746" />
+            <location filename="../../gui/window.py" line="756" />
             <source>Tap a map for its values and its filter</source>
             <translation>Tippe auf eine Karte für ihre Werte und ihren Filter</translation>
         </message>
@@ -406,6 +517,77 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <location filename="../../gui/panels/feature_maps.py" line="157" />
             <source>{count} maps of {h}&amp;times;{w}</source>
             <translation>{count} Karten aus {h}&amp;times;{w}</translation>
+        </message>
+    </context>
+    <context>
+        <name>FigureExportDialog</name>
+        <message>
+            <location filename="../../gui/export/menus.py" line="100" />
+            <source>Export figure</source>
+            <translation>Abbildung exportieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="115" />
+            <source>Format:</source>
+            <translation>Format:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="109" />
+            <source>PNG picture</source>
+            <translation>PNG-Bild</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="114" />
+            <source>Panel:</source>
+            <translation>Ansicht:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="110" />
+            <source>SVG drawing (scales without blur)</source>
+            <translation>SVG-Zeichnung (bleibt beim Vergrößern scharf)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/menus.py" line="111" />
+            <source>Save one panel of the window as a picture, for slides or worksheets.</source>
+            <translation>Eine Ansicht des Fensters als Bild speichern, für Folien oder Arbeitsblätter.</translation>
+        </message>
+    </context>
+    <context>
+        <name>Figures</name>
+        <message>
+            <location filename="../../gui/export/figures.py" line="61" />
+            <source>Canvas (with the overlay)</source>
+            <translation>Zeichenfläche (mit Überlagerung)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/figures.py" line="67" />
+            <source>Confusion matrix</source>
+            <translation>Konfusionsmatrix</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/figures.py" line="63" />
+            <source>Feature maps</source>
+            <translation>Merkmalskarten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/figures.py" line="64" />
+            <source>Filters</source>
+            <translation>Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/figures.py" line="62" />
+            <source>Network input</source>
+            <translation>Eingabe des Netzes</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/figures.py" line="65" />
+            <source>Probabilities</source>
+            <translation>Wahrscheinlichkeiten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/figures.py" line="66" />
+            <source>Training curves</source>
+            <translation>Trainingskurven</translation>
         </message>
     </context>
     <context>
@@ -511,6 +693,189 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
         </message>
     </context>
     <context>
+        <name>Handout</name>
+        <message>
+            <location filename="../../gui/export/handout.py" line="164" />
+            <source>28 × 28 pixels, printed dark on white (the network sees white on black)</source>
+            <translation>28 × 28 Pixel, dunkel auf Weiß gedruckt (das Netz sieht Weiß auf Schwarz)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="380" />
+            <source>A 3 × 3 filter at the lecture's strides:</source>
+            <translation>Ein 3 × 3-Filter mit den Schrittweiten der Vorlesung:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="157" />
+            <source>A lesson handout made with ConvLens</source>
+            <translation>Ein Arbeitsblatt zur Lektion, erstellt mit ConvLens</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="120" />
+            <source>ConvLens · Lesson handout</source>
+            <translation>ConvLens · Arbeitsblatt zur Lektion</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="269" />
+            <source>Each channel is printed as its own gray picture: darker is more of that colour.</source>
+            <translation>Jeder Kanal ist als eigenes Graubild gedruckt: Dunkler heißt mehr von dieser Farbe.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="156" />
+            <source>How a neural network reads your digit</source>
+            <translation>Wie ein neuronales Netz deine Ziffer liest</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="192" />
+            <source>Learn step</source>
+            <translation>Lernschritt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="158" />
+            <source>Made on {0} with ConvLens {1}; model: {2}</source>
+            <translation>Erstellt am {0} mit ConvLens {1}; Modell: {2}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="167" />
+            <source>No model was loaded, so there is no answer.</source>
+            <translation>Es war kein Modell geladen, daher gibt es keine Antwort.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="345" />
+            <source>On your digit: {0}</source>
+            <translation>An deiner Ziffer: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="377" />
+            <source>Output for the lecture's X (9 × 9)</source>
+            <translation>Ausgabe für das X der Vorlesung (9 × 9)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="378" />
+            <source>Output for your digit (28 × 28)</source>
+            <translation>Ausgabe für deine Ziffer (28 × 28)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="377" />
+            <source>Padding</source>
+            <translation>Rand</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="192" />
+            <source>Page</source>
+            <translation>Seite</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="119" />
+            <source>Page {0} of {1}</source>
+            <translation>Seite {0} von {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="202" />
+            <source>Printed dark on white: the darker a cell, the larger its number. Rows are numbered on the left, from 0 at the top.</source>
+            <translation>Dunkel auf Weiß gedruckt: Je dunkler eine Zelle, desto größer ihre Zahl. Die Zeilen sind links nummeriert, von 0 oben an.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="279" />
+            <source>Signal f: row {0} of your digit. Kernel g: {1}.</source>
+            <translation>Signal f: Zeile {0} deiner Ziffer. Kern g: {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="377" />
+            <source>Stride</source>
+            <translation>Schrittweite</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="184" />
+            <source>The black bar is the answer: the digit with the highest probability. The ten probabilities add up to 100%.</source>
+            <translation>Der schwarze Balken ist die Antwort: die Ziffer mit der höchsten Wahrscheinlichkeit. Die zehn Wahrscheinlichkeiten ergeben zusammen 100 %.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="348" />
+            <source>The filter</source>
+            <translation>Der Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="398" />
+            <source>The lecture's diagonal filter, sum of products / 9. Cross-hatched cells are the zeros that “same” padding adds. Thick frame: the first window and its output; dashed frame: the next window, one stride further.</source>
+            <translation>Der Diagonalfilter der Vorlesung, Summe der Produkte / 9. Kreuzschraffierte Zellen sind die Nullen, die der Rand „same“ hinzufügt. Dicker Rahmen: das erste Fenster und seine Ausgabe; gestrichelter Rahmen: das nächste Fenster, eine Schrittweite weiter.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="174" />
+            <source>The network's answer:</source>
+            <translation>Die Antwort des Netzes:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="181" />
+            <source>The probability of each digit</source>
+            <translation>Die Wahrscheinlichkeit jeder Ziffer</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="302" />
+            <source>Thick frame: the window at n = {0} (the largest output). Hatched cells are negative numbers.</source>
+            <translation>Dicker Rahmen: das Fenster bei n = {0} (die größte Ausgabe). Schraffierte Zellen sind negative Zahlen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="341" />
+            <source>Thick frames: the first window on the X and the number it gives. Hatched cells are negative.</source>
+            <translation>Dicke Rahmen: das erste Fenster auf dem X und die Zahl, die es ergibt. Schraffierte Zellen sind negativ.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="427" />
+            <source>Thick lines: the 2 × 2 windows. Bold and framed: the largest number of each window, the one that goes to the pooled map. Cross-hatched: padding, which is never the largest.</source>
+            <translation>Dicke Linien: die 2 × 2-Fenster. Fett und umrahmt: die größte Zahl jedes Fensters, die in die gepoolte Karte übernommen wird. Kreuzschraffiert: der Rand, der nie die größte Zahl ist.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="187" />
+            <source>What is inside</source>
+            <translation>Inhalt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="199" />
+            <source>Your digit as numbers: 0 is no ink, 255 is full ink</source>
+            <translation>Deine Ziffer als Zahlen: 0 ist keine Tinte, 255 ist volle Tinte</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="163" />
+            <source>Your digit as the network saw it</source>
+            <translation>Deine Ziffer, wie das Netz sie sah</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="457" />
+            <source>Your digit was read as {0} ({1}% sure).</source>
+            <translation>Deine Ziffer wurde als {0} gelesen ({1} % sicher).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="360" />
+            <source>most negative</source>
+            <translation>am stärksten negativ</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="360" />
+            <source>most positive</source>
+            <translation>am stärksten positiv</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="159" />
+            <source>none</source>
+            <translation>keins</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="188" />
+            <source>page {0}</source>
+            <translation>Seite {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="317" />
+            <source>position n</source>
+            <translation>Position n</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/handout.py" line="176" />
+            <source>{0}% sure</source>
+            <translation>{0} % sicher</translation>
+        </message>
+    </context>
+    <context>
         <name>Kiosk</name>
         <message>
             <location filename="../../gui/kiosk/pin.py" line="158" />
@@ -559,184 +924,201 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
         </message>
     </context>
     <context>
+        <name>KioskController</name>
+        <message>
+            <location filename="../../gui/kiosk/controller.py" line="471" />
+            <source>Export…</source>
+            <translation>Exportieren…</translation>
+        </message>
+    </context>
+    <context>
         <name>Lesson</name>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="214" />
+            <location filename="../../gui/export/handout.py" line="330" />
             <source>  (sum / {0})</source>
             <translation>  (Summe / {0})</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="214" />
+            <location filename="../../gui/export/handout.py" line="349" />
             <source>  (sum of products)</source>
             <translation>  (Summe der Produkte)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="232" />
+            <location filename="../../gui/export/handout.py" line="307" />
             <source> (outside: 0)</source>
             <translation> (außerhalb: 0)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="176" />
+            <location filename="../../gui/lesson/step_tensors.py" line="179" />
             <source>(C, H, W): channels first</source>
             <translation>(C, H, W): Kanäle zuerst</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="174" />
+            <location filename="../../gui/lesson/step_tensors.py" line="177" />
             <source>(H, W, C): channels last</source>
             <translation>(H, W, C): Kanäle zuletzt</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="132" />
+            <location filename="../../gui/lesson/step_pixels.py" line="37" />
             <source>1. Pixels are numbers</source>
             <translation>1. Pixel sind Zahlen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="105" />
+            <location filename="../../gui/lesson/step_tensors.py" line="30" />
             <source>2. Tensors</source>
             <translation>2. Tensoren</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="327" />
+            <location filename="../../gui/export/handout.py" line="204" />
             <source>28 × 28 image ⇒ 784 input numbers; {0} of them are not 0. Flattened, they are the 784 inputs of a fully connected network.</source>
             <translation>28 × 28 Bild ⇒ 784 Eingabezahlen; {0} davon sind nicht 0. Flach hintereinander gelegt sind sie die 784 Eingänge eines vollständig verbundenen Netzes.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="76" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="82" />
             <source>3 taps (M = 1)</source>
             <translation>3 Koeffizienten (M = 1)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="48" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="24" />
             <source>3. 1D convolution</source>
             <translation>3. 1D-Faltung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="72" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="48" />
             <source>4. 2D convolution</source>
             <translation>4. 2D-Faltung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="77" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="83" />
             <source>5 taps (M = 2)</source>
             <translation>5 Koeffizienten (M = 2)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="40" />
+            <location filename="../../gui/lesson/step_stride.py" line="35" />
             <source>5. Stride and padding</source>
             <translation>5. Schrittweite und Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="41" />
+            <location filename="../../gui/lesson/step_pooling.py" line="33" />
             <source>6. Max pooling</source>
             <translation>6. Max-Pooling</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="48" />
+            <location filename="../../gui/lesson/step_stacking.py" line="13" />
             <source>7. Stacking layers</source>
             <translation>7. Schichten stapeln</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="57" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="34" />
             <source>&lt;b&gt;What this step computes:&lt;/b&gt; a true convolution — the kernel is &lt;i&gt;flipped&lt;/i&gt; (g[m] multiplies f[n − m]), exactly as in the formula. (Step 4's 2D “convolution” does not flip.)</source>
             <translation>&lt;b&gt;Was dieser Schritt rechnet:&lt;/b&gt; eine echte Faltung – der Kern wird &lt;i&gt;gespiegelt&lt;/i&gt; (g[m] multipliziert f[n − m]), genau wie in der Formel. (Die 2D-„Faltung“ in Schritt 4 spiegelt nicht.)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="82" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="59" />
             <source>&lt;b&gt;What this step computes:&lt;/b&gt; the lecture's 2D “convolution” is a &lt;i&gt;cross-correlation&lt;/i&gt;: the filter is laid on the image as it is, &lt;i&gt;not flipped&lt;/i&gt; (step 3's 1D convolution flips its kernel). Conv layers compute exactly this; for a symmetric filter both give the same numbers.</source>
             <translation>&lt;b&gt;Was dieser Schritt rechnet:&lt;/b&gt; die 2D-„Faltung“ der Vorlesung ist eine &lt;i&gt;Kreuzkorrelation&lt;/i&gt;: der Filter wird so, wie er ist, auf das Bild gelegt, &lt;i&gt;nicht gespiegelt&lt;/i&gt; (die 1D-Faltung in Schritt 3 spiegelt ihren Kern). Faltungsschichten rechnen genau das; bei einem symmetrischen Filter geben beide dieselben Zahlen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="89" />
+            <location filename="../../gui/lesson/step_pooling.py" line="93" />
             <source>&lt;span style='color:#00aa50'&gt;■&lt;/span&gt; the 2 × 2 window   &lt;span style='color:#ff9600'&gt;■&lt;/span&gt; its maximum, which goes to the pooled map</source>
             <translation>&lt;span style='color:#00aa50'&gt;■&lt;/span&gt; das 2 × 2 Fenster   &lt;span style='color:#ff9600'&gt;■&lt;/span&gt; sein Maximum, das in die verkleinerte Karte kommt</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="49" />
+            <location filename="../../gui/lesson/step_stacking.py" line="23" />
+            <source>A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature extraction; then fully connected layers: classification. Each layer's output is the next one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities.</source>
+            <translation>Ein CNN stapelt, was du gesehen hast: Faltung, Pooling, Faltung, Pooling: Merkmalsextraktion; dann vollständig verbundene Schichten: Klassifikation. Die Ausgabe jeder Schicht ist die Eingabe der nächsten, so führen die Formen vom Bild (1, 28, 28, 1) zu 10 Wahrscheinlichkeiten.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stacking.py" line="15" />
             <source>A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature extraction; then fully connected layers: classification. Each layer's output is the next one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities. Click a stage to look at it in the explorer.</source>
             <translation>Ein CNN stapelt, was du gesehen hast: Faltung, Pooling, Faltung, Pooling: Merkmalsextraktion; dann vollständig verbundene Schichten: Klassifikation. Die Ausgabe jeder Schicht ist die Eingabe der nächsten, so führen die Formen vom Bild (1, 28, 28, 1) zu 10 Wahrscheinlichkeiten. Klicke auf eine Stufe, um sie im Explorer anzusehen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="27" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="45" />
             <source>A box</source>
             <translation>Ein Rechteck</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="133" />
+            <location filename="../../gui/lesson/step_pixels.py" line="39" />
             <source>A picture is a grid of numbers. In black and white each pixel is 0 or 1; in grayscale it is a brightness from 0 (black) to 255 (white). MNIST digits are 28 × 28 = 784 such numbers, white on black, and that is all the network ever sees of your drawing.</source>
             <translation>Ein Bild ist ein Gitter aus Zahlen. In Schwarzweiß ist jedes Pixel 0 oder 1; in Graustufen ist es eine Helligkeit von 0 (schwarz) bis 255 (weiß). MNIST-Ziffern sind 28 × 28 = 784 solche Zahlen, weiß auf schwarz, und mehr sieht das Netz von deiner Zeichnung nie.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="28" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="46" />
             <source>A ramp</source>
             <translation>Eine Rampe</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="65" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="71" />
             <source>A row of your drawing</source>
             <translation>Eine Zeile deiner Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="26" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="44" />
             <source>A step</source>
             <translation>Eine Stufe</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="106" />
+            <location filename="../../gui/lesson/step_tensors.py" line="32" />
             <source>A tensor is an array with any number of axes; its order is how many. A pixel is a scalar (order 0), a row a vector (1), the image a matrix (2). A convolutional network adds a channel axis and a batch axis: its input is an order-4 tensor (N, H, W, C).</source>
             <translation>Ein Tensor ist ein Feld mit beliebig vielen Achsen; seine Stufe ist ihre Anzahl. Ein Pixel ist ein Skalar (Stufe 0), eine Zeile ein Vektor (1), das Bild eine Matrix (2). Ein Faltungsnetz fügt eine Kanal- und eine Stapelachse hinzu: Seine Eingabe ist ein Tensor der Stufe 4 (N, H, W, C).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="25" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="43" />
             <source>An impulse</source>
             <translation>Ein Impuls</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="31" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="49" />
             <source>Average of 3</source>
             <translation>Mittelwert über 3</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="34" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="52" />
             <source>Average of 5</source>
             <translation>Mittelwert über 5</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="152" />
+            <location filename="../../gui/lesson/step_pixels.py" line="155" />
             <source>Black and white</source>
             <translation>Schwarzweiß</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="150" />
+            <location filename="../../gui/export/handout.py" line="261" />
             <source>Blue channel</source>
             <translation>Blaukanal</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="52" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="72" />
             <source>Blur (average of 9)</source>
             <translation>Weichzeichnen (Mittelwert über 9)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="92" />
+            <location filename="../../gui/export/handout.py" line="449" />
             <source>Classification</source>
             <translation>Klassifikation</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="77" />
+            <source>Click a stage to look at it in the explorer.</source>
+            <translation type="vanished">Klicke auf eine Stufe, um sie im Explorer anzusehen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="88" />
             <source>Click or drag here to choose the part shown zoomed in</source>
             <translation>Klicke oder ziehe hier, um den vergrößerten Ausschnitt zu wählen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="143" />
+            <location filename="../../gui/export/handout.py" line="259" />
             <source>Colour images</source>
             <translation>Farbbilder</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="32" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="50" />
             <source>Difference (1, 0, -1)</source>
             <translation>Differenz (1, 0, -1)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="163" />
+            <location filename="../../gui/lesson/step_stride.py" line="166" />
             <source>Digit output, every position: {0} × {1}</source>
             <translation>Ausgabe der Ziffer, jede Position: {0} × {1}</translation>
         </message>
@@ -745,27 +1127,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Ausgabe der Ziffer: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="92" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="98" />
             <source>Draw a digit on the canvas to convolve one of its rows (an empty canvas is a row of zeros).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um eine ihrer Zeilen zu falten (eine leere Fläche ist eine Zeile aus Nullen).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="72" />
+            <location filename="../../gui/lesson/step_pooling.py" line="76" />
             <source>Draw a digit on the canvas to pool its feature map (an empty canvas gives a flat map).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um ihre Merkmalskarte zu verkleinern (eine leere Fläche ergibt eine flache Karte).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="92" />
+            <location filename="../../gui/lesson/step_stride.py" line="95" />
             <source>Draw a digit on the canvas to see its output too (an empty canvas gives all zeros).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um auch ihre Ausgabe zu sehen (eine leere Fläche ergibt nur Nullen).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="109" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="115" />
             <source>Draw a digit on the canvas to slide the filter over it (an empty canvas is all zeros).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um den Filter darüber zu schieben (eine leere Fläche ist nur Nullen).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="178" />
+            <location filename="../../gui/lesson/step_pixels.py" line="181" />
             <source>Draw a digit on the canvas: its 784 numbers appear here. (An empty canvas is all zeros.)</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche: Ihre 784 Zahlen erscheinen hier. (Eine leere Fläche ist nur Nullen.)</translation>
         </message>
@@ -774,117 +1156,117 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Gezeichnete Stellvertreter für die ersten MNIST-Ziffern (MNIST ist nicht heruntergeladen)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="240" />
+            <location filename="../../gui/lesson/step_pixels.py" line="243" />
             <source>Drawn stand-ins for MNIST's first digits (MNIST is not downloaded):</source>
             <translation>Gezeichnete Stellvertreter für die ersten MNIST-Ziffern (MNIST ist nicht heruntergeladen):</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="50" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="70" />
             <source>Edges: horizontal (Sobel)</source>
             <translation>Kanten: waagrecht (Sobel)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="51" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="71" />
             <source>Edges: vertical (Sobel)</source>
             <translation>Kanten: senkrecht (Sobel)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="116" />
+            <location filename="../../gui/export/handout.py" line="228" />
             <source>Example from your image</source>
             <translation>Beispiel aus deinem Bild</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="244" />
+            <location filename="../../gui/lesson/step_pixels.py" line="247" />
             <source>Example {0}: a {1}</source>
             <translation>Beispiel {0}: eine {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="244" />
+            <location filename="../../gui/lesson/step_pixels.py" line="247" />
             <source>Example {0}: an {1}</source>
             <translation>Beispiel {0}: eine {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="90" />
+            <location filename="../../gui/export/handout.py" line="448" />
             <source>Feature extraction</source>
             <translation>Merkmalsextraktion</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="121" />
+            <location filename="../../gui/export/handout.py" line="416" />
             <source>Feature map {0} × {1}</source>
             <translation>Merkmalskarte {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="123" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="129" />
             <source>Filter (edit me)</source>
             <translation>Filter (bearbeite mich)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="135" />
+            <location filename="../../gui/export/handout.py" line="385" />
             <source>Filter {0} × {1}, stride ({2}, {3}), padding “{4}”:</source>
             <translation>Filter {0} × {1}, Schrittweite ({2}, {3}), Rand „{4}“:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="100" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="106" />
             <source>Filter:</source>
             <translation>Filter:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="126" />
+            <location filename="../../gui/export/handout.py" line="248" />
             <source>Filters (H_f, W_f, C_in, C_out)</source>
             <translation>Filter (H_f, W_f, C_in, C_out)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="150" />
+            <location filename="../../gui/lesson/step_pixels.py" line="153" />
             <source>Grayscale</source>
             <translation>Graustufen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="150" />
+            <location filename="../../gui/export/handout.py" line="261" />
             <source>Green channel</source>
             <translation>Grünkanal</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="33" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="51" />
             <source>Identity (0, 1, 0)</source>
             <translation>Identität (0, 1, 0)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="211" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="217" />
             <source>Image {0} × {1}</source>
             <translation>Bild {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="149" />
+            <location filename="../../gui/lesson/step_pixels.py" line="152" />
             <source>Image:</source>
             <translation>Bild:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="71" />
+            <location filename="../../gui/export/handout.py" line="461" />
             <source>Input</source>
             <translation>Eingabe</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="213" />
+            <location filename="../../gui/export/handout.py" line="232" />
             <source>Input: (N, H, W, C) = {0}: N images, H rows, W columns, C channels. The MNIST training set is one tensor of shape (60000, 28, 28, 1). A conv layer's filters are an order-4 tensor (H_f, W_f, C_in, C_out).</source>
             <translation>Eingabe: (N, H, W, C) = {0}: N Bilder, H Zeilen, W Spalten, C Kanäle. Der MNIST-Trainingssatz ist ein Tensor der Form (60000, 28, 28, 1). Die Filter einer Faltungsschicht sind ein Tensor der Stufe 4 (H_f, W_f, C_in, C_out).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="261" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="267" />
             <source>Keep going (or press “Show all”) to build the lecture's table.</source>
             <translation>Mach weiter (oder drücke „Alles zeigen“), um die Tabelle aus der Vorlesung aufzubauen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="81" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="87" />
             <source>Kernel g:</source>
             <translation>Kern g:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="170" />
+            <location filename="../../gui/lesson/step_pixels.py" line="173" />
             <source>Larger cells, so that every pixel shows its number</source>
             <translation>Größere Zellen, damit jedes Pixel seine Zahl zeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="126" />
+            <location filename="../../gui/export/handout.py" line="248" />
             <source>Layer</source>
             <translation>Schicht</translation>
         </message>
@@ -893,27 +1275,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Die ersten Trainingsziffern von MNIST</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="239" />
+            <location filename="../../gui/lesson/step_pixels.py" line="242" />
             <source>MNIST's first training digits:</source>
             <translation>Die ersten Trainingsziffern von MNIST:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="194" />
+            <location filename="../../gui/export/handout.py" line="213" />
             <source>Matrix</source>
             <translation>Matrix</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="122" />
+            <location filename="../../gui/export/handout.py" line="418" />
             <source>Max pooled {0} × {1}</source>
             <translation>Max-gepoolt {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="126" />
+            <location filename="../../gui/export/handout.py" line="248" />
             <source>Meaning</source>
             <translation>Bedeutung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="116" />
+            <location filename="../../gui/export/handout.py" line="228" />
             <source>Name</source>
             <translation>Name</translation>
         </message>
@@ -923,37 +1305,37 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Nächste Position ▶</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/panel.py" line="109" />
+            <location filename="../../gui/lesson/panel.py" line="122" />
             <source>Next ▶</source>
             <translation>Weiter ▶</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="231" />
+            <location filename="../../gui/export/handout.py" line="247" />
             <source>No model loaded yet</source>
             <translation>Noch kein Modell geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="57" />
+            <location filename="../../gui/export/handout.py" line="446" />
             <source>No model loaded yet.</source>
             <translation>Noch kein Modell geladen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="255" />
+            <location filename="../../gui/export/handout.py" line="355" />
             <source>On your digit the output is what a conv layer computes before its bias and ReLU: large where the image looks like the filter.</source>
             <translation>Auf deiner Ziffer ist die Ausgabe das, was eine Faltungsschicht vor Bias und ReLU berechnet: groß, wo das Bild dem Filter ähnelt.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="116" />
+            <location filename="../../gui/export/handout.py" line="228" />
             <source>Order</source>
             <translation>Stufe</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="213" />
+            <location filename="../../gui/export/handout.py" line="330" />
             <source>Output {0} × {1}</source>
             <translation>Ausgabe {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="70" />
+            <location filename="../../gui/lesson/step_pooling.py" line="74" />
             <source>Padding:</source>
             <translation>Rand:</translation>
         </message>
@@ -968,42 +1350,42 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Abspielen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="42" />
+            <location filename="../../gui/lesson/step_pooling.py" line="35" />
             <source>Pooling shrinks a feature map: slide a 2 × 2 window with stride 2 and keep only the maximum. The strong matches survive, the map is 4 times smaller, and a small shift of the input barely changes it. It works on H and W only: (−, 7, 7, C) → (−, 4, 4, C), every channel on its own. With “same” padding the odd last row and column get a window too (the padding never wins).</source>
             <translation>Pooling verkleinert eine Merkmalskarte: Schiebe ein 2 × 2 Fenster mit Schrittweite 2 und behalte nur das Maximum. Die starken Treffer bleiben, die Karte wird 4-mal kleiner, und eine kleine Verschiebung der Eingabe ändert sie kaum. Es wirkt nur auf H und W: (−, 7, 7, C) → (−, 4, 4, C), jeder Kanal für sich. Mit dem Rand „same“ bekommen auch die überzählige letzte Zeile und Spalte ein Fenster (der Rand gewinnt nie).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="124" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="130" />
             <source>Products</source>
             <translation>Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="150" />
+            <location filename="../../gui/export/handout.py" line="261" />
             <source>Red channel</source>
             <translation>Rotkanal</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="104" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="110" />
             <source>Reset filter</source>
             <translation>Filter zurücksetzen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="322" />
+            <location filename="../../gui/lesson/step_pixels.py" line="325" />
             <source>Rows {0}–{1}, columns {2}–{3} (drag on the small picture to move)</source>
             <translation>Zeilen {0}–{1}, Spalten {2}–{3} (zum Verschieben auf dem kleinen Bild ziehen)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="194" />
+            <location filename="../../gui/export/handout.py" line="213" />
             <source>Scalar</source>
             <translation>Skalar</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="116" />
+            <location filename="../../gui/export/handout.py" line="228" />
             <source>Shape</source>
             <translation>Form</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="53" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="73" />
             <source>Sharpen</source>
             <translation>Schärfen</translation>
         </message>
@@ -1013,137 +1395,137 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Alles zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="98" />
+            <location filename="../../gui/lesson/step_stacking.py" line="108" />
             <source>Show {0} in the explorer</source>
             <translation>{0} im Explorer zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="73" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="79" />
             <source>Signal f:</source>
             <translation>Signal f:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="35" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="53" />
             <source>Smooth (1, 4, 6, 4, 1) / 16</source>
             <translation>Glätten (1, 4, 6, 4, 1) / 16</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stacking.py" line="76" />
+            <location filename="../../gui/export/handout.py" line="461" />
             <source>Softmax: probabilities</source>
             <translation>Softmax: Wahrscheinlichkeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="58" />
+            <location filename="../../gui/lesson/step_stride.py" line="61" />
             <source>Stride:</source>
             <translation>Schrittweite:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="194" />
+            <location filename="../../gui/export/handout.py" line="213" />
             <source>Tensor</source>
             <translation>Tensor</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="195" />
+            <location filename="../../gui/export/handout.py" line="214" />
             <source>Tensor (a batch)</source>
             <translation>Tensor (ein Stapel)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="41" />
+            <location filename="../../gui/lesson/step_stride.py" line="37" />
             <source>The &lt;b&gt;stride&lt;/b&gt; is how many cells the window jumps: (2, 2) skips every other position and halves the output. &lt;b&gt;Padding&lt;/b&gt; decides what happens at the border: “valid” keeps the window inside the image (the output shrinks), “same” adds zeros around it so that output = ceil(input / stride).</source>
             <translation>Die &lt;b&gt;Schrittweite&lt;/b&gt; gibt an, um wie viele Zellen das Fenster springt: (2, 2) überspringt jede zweite Position und halbiert die Ausgabe. Der &lt;b&gt;Rand&lt;/b&gt; (Padding) bestimmt, was an der Grenze passiert: „valid“ hält das Fenster im Bild (die Ausgabe schrumpft), „same“ fügt ringsum Nullen hinzu, sodass Ausgabe = ceil(Eingabe / Schrittweite).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="157" />
+            <location filename="../../gui/export/handout.py" line="387" />
             <source>The X with padding: {0} × {1}</source>
             <translation>Das X mit Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="160" />
+            <location filename="../../gui/export/handout.py" line="388" />
             <source>The X, no padding: {0} × {1}</source>
             <translation>Das X ohne Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="121" />
+            <location filename="../../gui/export/handout.py" line="231" />
             <source>The batch and the filters</source>
             <translation>Der Stapel und die Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="214" />
+            <location filename="../../gui/lesson/step_pixels.py" line="217" />
             <source>The cells are too small for their numbers: zoom in to read them.</source>
             <translation>Die Zellen sind zu klein für ihre Zahlen: vergrößere, um sie zu lesen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="49" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="26" />
             <source>The convolution of f and g at position n is the sum, for m from −M to M, of f at n − m times g at m:  &lt;b&gt;(f ∗ g)[n] = Σ&lt;sub&gt;m=−M..M&lt;/sub&gt; f[n − m] g[m]&lt;/b&gt;. Slide n along the signal: the kernel, flipped, lines up under f; multiply the pairs, add them. Outside the signal f is 0.</source>
             <translation>Die Faltung von f und g an der Stelle n ist die Summe über m von −M bis M von f an n − m mal g an m:  &lt;b&gt;(f ∗ g)[n] = Σ&lt;sub&gt;m=−M..M&lt;/sub&gt; f[n − m] g[m]&lt;/b&gt;. Schiebe n am Signal entlang: Der gespiegelte Kern liegt unter f; multipliziere die Paare und addiere sie. Außerhalb des Signals ist f gleich 0.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="73" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="50" />
             <source>The filter slides over the image. At each position, multiply each image cell by the filter cell on top of it and add the 9 products; the lecture divides the sum by 9. Where the image matches the filter (the X's diagonal) every product is 1: 9 / 9 = 1.00. Off the diagonal a few products are −1: (1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = 0.55. Slide over every position and you get the 7 × 7 table: a map of where the filter's pattern is.</source>
             <translation>Der Filter gleitet über das Bild. An jeder Position wird jede Bildzelle mit der darüberliegenden Filterzelle multipliziert und die 9 Produkte addiert; die Vorlesung teilt die Summe durch 9. Wo das Bild zum Filter passt (die Diagonale des X), ist jedes Produkt 1: 9 / 9 = 1,00. Abseits der Diagonale sind einige Produkte −1: (1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = 0,55. Über jede Position geschoben ergibt das die 7 × 7 Tabelle: eine Karte, wo das Muster des Filters vorkommt.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="259" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="265" />
             <source>The filter was changed: this is no longer the lecture's table.</source>
             <translation>Der Filter wurde geändert: Das ist nicht mehr die Tabelle aus der Vorlesung.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="52" />
+            <location filename="../../gui/lesson/step_pooling.py" line="56" />
             <source>The lecture's 7 × 7 table</source>
             <translation>Die 7 × 7 Tabelle der Vorlesung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="89" />
+            <location filename="../../gui/export/handout.py" line="326" />
             <source>The lecture's X (9 × 9)</source>
             <translation>Das X der Vorlesung (9 × 9)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="148" />
+            <location filename="../../gui/lesson/step_stride.py" line="151" />
             <source>The lecture's X, 9 × 9:</source>
             <translation>Das X der Vorlesung, 9 × 9:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="49" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="69" />
             <source>The lecture's diagonal filter</source>
             <translation>Der Diagonalfilter der Vorlesung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="138" />
+            <location filename="../../gui/export/handout.py" line="253" />
             <source>The lecture's two 3 × 3 filters stacked: one conv tensor of shape {0}.</source>
             <translation>Die zwei 3 × 3 Filter der Vorlesung gestapelt: ein Faltungstensor der Form {0}.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="54" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="74" />
             <source>The network's own filter (first layer)</source>
             <translation>Ein Filter des Netzes (erste Schicht)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="241" />
+            <location filename="../../gui/export/handout.py" line="266" />
             <source>This picture is an array of shape &lt;b&gt;{0}&lt;/b&gt;; its red channel is &lt;tt&gt;{1}&lt;/tt&gt;. Same numbers, different order of the axes.</source>
             <translation>Dieses Bild ist ein Feld der Form &lt;b&gt;{0}&lt;/b&gt;; sein Rotkanal ist &lt;tt&gt;{1}&lt;/tt&gt;. Dieselben Zahlen, andere Reihenfolge der Achsen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="194" />
+            <location filename="../../gui/export/handout.py" line="213" />
             <source>Vector</source>
             <translation>Vektor</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="211" />
+            <location filename="../../gui/lesson/step_pixels.py" line="214" />
             <source>What the numbers look like</source>
             <translation>So sehen die Zahlen aus</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="240" />
+            <location filename="../../gui/export/handout.py" line="337" />
             <source>Window at row {0}, column {1}:</source>
             <translation>Fenster bei Zeile {0}, Spalte {1}:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="156" />
+            <location filename="../../gui/lesson/step_pooling.py" line="160" />
             <source>With “valid” padding the last row and column are dropped: 3 × 3. The lecture uses “same”: 4 × 4.</source>
             <translation>Mit dem Rand „valid“ fallen die letzte Zeile und Spalte weg: 3 × 3. Die Vorlesung verwendet „same“: 4 × 4.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="162" />
+            <location filename="../../gui/export/handout.py" line="394" />
             <source>X output: {0} × {1}</source>
             <translation>Ausgabe des X: {0} × {1}</translation>
         </message>
@@ -1152,102 +1534,102 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">X mit Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="91" />
+            <location filename="../../gui/export/handout.py" line="346" />
             <source>Your digit (28 × 28)</source>
             <translation>Deine Ziffer (28 × 28)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="54" />
+            <location filename="../../gui/export/handout.py" line="431" />
             <source>Your digit after the diagonal filter (26 × 26)</source>
             <translation>Deine Ziffer nach dem Diagonalfilter (26 × 26)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="158" />
+            <location filename="../../gui/lesson/step_stride.py" line="161" />
             <source>Your digit with padding: {0} × {1}</source>
             <translation>Deine Ziffer mit Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="149" />
+            <location filename="../../gui/lesson/step_stride.py" line="152" />
             <source>Your digit, 28 × 28:</source>
             <translation>Deine Ziffer, 28 × 28:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="161" />
+            <location filename="../../gui/lesson/step_stride.py" line="164" />
             <source>Your digit, no padding: {0} × {1}</source>
             <translation>Deine Ziffer ohne Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="148" />
+            <location filename="../../gui/lesson/step_pixels.py" line="151" />
             <source>Your drawing</source>
             <translation>Deine Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="113" />
+            <location filename="../../gui/export/handout.py" line="212" />
             <source>Your image as tensors</source>
             <translation>Dein Bild als Tensoren</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="175" />
+            <location filename="../../gui/lesson/step_pixels.py" line="178" />
             <source>Zoom:</source>
             <translation>Zoom:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="201" />
+            <location filename="../../gui/export/handout.py" line="220" />
             <source>a batch of 1 image: what the network reads</source>
             <translation>ein Stapel aus 1 Bild: das liest das Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="104" />
+            <location filename="../../gui/export/handout.py" line="288" />
             <source>f</source>
             <translation>f</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="104" />
+            <location filename="../../gui/export/handout.py" line="288" />
             <source>f ∗ g</source>
             <translation>f ∗ g</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="103" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="109" />
             <source>filter #</source>
             <translation>Filter Nr.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="104" />
+            <location filename="../../gui/export/handout.py" line="288" />
             <source>g flipped at n</source>
             <translation>g gespiegelt an n</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="206" />
+            <location filename="../../gui/export/handout.py" line="225" />
             <source>no shape ()</source>
             <translation>keine Form ()</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="147" />
+            <location filename="../../gui/export/handout.py" line="415" />
             <source>pad</source>
             <translation>Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="197" />
+            <location filename="../../gui/export/handout.py" line="216" />
             <source>pixel [14, 14] = {0}</source>
             <translation>Pixel [14, 14] = {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="104" />
+            <location filename="../../gui/export/handout.py" line="288" />
             <source>products</source>
             <translation>Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="72" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="78" />
             <source>row </source>
             <translation>Zeile </translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="198" />
+            <location filename="../../gui/export/handout.py" line="217" />
             <source>row 14 = {0}</source>
             <translation>Zeile 14 = {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="64" />
+            <location filename="../../gui/export/handout.py" line="369" />
             <source>same</source>
             <translation>same</translation>
         </message>
@@ -1257,27 +1639,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schritt {0} von {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="200" />
+            <location filename="../../gui/export/handout.py" line="219" />
             <source>the image with its channel axis (1 channel: gray)</source>
             <translation>das Bild mit seiner Kanalachse (1 Kanal: grau)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="247" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="253" />
             <source>the sum of the {0} products</source>
             <translation>die Summe der {0} Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="199" />
+            <location filename="../../gui/export/handout.py" line="218" />
             <source>the whole image</source>
             <translation>das ganze Bild</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="62" />
+            <location filename="../../gui/export/handout.py" line="368" />
             <source>valid</source>
             <translation>valid</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="225" />
+            <location filename="../../gui/export/handout.py" line="240" />
             <source>{0} filters of {1} × {2} cells, each reading 1 channel: {0} output channels</source>
             <translation>{0} Filter aus {1} × {2} Zellen, jeder liest 1 Kanal: {0} Ausgabekanäle</translation>
         </message>
@@ -1286,22 +1668,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanal/Kanäle: {0} Ausgabekanäle</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="227" />
+            <location filename="../../gui/export/handout.py" line="242" />
             <source>{0} filters of {1} × {2} cells, each reading {3} channels: {0} output channels</source>
             <translation>{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanäle: {0} Ausgabekanäle</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="173" />
+            <location filename="../../gui/lesson/step_pixels.py" line="176" />
             <source>{0}× (all {1} × {1})</source>
             <translation>{0}× (alle {1} × {1})</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="173" />
+            <location filename="../../gui/lesson/step_pixels.py" line="176" />
             <source>{0}× ({1} × {1} pixels)</source>
             <translation>{0}× ({1} × {1} Pixel)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/panel.py" line="107" />
+            <location filename="../../gui/lesson/panel.py" line="120" />
             <source>◀ Previous</source>
             <translation>◀ Zurück</translation>
         </message>
@@ -1311,22 +1693,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>◀ Vorige Position</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="263" />
+            <location filename="../../gui/export/handout.py" line="339" />
             <source>✓ This is exactly the lecture's 7 × 7 table.</source>
             <translation>✓ Das ist genau die 7 × 7 Tabelle der Vorlesung.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="161" />
+            <location filename="../../gui/export/handout.py" line="424" />
             <source>✓ This is exactly the lecture's pooled 4 × 4 table.</source>
             <translation>✓ Das ist genau die verkleinerte 4 × 4 Tabelle der Vorlesung.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="163" />
+            <location filename="../../gui/export/handout.py" line="425" />
             <source>✗ This differs from the lecture's pooled table.</source>
             <translation>✗ Das weicht von der verkleinerten Tabelle der Vorlesung ab.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="265" />
+            <location filename="../../gui/export/handout.py" line="340" />
             <source>✗ This differs from the lecture's table.</source>
             <translation>✗ Das weicht von der Tabelle der Vorlesung ab.</translation>
         </message>
@@ -1377,12 +1759,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>ProbabilitiesPanel</name>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="85" />
+            <location filename="../../gui/panels/probabilities.py" line="86" />
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="169" />
+            <location filename="../../gui/panels/probabilities.py" line="190" />
             <source>Draw one digit, 0–9</source>
             <translation>Zeichne eine Ziffer, 0–9</translation>
         </message>
@@ -1391,27 +1773,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Unsicher: eine {0} oder eine {1}?</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="165" />
+            <location filename="../../gui/panels/probabilities.py" line="186" />
             <source>Not sure: {0} or {1}?</source>
             <translation>Unsicher: {0} oder {1}?</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="168" />
+            <location filename="../../gui/panels/probabilities.py" line="189" />
             <source>That does not look like a digit</source>
             <translation>Das sieht nicht wie eine Ziffer aus</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="164" />
+            <location filename="../../gui/panels/probabilities.py" line="185" />
             <source>a {0}</source>
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="164" />
+            <location filename="../../gui/panels/probabilities.py" line="185" />
             <source>an {0}</source>
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="157" />
+            <location filename="../../gui/panels/probabilities.py" line="178" />
             <source>{0}% sure</source>
             <translation>{0} % sicher</translation>
         </message>

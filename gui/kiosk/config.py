@@ -6,6 +6,7 @@ File format (every key optional; a ``[kiosk]`` table is accepted too)::
     idle_timeout_s = 90        # seconds without input before the attract loop starts
     attract_loop = true        # play sample digits while idle
     allow_training = false     # show the Train button and the training panel
+    allow_export = false       # an "Export…" button: figures (PNG, SVG) and the lesson handout (PDF)
     presenter_mode = false     # large text for a projector / presenter
     hide_cursor = "auto"       # "auto" (hidden when a touch screen is present), "always" or "never"
     admin_hold_s = 3.0         # long-press in the top-left corner that opens the admin PIN pad
@@ -82,6 +83,9 @@ class KioskConfig:
         Play sample digits while idle (otherwise only the canvas is cleared).
     allow_training : bool
         Whether visitors may train the network (the Train button and training tab).
+    allow_export : bool
+        Whether visitors may save figures and the lesson handout (an "Export…" button opening a save dialog);
+        off, the exports stay out of reach like the File menu.
     presenter_mode : bool
         Larger text everywhere.
     hide_cursor : str
@@ -96,6 +100,7 @@ class KioskConfig:
     idle_timeout_s: float = 90.0
     attract_loop: bool = True
     allow_training: bool = False
+    allow_export: bool = False
     presenter_mode: bool = False
     hide_cursor: str = "auto"
     admin_hold_s: float = 3.0
@@ -284,6 +289,7 @@ _FIELDS: dict[str, Any] = {
     "idle_timeout_s": _as_seconds(0.05, 86_400.0),
     "attract_loop": _as_bool,
     "allow_training": _as_bool,
+    "allow_export": _as_bool,
     "presenter_mode": _as_bool,
     "hide_cursor": _as_cursor_mode,
     "admin_hold_s": _as_seconds(0.2, 60.0),

@@ -15,6 +15,9 @@ What the controller does to the window (and undoes in :meth:`KioskController.shu
   screen is present (or always/never, per config); presenter mode is the desktop's
   (:func:`gui.style.set_presenter_mode`: type :data:`PRESENTER_SCALE` larger, thicker plot lines);
 * training hidden when the config forbids it (Train button, training tab);
+* exports (File > Export figure… / Export lesson…, the panels' right-click entry) out of reach unless the config
+  allows them (``allow_export``): then an "Export…" button on the toolbar offers both, and their save dialogs
+  (named :data:`EXPORT_DIALOG`) are the only file dialogs left open;
 * the idle timer, attract loop, translations and crash recovery (:mod:`gui.kiosk.idle`,
   :mod:`gui.kiosk.i18n`, :mod:`gui.kiosk.recovery`).
 
@@ -74,6 +77,8 @@ from convlens.gui.style import PRESENTER_SCALE, set_presenter_mode, widget_style
 
 __all__ = [
     "ALLOWED_ACTIONS",
+    "EXPORT_ACTIONS",
+    "EXPORT_DIALOG",
     "CORNER_PX",
     "MIN_TOUCH_PX",
     "PRESENTER_SCALE",
@@ -95,6 +100,11 @@ full-screen, and the screen would stay black."""
 """Side of the top-left square where the admin long-press counts."""
 ALLOWED_ACTIONS = frozenset({"undoAction", "clearAction"})
 """Actions (by objectName) whose shortcuts keep working in the kiosk (Ctrl+Z, Esc/Delete)."""
+EXPORT_ACTIONS = frozenset({"exportFigureAction", "exportLessonAction"})
+"""The export actions (``gui.export.menus``): disabled like every other action unless ``allow_export``."""
+EXPORT_DIALOG = "exportFileDialog"
+"""objectName of the exports' save dialogs (``gui.export.menus.EXPORT_DIALOG_NAME``): with ``allow_export`` the
+kiosk lets them open; every other file dialog is closed at once."""
 _URL_SCHEMES = ("http", "https", "file", "mailto", "ftp")
 _MOD = Qt.KeyboardModifier
 _ADMIN_CHORD = _MOD.ControlModifier | _MOD.AltModifier | _MOD.ShiftModifier
@@ -302,9 +312,11 @@ class KioskController(QObject):
         self._hide_widget(self.host.openButton)
         if not self.config.allow_training:
             self._forbid_training()
+        if self.config.allow_export:
+            self._offer_exports()
         bar = self.host.toolBar
-        if not self.config.allow_training:
-            # Without Open and Train only the theme switch would be left: give the space to the content.
+        if not self.config.allow_training and not self.config.allow_export:
+            # Without Open, Train and Export only the theme switch would be left: give the space to the content.
             bar.setVisible(False)
             self._hidden_widgets.append(bar)
         else:
@@ -401,6 +413,8 @@ class KioskController(QObject):
         for menu in w.findChildren(QMenu):
             actions.update(menu.actions())
         for action in actions:
+            if self.config.allow_export and action.objectName() in EXPORT_ACTIONS:
+                continue  # offered by the toolbar's "Export…" button (_offer_exports)
             if action.objectName() in ALLOWED_ACTIONS:
                 # Shortcuts of actions that only live in a hidden menu bar stop working: attach them to the
                 # window itself so Ctrl+Z and Esc/Delete keep undoing and clearing.
@@ -439,6 +453,29 @@ class KioskController(QObject):
                     tabs.setTabVisible(i, False)
                     tabs.setTabEnabled(i, False)
         log.info("kiosk: training is not allowed (allow_training = false)")
+
+    def _offer_exports(self) -> None:
+        """``allow_export``: an "Export…" button (``kioskExportButton``) on the toolbar with the window's export
+        actions (the menu bar is hidden, and right-click menus stay swallowed on a touch screen)."""
+        from PySide6.QtWidgets import QToolButton
+
+        w = self.window
+        actions = [a for a in w.findChildren(QAction) if a.objectName() in EXPORT_ACTIONS]
+        if not actions:
+            return
+        bar = self.host.toolBar
+        button = bar.findChild(QToolButton, "kioskExportButton")
+        if button is None:  # not set up before on this window
+            button = QToolButton()
+            button.setObjectName("kioskExportButton")
+            button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            button.setText(self.tr("Export…"))
+            menu = QMenu(button)
+            menu.setObjectName("kioskExportMenu")
+            menu.addActions(sorted(actions, key=lambda a: a.objectName()))
+            button.setMenu(menu)
+            bar.addWidget(button)
+        log.info("kiosk: exports are allowed (allow_export = true)")
 
     def _add_corner_spacer(self) -> None:
         """Keep the admin corner free of buttons: a blank square at the start of the toolbar."""
@@ -706,6 +743,8 @@ class KioskController(QObject):
             self._shown_once = True
             QTimer.singleShot(0, self._take_focus)
         elif isinstance(watched, QFileDialog):
+            if self.config.allow_export and watched.objectName() == EXPORT_DIALOG:
+                return False  # an export's save dialog, allowed by the config
             log.warning("kiosk: file dialog %r closed (no file access in kiosk mode)", watched.windowTitle())
             QTimer.singleShot(0, watched.reject)
         return False

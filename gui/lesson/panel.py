@@ -23,6 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from convlens.engine.lesson_data import ExampleDigits
+from convlens.gui.lesson import (
+    step_conv1d,
+    step_conv2d,
+    step_pixels,
+    step_pooling,
+    step_stacking,
+    step_stride,
+    step_tensors,
+)
 from convlens.gui.lesson.common import LayerSpec, LessonStep, translate
 from convlens.gui.lesson.controls import StepControls
 from convlens.gui.lesson.step_conv1d import Conv1dStepPage
@@ -40,6 +49,10 @@ _EXAMPLES: ExampleDigits | None = None
 COMPACT_PAGE_CHARS = 90
 """Below this many average characters of room beside the step list, the list becomes a drop-down above the page
 (at 1024 x 700 that gives the page about 200 px more)."""
+
+
+STEP_MODULES = (step_pixels, step_tensors, step_conv1d, step_conv2d, step_stride, step_pooling, step_stacking)
+"""The steps' modules in the lecture's order; each names its step's ``TITLE`` and ``INTRO`` (source texts)."""
 
 
 def cached_examples() -> ExampleDigits:
@@ -183,8 +196,8 @@ class LessonPanel(QWidget):
 
     # -- navigation -----------------------------------------------------------------------------------------
     def step_titles(self) -> list[str]:
-        """The 7 step titles, in the lecture's order."""
-        return [step.title() for step in self._steps]
+        """The 7 step titles, in the lecture's order, in the current language."""
+        return [translate(module.TITLE) for module in STEP_MODULES]
 
     def steps(self) -> list[LessonStep]:
         return list(self._steps)

@@ -21,13 +21,31 @@ from convlens.gui.lesson.common import (
 from convlens.gui.lesson.controls import KernelEditor, StepControls
 from convlens.gui.lesson.grid import Highlight, ValueGrid
 
+TITLE = str(QT_TRANSLATE_NOOP("Lesson", "3. 1D convolution"))
+"""The step's title (translated where it is shown; the lesson handout prints it too)."""
+INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "The convolution of f and g at position n is the sum, for m from −M to M, of f at n − m times "
+    "g at m:  <b>(f ∗ g)[n] = Σ<sub>m=−M..M</sub> f[n − m] g[m]</b>. "
+    "Slide n along the signal: the kernel, flipped, lines up under f; multiply the pairs, add them. "
+    "Outside the signal f is 0."
+))
+"""The step's introduction (rich text)."""
+OPERATION = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "<b>What this step computes:</b> a true convolution — the kernel is <i>flipped</i> "
+    "(g[m] multiplies f[n − m]), exactly as in the formula. (Step 4's 2D “convolution” does not flip.)"
+))
+"""What the step computes: a true convolution, the kernel flipped (rich text)."""
+
+
 _SIGNAL_LABELS = {
     "impulse": QT_TRANSLATE_NOOP("Lesson", "An impulse"),
     "step": QT_TRANSLATE_NOOP("Lesson", "A step"),
     "box": QT_TRANSLATE_NOOP("Lesson", "A box"),
     "ramp": QT_TRANSLATE_NOOP("Lesson", "A ramp"),
 }
-_KERNEL_LABELS = {
+KERNEL1D_LABELS = {
     "average3": QT_TRANSLATE_NOOP("Lesson", "Average of 3"),
     "difference": QT_TRANSLATE_NOOP("Lesson", "Difference (1, 0, -1)"),
     "identity": QT_TRANSLATE_NOOP("Lesson", "Identity (0, 1, 0)"),
@@ -44,20 +62,8 @@ class Conv1dStepPage(LessonStep):
     """A signal ``f`` (a row of the drawing or a preset) convolved with an editable kernel ``g``."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            translate("3. 1D convolution"),
-            translate(
-                "The convolution of f and g at position n is the sum, for m from −M to M, of f at n − m times "
-                "g at m:  <b>(f ∗ g)[n] = Σ<sub>m=−M..M</sub> f[n − m] g[m]</b>. "
-                "Slide n along the signal: the kernel, flipped, lines up under f; multiply the pairs, add them. "
-                "Outside the signal f is 0."
-            ),
-            parent,
-        )
-        self.operation = paragraph(translate(
-            "<b>What this step computes:</b> a true convolution — the kernel is <i>flipped</i> "
-            "(g[m] multiplies f[n − m]), exactly as in the formula. (Step 4's 2D “convolution” does not flip.)"),
-            "conv1dOperation")
+        super().__init__(translate(TITLE), translate(INTRO), parent)
+        self.operation = paragraph(translate(OPERATION), "conv1dOperation")
         self.body.addWidget(self.operation)
         controls = FlowLayout()
         self.source_combo = QComboBox()
@@ -160,7 +166,7 @@ class Conv1dStepPage(LessonStep):
         self.preset_combo.clear()
         for key, g in KERNEL1D_PRESETS.items():
             if g.size == size:
-                self.preset_combo.addItem(translate(str(_KERNEL_LABELS[key])), key)
+                self.preset_combo.addItem(translate(str(KERNEL1D_LABELS[key])), key)
         self.preset_combo.blockSignals(False)
         self._apply_preset()
 

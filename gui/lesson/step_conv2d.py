@@ -45,6 +45,26 @@ from convlens.gui.lesson.common import (
 from convlens.gui.lesson.controls import KernelEditor, StepControls
 from convlens.gui.lesson.grid import Highlight, ValueGrid
 
+TITLE = str(QT_TRANSLATE_NOOP("Lesson", "4. 2D convolution"))
+"""The step's title (translated where it is shown; the lesson handout prints it too)."""
+INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "The filter slides over the image. At each position, multiply each image cell by the filter "
+    "cell on top of it and add the 9 products; the lecture divides the sum by 9. Where the image "
+    "matches the filter (the X's diagonal) every product is 1: 9 / 9 = 1.00. Off the diagonal a "
+    "few products are −1: (1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = 0.55. Slide over every "
+    "position and you get the 7 × 7 table: a map of where the filter's pattern is."
+))
+"""The step's introduction (rich text)."""
+OPERATION = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "<b>What this step computes:</b> the lecture's 2D “convolution” is a <i>cross-correlation</i>: "
+    "the filter is laid on the image as it is, <i>not flipped</i> (step 3's 1D convolution flips its "
+    "kernel). Conv layers compute exactly this; for a symmetric filter both give the same numbers."
+))
+"""What the step computes: a cross-correlation, the filter not flipped (rich text)."""
+
+
 PRESET_LABELS = {
     "diagonal": QT_TRANSLATE_NOOP("Lesson", "The lecture's diagonal filter"),
     "edges_horizontal": QT_TRANSLATE_NOOP("Lesson", "Edges: horizontal (Sobel)"),
@@ -68,22 +88,8 @@ class Conv2dStepPage(LessonStep):
     """The lecture's 2D convolution, one window at a time, building its 7x7 table; then any kernel on the digit."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            translate("4. 2D convolution"),
-            translate(
-                "The filter slides over the image. At each position, multiply each image cell by the filter "
-                "cell on top of it and add the 9 products; the lecture divides the sum by 9. Where the image "
-                "matches the filter (the X's diagonal) every product is 1: 9 / 9 = 1.00. Off the diagonal a "
-                "few products are −1: (1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = 0.55. Slide over every "
-                "position and you get the 7 × 7 table: a map of where the filter's pattern is."
-            ),
-            parent,
-        )
-        self.operation = paragraph(translate(
-            "<b>What this step computes:</b> the lecture's 2D “convolution” is a <i>cross-correlation</i>: "
-            "the filter is laid on the image as it is, <i>not flipped</i> (step 3's 1D convolution flips its "
-            "kernel). Conv layers compute exactly this; for a symmetric filter both give the same numbers."),
-            "conv2dOperation")
+        super().__init__(translate(TITLE), translate(INTRO), parent)
+        self.operation = paragraph(translate(OPERATION), "conv2dOperation")
         self.body.addWidget(self.operation)
         top = FlowLayout()
         self.lecture_radio = QRadioButton(translate("The lecture's X (9 × 9)"))

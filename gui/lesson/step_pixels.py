@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -32,6 +32,17 @@ from convlens.gui.lesson.common import (
 from convlens.gui.lesson.grid import ValueGrid
 
 ExamplesLoader = Callable[[], ExampleDigits]
+
+
+TITLE = str(QT_TRANSLATE_NOOP("Lesson", "1. Pixels are numbers"))
+"""The step's title (translated where it is shown; the lesson handout prints it too)."""
+INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "A picture is a grid of numbers. In black and white each pixel is 0 or 1; in grayscale it is a "
+    "brightness from 0 (black) to 255 (white). MNIST digits are 28 × 28 = 784 such numbers, white "
+    "on black, and that is all the network ever sees of your drawing."
+))
+"""The step's introduction (rich text)."""
 
 
 def _text_01(v: float) -> str:
@@ -128,15 +139,7 @@ class PixelsStep(LessonStep):
     """
 
     def __init__(self, examples_loader: ExamplesLoader, parent: QWidget | None = None) -> None:
-        super().__init__(
-            translate("1. Pixels are numbers"),
-            translate(
-                "A picture is a grid of numbers. In black and white each pixel is 0 or 1; in grayscale it is a "
-                "brightness from 0 (black) to 255 (white). MNIST digits are 28 × 28 = 784 such numbers, white "
-                "on black, and that is all the network ever sees of your drawing."
-            ),
-            parent,
-        )
+        super().__init__(translate(TITLE), translate(INTRO), parent)
         self._loader = examples_loader
         self._examples: ExampleDigits | None = None
         self._values = np.zeros((28, 28))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton, QWidget
 
 from convlens.engine.lesson_data import (
@@ -29,6 +30,19 @@ from convlens.gui.lesson.common import (
 from convlens.gui.lesson.controls import StepControls
 from convlens.gui.lesson.grid import Highlight, ValueGrid
 
+TITLE = str(QT_TRANSLATE_NOOP("Lesson", "6. Max pooling"))
+"""The step's title (translated where it is shown; the lesson handout prints it too)."""
+INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "Pooling shrinks a feature map: slide a 2 × 2 window with stride 2 and keep only the maximum. "
+    "The strong matches survive, the map is 4 times smaller, and a small shift of the input "
+    "barely changes it. It works on H and W only: (−, 7, 7, C) → (−, 4, 4, C), every channel "
+    "on its own. With “same” padding the odd last row and column get a window too (the padding "
+    "never wins)."
+))
+"""The step's introduction (rich text)."""
+
+
 SIZE = (2, 2)
 STRIDE = (2, 2)
 
@@ -37,17 +51,7 @@ class PoolingStep(LessonStep):
     """Max pooling window by window, on the lecture's 7x7 table or on the visitor's digit's feature map."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            translate("6. Max pooling"),
-            translate(
-                "Pooling shrinks a feature map: slide a 2 × 2 window with stride 2 and keep only the maximum. "
-                "The strong matches survive, the map is 4 times smaller, and a small shift of the input "
-                "barely changes it. It works on H and W only: (−, 7, 7, C) → (−, 4, 4, C), every channel "
-                "on its own. With “same” padding the odd last row and column get a window too (the padding "
-                "never wins)."
-            ),
-            parent,
-        )
+        super().__init__(translate(TITLE), translate(INTRO), parent)
         controls = FlowLayout()
         self.lecture_radio = QRadioButton(translate("The lecture's 7 × 7 table"))
         self.lecture_radio.setObjectName("poolSourceLecture")

@@ -5,10 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from convlens.gui.lesson.common import LayerSpec, LessonStep, hint_label, paragraph, translate
+
+TITLE = str(QT_TRANSLATE_NOOP("Lesson", "7. Stacking layers"))
+"""The step's title (translated where it is shown; the lesson handout prints it too)."""
+INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature "
+    "extraction; then fully connected layers: classification. Each layer's output is the next "
+    "one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities. "
+    "Click a stage to look at it in the explorer."
+))
+"""The step's introduction (rich text)."""
+PRINTED_INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature "
+    "extraction; then fully connected layers: classification. Each layer's output is the next "
+    "one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities."
+))
+"""The introduction the lesson handout prints (on paper there is nothing to click)."""
+
 
 #: Layer types that extract features (the rest classify).
 FEATURE_TYPES = frozenset({"Conv2D", "MaxPool2D", "ReLU", "conv", "pool"})
@@ -44,16 +63,7 @@ class StackingStep(LessonStep):
     layerActivated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            translate("7. Stacking layers"),
-            translate(
-                "A CNN stacks what you have seen: convolution, pooling, convolution, pooling: feature "
-                "extraction; then fully connected layers: classification. Each layer's output is the next "
-                "one's input, so the shapes chain from the (1, 28, 28, 1) image to 10 probabilities. "
-                "Click a stage to look at it in the explorer."
-            ),
-            parent,
-        )
+        super().__init__(translate(TITLE), translate(INTRO), parent)
         self.hint = hint_label(translate("No model loaded yet."), "stackingEmptyHint")
         self.body.addWidget(self.hint)
         self._container = QWidget()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton, QWidget
 
 from convlens.engine.lesson_data import (
@@ -31,21 +32,23 @@ from convlens.gui.lesson.controls import StepControls
 from convlens.gui.lesson.grid import Highlight, ValueGrid
 from convlens.gui.lesson.step_conv2d import kernel_preset_combo
 
+TITLE = str(QT_TRANSLATE_NOOP("Lesson", "5. Stride and padding"))
+"""The step's title (translated where it is shown; the lesson handout prints it too)."""
+INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "The <b>stride</b> is how many cells the window jumps: (2, 2) skips every other position and "
+    "halves the output. <b>Padding</b> decides what happens at the border: “valid” keeps the "
+    "window inside the image (the output shrinks), “same” adds zeros around it so that "
+    "output = ceil(input / stride)."
+))
+"""The step's introduction (rich text)."""
+
 
 class StrideStep(LessonStep):
     """Stride (1,1), (2,2), (3,3), (3,1) and padding valid / same on the X and on the visitor's digit."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            translate("5. Stride and padding"),
-            translate(
-                "The <b>stride</b> is how many cells the window jumps: (2, 2) skips every other position and "
-                "halves the output. <b>Padding</b> decides what happens at the border: “valid” keeps the "
-                "window inside the image (the output shrinks), “same” adds zeros around it so that "
-                "output = ceil(input / stride)."
-            ),
-            parent,
-        )
+        super().__init__(translate(TITLE), translate(INTRO), parent)
         controls = FlowLayout()
         self._stride_group = QButtonGroup(self)
         self.stride_radios: dict[tuple[int, int], QRadioButton] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt
 from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,17 @@ from convlens.gui import ASSETS_DIR
 from convlens.gui.layouts import ColumnsLayout
 from convlens.gui.lesson.common import LessonStep, heading, paragraph, qimage_to_rgb, rgb_to_pixmap, translate
 from convlens.gui.lesson.grid import ValueGrid
+
+TITLE = str(QT_TRANSLATE_NOOP("Lesson", "2. Tensors"))
+"""The step's title (translated where it is shown; the lesson handout prints it too)."""
+INTRO = str(QT_TRANSLATE_NOOP(
+    "Lesson",
+    "A tensor is an array with any number of axes; its order is how many. A pixel is a scalar "
+    "(order 0), a row a vector (1), the image a matrix (2). A convolutional network adds a channel "
+    "axis and a batch axis: its input is an order-4 tensor (N, H, W, C)."
+))
+"""The step's introduction (rich text)."""
+
 
 #: The colour example shipped in assets/ (regenerated from engine.lesson_data.colour_example if missing).
 COLOUR_EXAMPLE_PATH = ASSETS_DIR / "lesson" / "colour_example.png"
@@ -101,15 +112,7 @@ class TensorsStep(LessonStep):
     """Tensor orders with the live shapes of the visitor's image, the network's filter tensors, (C,H,W) vs (H,W,C)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            translate("2. Tensors"),
-            translate(
-                "A tensor is an array with any number of axes; its order is how many. A pixel is a scalar "
-                "(order 0), a row a vector (1), the image a matrix (2). A convolutional network adds a channel "
-                "axis and a batch axis: its input is an order-4 tensor (N, H, W, C)."
-            ),
-            parent,
-        )
+        super().__init__(translate(TITLE), translate(INTRO), parent)
         self.body.addWidget(heading(translate("Your image as tensors")))
         self.orders_table = _table(
             "tensorsOrdersTable",
