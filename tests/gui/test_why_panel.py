@@ -4,6 +4,7 @@ with one step (and undoing it bit for bit), the fooling challenge and the advers
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from convlens.gui.render import SAMPLE_STROKES
+from convlens.gui.why.overlay import drawing_side
+from convlens.gui.why.panel import SALIENCY_INTERVAL_MS
 from convlens.resources import default_model_path
+from convlens.services.explain import Explainer
 
 WAIT_MS = 10000
 
@@ -80,6 +84,46 @@ def test_the_overlay_appears_over_the_ink_and_goes_with_the_drawing(explorer, qt
     qtbot.waitUntil(lambda: window.saliency_map() is not None and why.overlay.digit() == 3, timeout=WAIT_MS)
     why.saliencyToggle.setChecked(False)
     assert window.saliency_map() is None and not why.overlay.isVisible()
+
+
+def test_the_overlay_after_the_pen_stops_explains_the_final_drawing(explorer, qtbot: QtBot, draw) -> None:
+    window = explorer
+    why = window.why
+    runner = why._runner
+    starts: list[float] = []
+    hand_over = runner._hand_over
+
+    def spy(request: object) -> None:
+        starts.append(time.monotonic())
+        hand_over(request)
+
+    runner._hand_over = spy  # type: ignore[method-assign]
+    compute = runner._fn
+
+    def slowly(request: object) -> object:  # a slow machine: the worker is still busy when the pen is lifted
+        time.sleep(0.15)
+        return compute(request)
+
+    runner._fn = slowly
+    why.saliencyToggle.setChecked(True)
+    began = time.monotonic()
+    moves = draw(window.canvas, SAMPLE_STROKES[4], step_px=3.0)  # real mouse events, the overlay on
+    drawn = time.monotonic() - began
+    qtbot.waitUntil(lambda: not why.busy() and why.saliency_input() is not None, timeout=WAIT_MS)
+
+    final = window.controller.last_result().image28
+    assert final is not None
+    np.testing.assert_array_equal(why.saliency_input(), final)  # the last drawing, not one from mid-stroke
+    expected = Explainer(window.controller.model).explain(np.array(final), "occlusion")
+    np.testing.assert_allclose(window.saliency_map(), expected.values, rtol=1e-5, atol=1e-6)
+    assert why.overlay.digit() == expected.digit == window.last_prediction()[0]
+    picture = why.overlay.picture()
+    assert picture is not None and picture.side == drawing_side(window.canvas)
+    # while the pen moves the maps come at a lower rate than the pen (at most one per interval, plus one each
+    # time the pen is lifted)
+    strokes = len(SAMPLE_STROKES[4])
+    assert len(starts) <= drawn / (SALIENCY_INTERVAL_MS / 1000.0) + strokes + 2
+    assert len(starts) < moves
 
 
 def test_the_gradient_method_and_the_ranking_run_with_the_numpy_twin(explorer, qtbot: QtBot) -> None:
