@@ -184,8 +184,10 @@ class ExplorerWindow(QMainWindow):
         self.undoButton.clicked.connect(self.canvas.undo)
         self.clearButton.clicked.connect(self.canvas.clear)
         buttons = QHBoxLayout()
+        buttons.setObjectName("canvasButtons")
         buttons.addWidget(self.undoButton)
         buttons.addWidget(self.clearButton)
+        self._canvas_buttons = buttons
         self.probabilitiesPanel = ProbabilitiesPanel(self._theme)
         self.probabilitiesPanel.setMinimumHeight(170)
         self.probabilitiesPanel.setMaximumHeight(240)
@@ -544,6 +546,11 @@ class ExplorerWindow(QMainWindow):
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a view next to the "Network" tab (lesson explorer, training panel, ...); returns its index."""
         return self.sideTabs.addTab(widget, title)
+
+    def add_canvas_control(self, widget: QWidget) -> None:
+        """Put a control in the row right under the canvas, after Undo and Clear (the "Why?" tab's overlay switch):
+        next to the drawing without covering it."""
+        self._canvas_buttons.addWidget(widget)
 
     def show_tab(self, widget: QWidget) -> None:
         """Bring a tab added with :meth:`add_tab` to the front."""

@@ -2,6 +2,19 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de" sourcelanguage="en">
     <context>
+        <name>CanvasSaliencyToggle</name>
+        <message>
+            <location filename="../../gui/why/toggle.py" line="89" />
+            <source>Where it looks</source>
+            <translation>Wohin es schaut</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/toggle.py" line="92" />
+            <source>Where it looks: colour the drawing by how much each part pushes the answer (red: towards it, blue: away from it)</source>
+            <translation>Wohin es schaut: die Zeichnung danach einfärben, wie stark jeder Teil die Antwort beeinflusst (rot: spricht für die Antwort, blau: dagegen)</translation>
+        </message>
+    </context>
+    <context>
         <name>Controller</name>
         <message>
             <location filename="../../gui/controller.py" line="218" />
@@ -67,7 +80,7 @@
     <context>
         <name>DrawingCanvas</name>
         <message>
-            <location filename="../../gui/canvas.py" line="85" />
+            <location filename="../../gui/canvas.py" line="89" />
             <source>Draw a digit with the mouse, a pen or a finger</source>
             <translation>Zeichne eine Ziffer mit der Maus, einem Stift oder dem Finger</translation>
         </message>
@@ -75,102 +88,102 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="463" />
+            <location filename="../../gui/window.py" line="465" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="454" />
+            <location filename="../../gui/window.py" line="456" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="456" />
+            <location filename="../../gui/window.py" line="458" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="452" />
+            <location filename="../../gui/window.py" line="454" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="446" />
+            <location filename="../../gui/window.py" line="448" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="461" />
+            <location filename="../../gui/window.py" line="463" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="462" />
+            <location filename="../../gui/window.py" line="464" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="459" />
+            <location filename="../../gui/window.py" line="461" />
             <source>&amp;Language</source>
             <translation>&amp;Sprache</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="447" />
+            <location filename="../../gui/window.py" line="449" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="460" />
+            <location filename="../../gui/window.py" line="462" />
             <source>&amp;Presenter mode (large text)</source>
             <translation>&amp;Präsentationsmodus (große Schrift)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="451" />
+            <location filename="../../gui/window.py" line="453" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="448" />
+            <location filename="../../gui/window.py" line="450" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="453" />
+            <location filename="../../gui/window.py" line="455" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="455" />
+            <location filename="../../gui/window.py" line="457" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="687" />
+            <location filename="../../gui/window.py" line="694" />
             <source>&lt;b&gt;ConvLens&lt;/b&gt; {version}</source>
             <translation>&lt;b&gt;ConvLens&lt;/b&gt; {version}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="761" />
+            <location filename="../../gui/window.py" line="768" />
             <source>&lt;b&gt;Layers&lt;/b&gt; &lt;small&gt;(output shape)&lt;/small&gt;</source>
             <translation>&lt;b&gt;Schichten&lt;/b&gt; &lt;small&gt;(Ausgabeform)&lt;/small&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="662" />
+            <location filename="../../gui/window.py" line="669" />
             <source>About ConvLens</source>
             <translation>Über ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="450" />
+            <location filename="../../gui/window.py" line="452" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="652" />
+            <location filename="../../gui/window.py" line="659" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="435" />
+            <location filename="../../gui/window.py" line="437" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
@@ -179,12 +192,12 @@
             <translation type="vanished">ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="432" />
+            <location filename="../../gui/window.py" line="434" />
             <source>ConvLens – watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="464" />
+            <location filename="../../gui/window.py" line="466" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
@@ -194,94 +207,94 @@
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="689" />
+            <location filename="../../gui/window.py" line="696" />
             <source>Draw a digit and watch a convolutional network read it: every filter, every feature map and the output probabilities, live.</source>
             <translation>Zeichne eine Ziffer und sieh zu, wie ein Faltungsnetz sie liest: jeder Filter, jede Merkmalskarte und die Ausgabewahrscheinlichkeiten, live.</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="438" />
+            <location filename="../../gui/window.py" line="440" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="441" />
+            <location filename="../../gui/window.py" line="443" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="464" />
+            <location filename="../../gui/window.py" line="466" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="657" />
+            <location filename="../../gui/window.py" line="664" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="442" />
+            <location filename="../../gui/window.py" line="444" />
             <source>Main toolbar</source>
             <translation>Hauptwerkzeugleiste</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="466" />
+            <location filename="../../gui/window.py" line="468" />
             <source>Model: {0}</source>
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="637" />
+            <location filename="../../gui/window.py" line="644" />
             <source>Models (*.onnx *.npz);;All files (*)</source>
             <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="440" />
+            <location filename="../../gui/window.py" line="442" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="740" />
+            <location filename="../../gui/window.py" line="747" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="637" />
+            <location filename="../../gui/window.py" line="644" />
             <source>Open model</source>
             <translation>Modell öffnen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="443" />
+            <location filename="../../gui/window.py" line="445" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="434" />
+            <location filename="../../gui/window.py" line="436" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="458" />
+            <location filename="../../gui/window.py" line="460" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="457" />
+            <location filename="../../gui/window.py" line="459" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="309" />
+            <location filename="../../gui/window.py" line="311" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="436" />
+            <location filename="../../gui/window.py" line="438" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="653" />
+            <location filename="../../gui/window.py" line="660" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -290,57 +303,57 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="283" />
+            <location filename="../../gui/window.py" line="285" />
             <source>The shipped model could not be opened: {0}</source>
             <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="445" />
+            <location filename="../../gui/window.py" line="447" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="444" />
+            <location filename="../../gui/window.py" line="446" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="433" />
+            <location filename="../../gui/window.py" line="435" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="679" />
+            <location filename="../../gui/window.py" line="686" />
             <source>kind</source>
             <translation>Art</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="679" />
+            <location filename="../../gui/window.py" line="686" />
             <source>layer</source>
             <translation>Schicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="727" />
+            <location filename="../../gui/window.py" line="734" />
             <source>network changed in this session</source>
             <translation>in dieser Sitzung verändertes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="726" />
+            <location filename="../../gui/window.py" line="733" />
             <source>no model</source>
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="680" />
+            <location filename="../../gui/window.py" line="687" />
             <source>output shape</source>
             <translation>Ausgabeform</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="680" />
+            <location filename="../../gui/window.py" line="687" />
             <source>parameters</source>
             <translation>Parameter</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="683" />
+            <location filename="../../gui/window.py" line="690" />
             <source>total</source>
             <translation>gesamt</translation>
         </message>
@@ -368,7 +381,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="746" />
+            <location filename="../../gui/window.py" line="753" />
             <source>Tap a map for its values and its filter</source>
             <translation>Tippe auf eine Karte für ihre Werte und ihren Filter</translation>
         </message>
@@ -1377,12 +1390,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>ProbabilitiesPanel</name>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="85" />
+            <location filename="../../gui/panels/probabilities.py" line="86" />
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="169" />
+            <location filename="../../gui/panels/probabilities.py" line="190" />
             <source>Draw one digit, 0–9</source>
             <translation>Zeichne eine Ziffer, 0–9</translation>
         </message>
@@ -1391,27 +1404,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Unsicher: eine {0} oder eine {1}?</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="165" />
+            <location filename="../../gui/panels/probabilities.py" line="186" />
             <source>Not sure: {0} or {1}?</source>
             <translation>Unsicher: {0} oder {1}?</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="168" />
+            <location filename="../../gui/panels/probabilities.py" line="189" />
             <source>That does not look like a digit</source>
             <translation>Das sieht nicht wie eine Ziffer aus</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="164" />
+            <location filename="../../gui/panels/probabilities.py" line="185" />
             <source>a {0}</source>
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="164" />
+            <location filename="../../gui/panels/probabilities.py" line="185" />
             <source>an {0}</source>
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="157" />
+            <location filename="../../gui/panels/probabilities.py" line="178" />
             <source>{0}% sure</source>
             <translation>{0} % sicher</translation>
         </message>
@@ -1427,12 +1440,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>SaliencyOverlay</name>
         <message>
-            <location filename="../../gui/why/overlay.py" line="76" />
+            <location filename="../../gui/why/overlay.py" line="164" />
             <source>pushes away from {0}</source>
             <translation>spricht gegen {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/overlay.py" line="75" />
+            <location filename="../../gui/why/overlay.py" line="163" />
             <source>pushes towards {0}</source>
             <translation>spricht für {0}</translation>
         </message>
@@ -1965,257 +1978,257 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>WhyPanel</name>
         <message>
-            <location filename="../../gui/why/panel.py" line="425" />
+            <location filename="../../gui/why/panel.py" line="448" />
             <source>Adversarial nudge</source>
             <translation>Gezielter Schubs</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="924" />
+            <location filename="../../gui/why/panel.py" line="960" />
             <source>Best this session: {0} pixels</source>
             <translation>Bestwert bisher: {0} Pixel</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="389" />
+            <location filename="../../gui/why/panel.py" line="412" />
             <source>Colour the drawing by how much each part pushes the answer</source>
             <translation>Die Zeichnung danach einfärben, wie stark jeder Teil die Antwort beeinflusst</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="477" />
+            <location filename="../../gui/why/panel.py" line="501" />
             <source>Draw a digit first</source>
             <translation>Zeichne zuerst eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="934" />
+            <location filename="../../gui/why/panel.py" line="970" />
             <source>Draw a digit first.</source>
             <translation>Zeichne zuerst eine Ziffer.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="403" />
+            <location filename="../../gui/why/panel.py" line="426" />
             <source>Draw a digit, choose the right answer and press Teach: the network takes one small learning step on your drawing alone. Undo teaching puts the weights back exactly.</source>
             <translation>Zeichne eine Ziffer, wähle die richtige Antwort und drücke „Beibringen“: Das Netz macht einen kleinen Lernschritt nur mit deiner Zeichnung. „Beibringen rückgängig“ stellt die Gewichte exakt wieder her.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="858" />
+            <location filename="../../gui/why/panel.py" line="894" />
             <source>First draw a digit it reads well.</source>
             <translation>Zeichne zuerst eine Ziffer, die es sicher erkennt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="385" />
+            <location filename="../../gui/why/panel.py" line="408" />
             <source>Fool it</source>
             <translation>Austricksen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="416" />
+            <location filename="../../gui/why/panel.py" line="439" />
             <source>Fool the network: start from a digit it reads well, then add as little ink as you can until it reads another digit.</source>
             <translation>Trickse das Netz aus: Beginne mit einer Ziffer, die es sicher erkennt, und füge so wenig Tinte wie möglich hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="910" />
+            <location filename="../../gui/why/panel.py" line="946" />
             <source>Fooled! {0} pixels of ink turned {1} into {2}.</source>
             <translation>Ausgetrickst! {0} Pixel Tinte haben aus {1} eine {2} gemacht.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="488" />
+            <location filename="../../gui/why/panel.py" line="512" />
             <source>For every conv filter, the picture that excites it most (found by gradient ascent)</source>
             <translation>Für jeden Conv-Filter das Bild, das ihn am stärksten anregt (per Gradientenaufstieg gefunden)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="413" />
+            <location filename="../../gui/why/panel.py" line="436" />
             <source>How each filter changes (red: weights grow, blue: they shrink), conv1 and conv2:</source>
             <translation>Wie sich jeder Filter ändert (rot: Gewichte wachsen, blau: sie schrumpfen), conv1 und conv2:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="917" />
+            <location filename="../../gui/why/panel.py" line="953" />
             <source>Ink added: {0} pixels. It still reads {1}.</source>
             <translation>Hinzugefügte Tinte: {0} Pixel. Es liest immer noch {1}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="903" />
+            <location filename="../../gui/why/panel.py" line="939" />
             <source>It reads {0}. Add ink until it reads another digit.</source>
             <translation>Es liest {0}. Füge Tinte hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="756" />
+            <location filename="../../gui/why/panel.py" line="792" />
             <source>Left: the filter's weights (red positive, blue negative). Right: the picture that excites it most.</source>
             <translation>Links: die Gewichte des Filters (rot positiv, blau negativ). Rechts: das Bild, das ihn am stärksten anregt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="427" />
+            <location filename="../../gui/why/panel.py" line="450" />
             <source>Let the computer find the smallest change of every pixel that flips the answer</source>
             <translation>Den Computer die kleinste Änderung aller Pixel suchen lassen, die die Antwort kippt</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="949" />
+            <location filename="../../gui/why/panel.py" line="985" />
             <source>Looking for the smallest change…</source>
             <translation>Suche die kleinste Änderung …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="732" />
+            <location filename="../../gui/why/panel.py" line="768" />
             <source>Looking for what each filter wants to see…</source>
             <translation>Suche, was jeder Filter sehen will …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="738" />
+            <location filename="../../gui/why/panel.py" line="774" />
             <source>Looking for what the filters of {0} want to see…</source>
             <translation>Suche, was die Filter von {0} sehen wollen …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="390" />
+            <location filename="../../gui/why/panel.py" line="413" />
             <source>Method:</source>
             <translation>Verfahren:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="452" />
+            <location filename="../../gui/why/panel.py" line="475" />
             <source>Needs the NumPy network: this ONNX model has no .npz twin next to it. Open a .npz model or one trained in ConvLens.</source>
             <translation>Braucht das NumPy-Netz: Neben diesem ONNX-Modell liegt kein .npz-Zwilling. Öffne ein .npz-Modell oder eines, das in ConvLens trainiert wurde.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="970" />
+            <location filename="../../gui/why/panel.py" line="1006" />
             <source>No pixel moved by more than {0}%, and it reads {1} instead of {2}.</source>
             <translation>Kein Pixel hat sich um mehr als {0} % verändert, und es liest {1} statt {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="975" />
+            <location filename="../../gui/why/panel.py" line="1011" />
             <source>No small change flips this answer.</source>
             <translation>Keine kleine Änderung kippt diese Antwort.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="698" />
+            <location filename="../../gui/why/panel.py" line="734" />
             <source>Not available: this model has no NumPy network.</source>
             <translation>Nicht verfügbar: Dieses Modell hat kein NumPy-Netz.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="464" />
+            <location filename="../../gui/why/panel.py" line="487" />
             <source>Occlusion works for any model; gradient needs the NumPy network</source>
             <translation>Verdecken funktioniert mit jedem Modell; Gradient braucht das NumPy-Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="476" />
+            <location filename="../../gui/why/panel.py" line="500" />
             <source>One learning step on this drawing</source>
             <translation>Ein Lernschritt mit dieser Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="411" />
+            <location filename="../../gui/why/panel.py" line="434" />
             <source>Probabilities: grey before, blue after teaching</source>
             <translation>Wahrscheinlichkeiten: grau vorher, blau nach dem Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="400" />
+            <location filename="../../gui/why/panel.py" line="423" />
             <source>Rank the feature maps by their part in the answer</source>
             <translation>Merkmalskarten nach ihrem Anteil an der Antwort ordnen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="394" />
+            <location filename="../../gui/why/panel.py" line="417" />
             <source>Red ink pushes the network towards its answer, blue ink pushes it away. Occlusion covers small patches of the drawing and watches the answer drop (works for any model). Gradient asks the network itself how each pixel moves its answer (needs the NumPy network).</source>
             <translation>Rote Tinte spricht für die Antwort des Netzes, blaue dagegen. Verdecken deckt kleine Stücke der Zeichnung ab und beobachtet, wie die Antwort sinkt (funktioniert mit jedem Modell). Gradient fragt das Netz selbst, wie jedes Pixel seine Antwort bewegt (braucht das NumPy-Netz).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="401" />
+            <location filename="../../gui/why/panel.py" line="424" />
             <source>Show what each filter looks for</source>
             <translation>Zeigen, wonach jeder Filter sucht</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="424" />
+            <location filename="../../gui/why/panel.py" line="447" />
             <source>Show where it looks</source>
             <translation>Zeigen, wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="422" />
+            <location filename="../../gui/why/panel.py" line="445" />
             <source>Start the challenge</source>
             <translation>Herausforderung starten</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="846" />
+            <location filename="../../gui/why/panel.py" line="882" />
             <source>Steps taught: {0} (not saved).</source>
             <translation>Beigebrachte Schritte: {0} (nicht gespeichert).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="422" />
+            <location filename="../../gui/why/panel.py" line="445" />
             <source>Stop the challenge</source>
             <translation>Herausforderung beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="839" />
+            <location filename="../../gui/why/panel.py" line="875" />
             <source>Taught {0}: its probability went from {1} to {2}.</source>
             <translation>{0} beigebracht: Die Wahrscheinlichkeit stieg von {1} auf {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="385" />
+            <location filename="../../gui/why/panel.py" line="408" />
             <source>Teach</source>
             <translation>Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="483" />
+            <location filename="../../gui/why/panel.py" line="507" />
             <source>Teaching is not available for this model.</source>
             <translation>Beibringen ist mit diesem Modell nicht möglich.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="648" />
+            <location filename="../../gui/why/panel.py" line="684" />
             <source>The maps of {0} that pushed most towards {1}, best first:</source>
             <translation>Die Karten von {0}, die am stärksten für {1} sprachen, die stärkste zuerst:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="985" />
+            <location filename="../../gui/why/panel.py" line="1021" />
             <source>The nudge failed: {0}</source>
             <translation>Der Schubs ist fehlgeschlagen: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="845" />
+            <location filename="../../gui/why/panel.py" line="881" />
             <source>The original network is back.</source>
             <translation>Das ursprüngliche Netz ist zurück.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="763" />
+            <location filename="../../gui/why/panel.py" line="799" />
             <source>The pictures could not be computed: {0}</source>
             <translation>Die Bilder konnten nicht berechnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="408" />
+            <location filename="../../gui/why/panel.py" line="431" />
             <source>The right digit:</source>
             <translation>Die richtige Ziffer:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="410" />
+            <location filename="../../gui/why/panel.py" line="433" />
             <source>Undo teaching</source>
             <translation>Beibringen rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="385" />
+            <location filename="../../gui/why/panel.py" line="408" />
             <source>What filters look for</source>
             <translation>Wonach Filter suchen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="385" />
+            <location filename="../../gui/why/panel.py" line="408" />
             <source>Where it looks</source>
             <translation>Wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="471" />
+            <location filename="../../gui/why/panel.py" line="495" />
             <source>Which pooled maps helped the answer most (Grad-CAM weights)</source>
             <translation>Welche gepoolten Karten der Antwort am meisten halfen (Grad-CAM-Gewichte)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="384" />
+            <location filename="../../gui/why/panel.py" line="407" />
             <source>Why?</source>
             <translation>Warum?</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="392" />
+            <location filename="../../gui/why/panel.py" line="415" />
             <source>gradient</source>
             <translation>Gradient</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="391" />
+            <location filename="../../gui/why/panel.py" line="414" />
             <source>occlusion</source>
             <translation>Verdecken</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="965" />
+            <location filename="../../gui/why/panel.py" line="1001" />
             <source>reads {0} ({1})</source>
             <translation>liest {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="978" />
+            <location filename="../../gui/why/panel.py" line="1014" />
             <source>the change</source>
             <translation>die Änderung</translation>
         </message>

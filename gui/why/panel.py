@@ -3,7 +3,9 @@ it with one step and fooling it.
 
 Four pages in one compact tab (it fits the explorer's smallest window):
 
-- **Where it looks**: ``saliencyToggle`` turns the canvas overlay (:class:`~gui.why.overlay.SaliencyOverlay`) on;
+- **Where it looks**: ``saliencyToggle`` turns the canvas overlay (:class:`~gui.why.overlay.SaliencyOverlay`) on,
+  and so does ``canvasSaliencyToggle`` (:class:`~gui.why.toggle.CanvasSaliencyToggle`), the same switch in the row
+  under the canvas (the host places it: ``WhyHost.add_canvas_control``; the two follow each other);
   ``saliencyMethod`` picks occlusion (any model) or gradient (needs the NumPy network). The map is computed off the
   GUI thread by a :class:`~gui.why.common.LatestOnlyRunner` (one computation in flight, the newest drawing wins;
   while the pen is down at most one start every :data:`SALIENCY_INTERVAL_MS`, and the final drawing at once when
@@ -59,6 +61,7 @@ from convlens.gui.layouts import FlowLayout, VerticalScrollArea
 from convlens.gui.render import tile_rect
 from convlens.gui.why.common import InputPlacement, LatestOnlyRunner, placement_of
 from convlens.gui.why.overlay import OverlayPicture, SaliencyOverlay, drawing_side, overlay_picture
+from convlens.gui.why.toggle import CanvasSaliencyToggle
 from convlens.gui.why.views import FilterPicturesView, GradientView, NudgeView, ProbabilityPairs, RankingView
 from convlens.gui.workers import JobThread
 from convlens.services.explain import (
@@ -176,6 +179,8 @@ class WhyHost(Protocol):
 
     def theme(self) -> Theme: ...
 
+    def add_canvas_control(self, widget: QWidget) -> None: ...
+
 
 class WhyPanel(QWidget):
     """The "Why?" tab; objectName ``whyPanel``. See the module docstring.
@@ -234,6 +239,7 @@ class WhyPanel(QWidget):
         self._runner.done.connect(self._on_explained)
         self._runner.failed.connect(self._on_explain_failed)
         self._build()
+        window.add_canvas_control(self.canvasToggle)
 
         self._controller.activationsChanged.connect(self._on_result)
         self._controller.modelChanged.connect(self._on_model)
@@ -258,6 +264,10 @@ class WhyPanel(QWidget):
         self.saliencyToggle = QCheckBox()
         self.saliencyToggle.setObjectName("saliencyToggle")
         self.saliencyToggle.toggled.connect(self._on_saliency_toggled)
+        # the same switch under the canvas: each follows the other (setChecked to the state it has emits nothing)
+        self.canvasToggle = CanvasSaliencyToggle()
+        self.canvasToggle.toggled.connect(self.saliencyToggle.setChecked)
+        self.saliencyToggle.toggled.connect(self.canvasToggle.setChecked)
         self.methodLabel = QLabel()
         self.saliencyMethod = QComboBox()
         self.saliencyMethod.setObjectName("saliencyMethod")
@@ -478,6 +488,7 @@ class WhyPanel(QWidget):
             if numpy else why_not
         )
         self.saliencyToggle.setEnabled(has_model)
+        self.canvasToggle.setEnabled(has_model)
         for widget in (self.featureRankingToggle, self.filterPicturesToggle, self.adversarialNudge):
             widget.setEnabled(numpy)
         self.featureRankingToggle.setToolTip(

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from convlens.gui.render import SAMPLE_STROKES
@@ -86,6 +86,55 @@ def test_the_overlay_appears_over_the_ink_and_goes_with_the_drawing(explorer, qt
     assert window.saliency_map() is None and not why.overlay.isVisible()
 
 
+def _canvas_toggle(window) -> QPushButton:  # noqa: ANN001
+    toggle = window.findChild(QPushButton, "canvasSaliencyToggle")
+    assert toggle is not None
+    return toggle
+
+
+def _rect_in(widget: QWidget, window: QWidget) -> QRect:
+    return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+
+def test_the_canvas_toggle_turns_the_overlay_on_and_off_and_the_why_toggle_follows(explorer, qtbot: QtBot) -> None:
+    window = explorer
+    why = window.why
+    toggle = _canvas_toggle(window)
+    # in the row right under the canvas: next to the drawing, covering none of it
+    assert toggle.isVisible() and window.findChild(QWidget, "drawColumn").isAncestorOf(toggle)
+    canvas_rect, toggle_rect = _rect_in(window.canvas, window), _rect_in(toggle, window)
+    assert not canvas_rect.intersects(toggle_rect) and toggle_rect.top() >= canvas_rect.bottom()
+    assert toggle_rect.top() == _rect_in(window.undoButton, window).top()
+    _draw(window, 7)
+    points = _ink_points(window)
+    ratio = window.devicePixelRatioF()
+    before = _colours(_rendered(window), points, ratio)
+    assert (before.min(axis=1) > 200).mean() > 0.9, "white ink without the overlay"
+    flips = {"canvas": 0, "why": 0}
+    toggle.toggled.connect(lambda _: flips.__setitem__("canvas", flips["canvas"] + 1))
+    why.saliencyToggle.toggled.connect(lambda _: flips.__setitem__("why", flips["why"] + 1))
+
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert toggle.isChecked() and why.saliencyToggle.isChecked()
+    assert flips == {"canvas": 1, "why": 1}  # one state: each switch moved once, no echo
+    qtbot.waitUntil(lambda: window.saliency_map() is not None, timeout=WAIT_MS)
+    after = _colours(_rendered(window), points, ratio)
+    assert (np.abs(after - before).sum(axis=1) > 30).mean() > 0.5, "the overlay's colours lie over the ink"
+    assert ((after[:, 0] - after[:, 2]) > 40).mean() > 0.3, "red where the ink pushes towards the answer"
+
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert not toggle.isChecked() and not why.saliencyToggle.isChecked()
+    assert flips == {"canvas": 2, "why": 2}
+    assert window.saliency_map() is None and not why.overlay.isVisible()
+    gone = _colours(_rendered(window), points, ratio)
+    assert np.abs(gone - before).max() <= 2, "off again: the plain drawing"
+
+    why.saliencyToggle.setChecked(True)  # the Why tab's switch moves the canvas's
+    assert toggle.isChecked()
+    why.saliencyToggle.setChecked(False)
+    assert not toggle.isChecked() and flips == {"canvas": 4, "why": 4}
+
+
 def test_the_overlay_after_the_pen_stops_explains_the_final_drawing(explorer, qtbot: QtBot, draw) -> None:
     window = explorer
     why = window.why
@@ -105,7 +154,7 @@ def test_the_overlay_after_the_pen_stops_explains_the_final_drawing(explorer, qt
         return compute(request)
 
     runner._fn = slowly
-    why.saliencyToggle.setChecked(True)
+    _canvas_toggle(window).click()
     began = time.monotonic()
     moves = draw(window.canvas, SAMPLE_STROKES[4], step_px=3.0)  # real mouse events, the overlay on
     drawn = time.monotonic() - began
@@ -322,6 +371,7 @@ def test_the_kiosk_idle_reset_wipes_the_visitors_traces(qtbot: QtBot, tmp_path: 
     with qtbot.waitSignal(kiosk.idle.idle, timeout=WAIT_MS):
         pass
     assert why.best_score() is None and why.teach_steps() == 0 and not why.saliencyToggle.isChecked()
+    assert not _canvas_toggle(window).isChecked()
     assert window.controller.model is not None and window.controller.model.backend == "onnxruntime"
 
 
