@@ -128,6 +128,9 @@ def fingerprint(model: Sequential) -> str:
 @dataclass(frozen=True)
 class _ExplainRequest:
     generation: int
+    """The model's (a request made before a model change is not shown)."""
+    epoch: int
+    """The drawing's (a request made before the explanations were cleared is not shown over a new drawing)."""
     image: np.ndarray
     steps: PreprocessSteps | None
     method: str | None
@@ -210,6 +213,7 @@ class WhyPanel(QWidget):
         self._controller = window.controller
         self._canvas = window.canvas
         self._generation = 0
+        self._epoch = 0
         self._own_swap = False
         self._numpy: Sequential | None = None
         self._teacher: Teacher | None = None
@@ -636,12 +640,14 @@ class WhyPanel(QWidget):
             return
         image = np.array(result.image28, dtype=np.float32)
         side = drawing_side(self._canvas)
-        request = _ExplainRequest(self._generation, image, result.steps, method, rank, self._explainer(), side)
+        request = _ExplainRequest(
+            self._generation, self._epoch, image, result.steps, method, rank, self._explainer(), side
+        )
         # the pen is down: wait for the turn (a few maps a second); lifted (or a setting changed): at once
         self._runner.submit(request, urgent=not self._canvas.is_drawing())
 
     def _on_explained(self, request: _ExplainRequest, result: _Explained) -> None:
-        if request.generation != self._generation or self._canvas.is_empty():
+        if request.generation != self._generation or request.epoch != self._epoch or self._canvas.is_empty():
             return
         if result.saliency is not None and result.picture is not None and self.saliencyToggle.isChecked():
             self._saliency = result.saliency
@@ -666,6 +672,7 @@ class WhyPanel(QWidget):
                 self.foolChallenge.setChecked(False)
 
     def _clear_explanations(self) -> None:
+        self._epoch += 1  # what is still being computed belongs to the drawing that went
         self._saliency = None
         self._saliency_input = None
         self.overlay.clear()

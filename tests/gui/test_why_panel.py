@@ -175,6 +175,35 @@ def test_the_overlay_after_the_pen_stops_explains_the_final_drawing(explorer, qt
     assert len(starts) < moves
 
 
+def test_a_map_still_computing_when_the_canvas_is_cleared_never_shows_over_the_next_drawing(
+    explorer, qtbot: QtBot
+) -> None:
+    window = explorer
+    why = window.why
+    runner = why._runner
+    compute = runner._fn
+    started = []
+
+    def slowly(request: object) -> object:
+        started.append(request)
+        time.sleep(0.3)
+        return compute(request)
+
+    runner._fn = slowly
+    shown: list[np.ndarray] = []
+    why.saliencyReady.connect(lambda _: shown.append(why.saliency_input()))
+    _canvas_toggle(window).click()
+    _draw(window, 7)
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=WAIT_MS)  # the 7's map is being computed ...
+    window.canvas.clear()  # ... when the visitor starts again
+    _draw(window, 1)
+    one = np.array(window.controller.last_result().image28)
+    qtbot.waitUntil(lambda: not why.busy() and why.saliency_input() is not None, timeout=WAIT_MS)
+    assert len(started) == 2  # the 7's map was finished, and then the 1's computed
+    assert len(shown) == 1 and np.array_equal(shown[0], one)  # only the 1's was shown
+    assert why.overlay.digit() == window.last_prediction()[0] == 1
+
+
 def test_the_gradient_method_and_the_ranking_run_with_the_numpy_twin(explorer, qtbot: QtBot) -> None:
     window = explorer
     why = window.why
