@@ -66,10 +66,14 @@ class DrawingCanvas(QWidget):
         (RASTER_SIZE, RASTER_SIZE) float32 in [0, 1], white ink on black; coalesced.
     strokesChanged()
         A stroke was started, extended, undone or cleared (not coalesced).
+    strokeEnded()
+        The pen was lifted (a stroke drawn with the pen, the mouse or a finger ended; the ``imageChanged`` of its
+        last segment may still be pending).
     """
 
     imageChanged = Signal(object)
     strokesChanged = Signal()
+    strokeEnded = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -191,8 +195,11 @@ class DrawingCanvas(QWidget):
         self.strokesChanged.emit()
 
     def end_stroke(self) -> None:
-        """Finish the current stroke (the canvas may resize again)."""
+        """Finish the current stroke (the canvas may resize again); ``strokeEnded`` if one was open."""
+        drawing = self._drawing
         self._stop_drawing()
+        if drawing:
+            self.strokeEnded.emit()
 
     def undo(self) -> None:
         """Remove the last stroke only (or a shown image)."""

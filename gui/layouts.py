@@ -106,41 +106,25 @@ def _height_at(item: QLayoutItem, width: int) -> int:
     return item.sizeHint().height()
 
 
-class FlowLayout(QLayout):
-    """Items left to right, wrapping onto new lines; each line's expanding items share its spare width.
+class _WrappingLayout(QLayout):
+    """What :class:`FlowLayout` and :class:`ColumnsLayout` share: their items in a list, placed by
+    :meth:`_arrange` (which returns the height they take at a width: the layout's ``heightForWidth``), growing
+    sideways, a size hint of every item in one row ``gap`` pixels apart, and the widest item as the minimum."""
 
-    Items are vertically centred on their line. An item that is wider than the whole layout gets the layout's
-    width (its minimum width is the floor the layout reports as its own minimum).
-    """
-
-    def __init__(self, parent: QWidget | None = None, h_spacing: int = 10, v_spacing: int = 6) -> None:
+    def __init__(self, parent: QWidget | None, gap: int, row_gap: int, centred: bool) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
-        self._h_spacing = h_spacing
-        self._v_spacing = v_spacing
+        self._gap = gap
+        self._row_gap = row_gap
+        self._centred = centred
         self.setContentsMargins(0, 0, 0, 0)
 
     # -- QLayout item management ------------------------------------------------------------------------------
-    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt override
-        self._items.append(item)
-        self.invalidate()
-
     def count(self) -> int:
         return len(self._items)
 
     def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt override
         return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt override
-        if 0 <= index < len(self._items):
-            item = self._items.pop(index)
-            self.invalidate()
-            return item
-        return None
-
-    def addSpacing(self, width: int) -> None:  # noqa: N802 - mirrors QBoxLayout
-        """A fixed gap (kept only while it is not at the start of a line)."""
-        self.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum))
 
     # -- geometry -------------------------------------------------------------------------------------------
     def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 - Qt override
@@ -157,22 +141,77 @@ class FlowLayout(QLayout):
         self._arrange(rect, apply=True)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        items = [i for i in self._items if _visible(i)]
-        width = sum(i.sizeHint().width() for i in items) + self._h_spacing * max(len(items) - 1, 0)
+        items = self._shown()
+        width = sum(i.sizeHint().width() for i in items) + self._gap * max(len(items) - 1, 0)
         height = max((i.sizeHint().height() for i in items), default=0)
-        m = self.contentsMargins()
-        return QSize(width + m.left() + m.right(), height + m.top() + m.bottom())
+        return QSize(width, height) + self._margins()
 
     def minimumSize(self) -> QSize:  # noqa: N802 - Qt override
         size = QSize()
-        for item in self._items:
-            if _visible(item):
-                size = size.expandedTo(item.minimumSize())
-        m = self.contentsMargins()
-        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+        for item in self._shown():
+            size = size.expandedTo(item.minimumSize())
+        return size + self._margins()
 
-    def _lines(self, width: int) -> list[list[tuple[QLayoutItem, int]]]:
-        """The visible items split into lines, each item with its width on the line."""
+    def _shown(self) -> list[QLayoutItem]:
+        """The items whose widgets are not hidden."""
+        return [item for item in self._items if _visible(item)]
+
+    def _margins(self) -> QSize:
+        m = self.contentsMargins()
+        return QSize(m.left() + m.right(), m.top() + m.bottom())
+
+    def rows(self, width: int) -> list[list[tuple[QLayoutItem, int]]]:
+        """The shown items split into rows at ``width``, each with the width it gets."""
+        raise NotImplementedError
+
+    def _arrange(self, rect: QRect, apply: bool) -> int:
+        """Place the items in ``rect``, row by row (only measure unless ``apply``); the height they take, margins
+        included. Items are centred on their row when ``_centred``, else at its top; rows are ``_row_gap`` apart."""
+        m: QMargins = self.contentsMargins()
+        inner = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        y = inner.y()
+        rows = self.rows(max(inner.width(), 1))
+        for n, row in enumerate(rows):
+            heights = [_height_at(item, w) for item, w in row]
+            row_height = max(heights, default=0)
+            x = inner.x()
+            for (item, w), h in zip(row, heights, strict=True):
+                if apply:
+                    item.setGeometry(QRect(x, y + (row_height - h) // 2 if self._centred else y, w, h))
+                x += w + self._gap
+            y += row_height + (self._row_gap if n < len(rows) - 1 else 0)
+        return y - inner.y() + m.top() + m.bottom()
+
+
+class FlowLayout(_WrappingLayout):
+    """Items left to right, wrapping onto new lines; each line's expanding items share its spare width.
+
+    Items are vertically centred on their line. An item that is wider than the whole layout gets the layout's
+    width (its minimum width is the floor the layout reports as its own minimum).
+    """
+
+    def __init__(self, parent: QWidget | None = None, h_spacing: int = 10, v_spacing: int = 6) -> None:
+        super().__init__(parent, h_spacing, v_spacing, centred=True)
+
+    # -- QLayout item management ------------------------------------------------------------------------------
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt override
+        self._items.append(item)
+        self.invalidate()
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt override
+        if 0 <= index < len(self._items):
+            item = self._items.pop(index)
+            self.invalidate()
+            return item
+        return None
+
+    def addSpacing(self, width: int) -> None:  # noqa: N802 - mirrors QBoxLayout
+        """A fixed gap (kept only while it is not at the start of a line)."""
+        self.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum))
+
+    # -- geometry -------------------------------------------------------------------------------------------
+    def rows(self, width: int) -> list[list[tuple[QLayoutItem, int]]]:
+        """The visible items split into lines at ``width``, each item with its width on the line."""
         lines: list[list[tuple[QLayoutItem, int]]] = []
         line: list[tuple[QLayoutItem, int]] = []
         used = 0
@@ -180,18 +219,18 @@ class FlowLayout(QLayout):
             if not _visible(item):
                 continue
             w = min(max(item.sizeHint().width(), item.minimumSize().width()), width)
-            if line and used + self._h_spacing + w > width:
+            if line and used + self._gap + w > width:
                 lines.append(line)
                 line, used = [], 0
             if not line and item.spacerItem() is not None:
                 continue  # a spacing at the start of a line
-            used += (self._h_spacing if line else 0) + w
+            used += (self._gap if line else 0) + w
             line.append((item, w))
         if line:
             lines.append(line)
         # expanding items share what is left of their line (up to their maximum width)
         for line in lines:
-            spare = width - sum(w for _, w in line) - self._h_spacing * (len(line) - 1)
+            spare = width - sum(w for _, w in line) - self._gap * (len(line) - 1)
             growers = [k for k, (item, _) in enumerate(line) if _expands_horizontally(item)]
             if spare > 0 and growers:
                 share = spare // len(growers)
@@ -200,24 +239,8 @@ class FlowLayout(QLayout):
                     line[k] = (item, min(w + share, item.maximumSize().width()))
         return lines
 
-    def _arrange(self, rect: QRect, apply: bool) -> int:
-        m: QMargins = self.contentsMargins()
-        inner = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
-        y = inner.y()
-        lines = self._lines(max(inner.width(), 1))
-        for n, line in enumerate(lines):
-            heights = [_height_at(item, w) for item, w in line]
-            line_height = max(heights, default=0)
-            x = inner.x()
-            for (item, w), h in zip(line, heights, strict=True):
-                if apply:
-                    item.setGeometry(QRect(QPoint(x, y + (line_height - h) // 2), QSize(w, h)))
-                x += w + self._h_spacing
-            y += line_height + (self._v_spacing if n < len(lines) - 1 else 0)
-        return y - inner.y() + m.top() + m.bottom()
 
-
-class ColumnsLayout(QLayout):
+class ColumnsLayout(_WrappingLayout):
     """Blocks side by side while their minimum widths fit, else wrapped onto further rows; top-aligned.
 
     Parameters
@@ -230,12 +253,9 @@ class ColumnsLayout(QLayout):
     """
 
     def __init__(self, parent: QWidget | None = None, spacing: int = 16) -> None:
-        super().__init__(parent)
-        self._items: list[QLayoutItem] = []
+        super().__init__(parent, spacing, spacing, centred=False)
         self._weights: list[float] = []
         self._max_width: list[Callable[[], int] | None] = []
-        self._gap = spacing
-        self.setContentsMargins(0, 0, 0, 0)
 
     def add(self, widget: QWidget, weight: float = 1.0, max_width: Callable[[], int] | None = None) -> None:
         """Add a block; ``max_width()`` (called at every layout) caps the width it is given."""
@@ -251,12 +271,6 @@ class ColumnsLayout(QLayout):
         self._max_width.append(None)
         self.invalidate()
 
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt override
-        return self._items[index] if 0 <= index < len(self._items) else None
-
     def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt override
         if 0 <= index < len(self._items):
             self._weights.pop(index)
@@ -265,33 +279,6 @@ class ColumnsLayout(QLayout):
             self.invalidate()
             return item
         return None
-
-    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 - Qt override
-        return Qt.Orientation.Horizontal
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        return self._arrange(QRect(0, 0, width, 0), apply=False)
-
-    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt override
-        super().setGeometry(rect)
-        self._arrange(rect, apply=True)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        entries = self._entries()
-        width = sum(item.sizeHint().width() for item, _, _ in entries) + self._gap * max(len(entries) - 1, 0)
-        height = max((item.sizeHint().height() for item, _, _ in entries), default=0)
-        m = self.contentsMargins()
-        return QSize(width + m.left() + m.right(), height + m.top() + m.bottom())
-
-    def minimumSize(self) -> QSize:  # noqa: N802 - Qt override
-        size = QSize()
-        for item, _, _ in self._entries():
-            size = size.expandedTo(item.minimumSize())
-        m = self.contentsMargins()
-        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
 
     def _entries(self) -> list[tuple[QLayoutItem, float, int]]:
         out = []
@@ -336,21 +323,6 @@ class ColumnsLayout(QLayout):
                 break
             spare -= given
         return [(item, w) for (item, _, _), w in zip(row, widths, strict=True)]
-
-    def _arrange(self, rect: QRect, apply: bool) -> int:
-        m: QMargins = self.contentsMargins()
-        inner = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
-        y = inner.y()
-        rows = self.rows(max(inner.width(), 1))
-        for n, row in enumerate(rows):
-            heights = [_height_at(item, w) for item, w in row]
-            x = inner.x()
-            for (item, w), h in zip(row, heights, strict=True):
-                if apply:
-                    item.setGeometry(QRect(x, y, w, h))
-                x += w + self._gap
-            y += max(heights, default=0) + (self._gap if n < len(rows) - 1 else 0)
-        return y - inner.y() + m.top() + m.bottom()
 
 
 def group(*widgets: QWidget, spacing: int = 6, expanding: bool = False) -> QWidget:

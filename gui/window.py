@@ -186,8 +186,10 @@ class ExplorerWindow(QMainWindow):
         self.undoButton.clicked.connect(self.canvas.undo)
         self.clearButton.clicked.connect(self.canvas.clear)
         buttons = QHBoxLayout()
+        buttons.setObjectName("canvasButtons")
         buttons.addWidget(self.undoButton)
         buttons.addWidget(self.clearButton)
+        self._canvas_buttons = buttons
         self.probabilitiesPanel = ProbabilitiesPanel(self._theme)
         self.probabilitiesPanel.setMinimumHeight(170)
         self.probabilitiesPanel.setMaximumHeight(240)
@@ -556,6 +558,11 @@ class ExplorerWindow(QMainWindow):
         if exports is not None:
             exports.attach_context_menus()  # "Export figure…" on the new tab's panels (training curves ...)
         return index
+
+    def add_canvas_control(self, widget: QWidget) -> None:
+        """Put a control in the row right under the canvas, after Undo and Clear (the "Why?" tab's overlay switch):
+        next to the drawing without covering it."""
+        self._canvas_buttons.addWidget(widget)
 
     def show_tab(self, widget: QWidget) -> None:
         """Bring a tab added with :meth:`add_tab` to the front."""

@@ -2,6 +2,19 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de" sourcelanguage="en">
     <context>
+        <name>CanvasSaliencyToggle</name>
+        <message>
+            <location filename="../../gui/why/toggle.py" line="89" />
+            <source>Where it looks</source>
+            <translation>Wohin es schaut</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/toggle.py" line="92" />
+            <source>Where it looks: colour the drawing by how much each part pushes the answer (red: towards it, blue: away from it)</source>
+            <translation>Wohin es schaut: die Zeichnung danach einfärben, wie stark jeder Teil die Antwort beeinflusst (rot: spricht für die Antwort, blau: dagegen)</translation>
+        </message>
+    </context>
+    <context>
         <name>Controller</name>
         <message>
             <location filename="../../gui/controller.py" line="218" />
@@ -67,7 +80,7 @@
     <context>
         <name>DrawingCanvas</name>
         <message>
-            <location filename="../../gui/canvas.py" line="85" />
+            <location filename="../../gui/canvas.py" line="89" />
             <source>Draw a digit with the mouse, a pen or a finger</source>
             <translation>Zeichne eine Ziffer mit der Maus, einem Stift oder dem Finger</translation>
         </message>
@@ -75,102 +88,102 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="466" />
+            <location filename="../../gui/window.py" line="470" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="457" />
+            <location filename="../../gui/window.py" line="461" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="459" />
+            <location filename="../../gui/window.py" line="463" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="455" />
+            <location filename="../../gui/window.py" line="459" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="449" />
+            <location filename="../../gui/window.py" line="453" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="464" />
+            <location filename="../../gui/window.py" line="468" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="465" />
+            <location filename="../../gui/window.py" line="469" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="462" />
+            <location filename="../../gui/window.py" line="466" />
             <source>&amp;Language</source>
             <translation>&amp;Sprache</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="450" />
+            <location filename="../../gui/window.py" line="454" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="463" />
+            <location filename="../../gui/window.py" line="467" />
             <source>&amp;Presenter mode (large text)</source>
             <translation>&amp;Präsentationsmodus (große Schrift)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="454" />
+            <location filename="../../gui/window.py" line="458" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="451" />
+            <location filename="../../gui/window.py" line="455" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="456" />
+            <location filename="../../gui/window.py" line="460" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="458" />
+            <location filename="../../gui/window.py" line="462" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="697" />
+            <location filename="../../gui/window.py" line="706" />
             <source>&lt;b&gt;ConvLens&lt;/b&gt; {version}</source>
             <translation>&lt;b&gt;ConvLens&lt;/b&gt; {version}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="771" />
+            <location filename="../../gui/window.py" line="780" />
             <source>&lt;b&gt;Layers&lt;/b&gt; &lt;small&gt;(output shape)&lt;/small&gt;</source>
             <translation>&lt;b&gt;Schichten&lt;/b&gt; &lt;small&gt;(Ausgabeform)&lt;/small&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="672" />
+            <location filename="../../gui/window.py" line="681" />
             <source>About ConvLens</source>
             <translation>Über ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="453" />
+            <location filename="../../gui/window.py" line="457" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="662" />
+            <location filename="../../gui/window.py" line="671" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="438" />
+            <location filename="../../gui/window.py" line="442" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
@@ -179,109 +192,109 @@
             <translation type="vanished">ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="435" />
+            <location filename="../../gui/window.py" line="439" />
             <source>ConvLens – watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="467" />
+            <location filename="../../gui/window.py" line="471" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/controller.py" line="546" />
+            <location filename="../../gui/kiosk/controller.py" line="547" />
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="699" />
+            <location filename="../../gui/window.py" line="708" />
             <source>Draw a digit and watch a convolutional network read it: every filter, every feature map and the output probabilities, live.</source>
             <translation>Zeichne eine Ziffer und sieh zu, wie ein Faltungsnetz sie liest: jeder Filter, jede Merkmalskarte und die Ausgabewahrscheinlichkeiten, live.</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="441" />
+            <location filename="../../gui/window.py" line="445" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="444" />
+            <location filename="../../gui/window.py" line="448" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="467" />
+            <location filename="../../gui/window.py" line="471" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="667" />
+            <location filename="../../gui/window.py" line="676" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="445" />
+            <location filename="../../gui/window.py" line="449" />
             <source>Main toolbar</source>
             <translation>Hauptwerkzeugleiste</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="469" />
+            <location filename="../../gui/window.py" line="473" />
             <source>Model: {0}</source>
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="647" />
+            <location filename="../../gui/window.py" line="656" />
             <source>Models (*.onnx *.npz);;All files (*)</source>
             <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="443" />
+            <location filename="../../gui/window.py" line="447" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="750" />
+            <location filename="../../gui/window.py" line="759" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="647" />
+            <location filename="../../gui/window.py" line="656" />
             <source>Open model</source>
             <translation>Modell öffnen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="446" />
+            <location filename="../../gui/window.py" line="450" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="437" />
+            <location filename="../../gui/window.py" line="441" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="461" />
+            <location filename="../../gui/window.py" line="465" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="460" />
+            <location filename="../../gui/window.py" line="464" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="312" />
+            <location filename="../../gui/window.py" line="316" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="439" />
+            <location filename="../../gui/window.py" line="443" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="663" />
+            <location filename="../../gui/window.py" line="672" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -290,57 +303,57 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="286" />
+            <location filename="../../gui/window.py" line="290" />
             <source>The shipped model could not be opened: {0}</source>
             <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="448" />
+            <location filename="../../gui/window.py" line="452" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="447" />
+            <location filename="../../gui/window.py" line="451" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="436" />
+            <location filename="../../gui/window.py" line="440" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="689" />
+            <location filename="../../gui/window.py" line="698" />
             <source>kind</source>
             <translation>Art</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="689" />
+            <location filename="../../gui/window.py" line="698" />
             <source>layer</source>
             <translation>Schicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="737" />
+            <location filename="../../gui/window.py" line="746" />
             <source>network changed in this session</source>
             <translation>in dieser Sitzung verändertes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="736" />
+            <location filename="../../gui/window.py" line="745" />
             <source>no model</source>
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="690" />
+            <location filename="../../gui/window.py" line="699" />
             <source>output shape</source>
             <translation>Ausgabeform</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="690" />
+            <location filename="../../gui/window.py" line="699" />
             <source>parameters</source>
             <translation>Parameter</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="693" />
+            <location filename="../../gui/window.py" line="702" />
             <source>total</source>
             <translation>gesamt</translation>
         </message>
@@ -479,7 +492,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="756" />
+            <location filename="../../gui/window.py" line="765" />
             <source>Tap a map for its values and its filter</source>
             <translation>Tippe auf eine Karte für ihre Werte und ihren Filter</translation>
         </message>
@@ -926,7 +939,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>KioskController</name>
         <message>
-            <location filename="../../gui/kiosk/controller.py" line="471" />
+            <location filename="../../gui/kiosk/controller.py" line="472" />
             <source>Export…</source>
             <translation>Exportieren…</translation>
         </message>
@@ -1801,7 +1814,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>RankingView</name>
         <message>
-            <location filename="../../gui/why/views.py" line="85" />
+            <location filename="../../gui/why/views.py" line="94" />
             <source>map {0}</source>
             <translation>Karte {0}</translation>
         </message>
@@ -1809,12 +1822,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>SaliencyOverlay</name>
         <message>
-            <location filename="../../gui/why/overlay.py" line="76" />
+            <location filename="../../gui/why/overlay.py" line="164" />
             <source>pushes away from {0}</source>
             <translation>spricht gegen {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/overlay.py" line="75" />
+            <location filename="../../gui/why/overlay.py" line="163" />
             <source>pushes towards {0}</source>
             <translation>spricht für {0}</translation>
         </message>
@@ -2347,257 +2360,257 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>WhyPanel</name>
         <message>
-            <location filename="../../gui/why/panel.py" line="425" />
+            <location filename="../../gui/why/panel.py" line="452" />
             <source>Adversarial nudge</source>
             <translation>Gezielter Schubs</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="924" />
+            <location filename="../../gui/why/panel.py" line="967" />
             <source>Best this session: {0} pixels</source>
             <translation>Bestwert bisher: {0} Pixel</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="389" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Colour the drawing by how much each part pushes the answer</source>
             <translation>Die Zeichnung danach einfärben, wie stark jeder Teil die Antwort beeinflusst</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="477" />
+            <location filename="../../gui/why/panel.py" line="505" />
             <source>Draw a digit first</source>
             <translation>Zeichne zuerst eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="934" />
+            <location filename="../../gui/why/panel.py" line="977" />
             <source>Draw a digit first.</source>
             <translation>Zeichne zuerst eine Ziffer.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="403" />
+            <location filename="../../gui/why/panel.py" line="430" />
             <source>Draw a digit, choose the right answer and press Teach: the network takes one small learning step on your drawing alone. Undo teaching puts the weights back exactly.</source>
             <translation>Zeichne eine Ziffer, wähle die richtige Antwort und drücke „Beibringen“: Das Netz macht einen kleinen Lernschritt nur mit deiner Zeichnung. „Beibringen rückgängig“ stellt die Gewichte exakt wieder her.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="858" />
+            <location filename="../../gui/why/panel.py" line="901" />
             <source>First draw a digit it reads well.</source>
             <translation>Zeichne zuerst eine Ziffer, die es sicher erkennt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="385" />
+            <location filename="../../gui/why/panel.py" line="412" />
             <source>Fool it</source>
             <translation>Austricksen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="416" />
+            <location filename="../../gui/why/panel.py" line="443" />
             <source>Fool the network: start from a digit it reads well, then add as little ink as you can until it reads another digit.</source>
             <translation>Trickse das Netz aus: Beginne mit einer Ziffer, die es sicher erkennt, und füge so wenig Tinte wie möglich hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="910" />
+            <location filename="../../gui/why/panel.py" line="953" />
             <source>Fooled! {0} pixels of ink turned {1} into {2}.</source>
             <translation>Ausgetrickst! {0} Pixel Tinte haben aus {1} eine {2} gemacht.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="488" />
+            <location filename="../../gui/why/panel.py" line="516" />
             <source>For every conv filter, the picture that excites it most (found by gradient ascent)</source>
             <translation>Für jeden Conv-Filter das Bild, das ihn am stärksten anregt (per Gradientenaufstieg gefunden)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="413" />
+            <location filename="../../gui/why/panel.py" line="440" />
             <source>How each filter changes (red: weights grow, blue: they shrink), conv1 and conv2:</source>
             <translation>Wie sich jeder Filter ändert (rot: Gewichte wachsen, blau: sie schrumpfen), conv1 und conv2:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="917" />
+            <location filename="../../gui/why/panel.py" line="960" />
             <source>Ink added: {0} pixels. It still reads {1}.</source>
             <translation>Hinzugefügte Tinte: {0} Pixel. Es liest immer noch {1}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="903" />
+            <location filename="../../gui/why/panel.py" line="946" />
             <source>It reads {0}. Add ink until it reads another digit.</source>
             <translation>Es liest {0}. Füge Tinte hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="756" />
+            <location filename="../../gui/why/panel.py" line="799" />
             <source>Left: the filter's weights (red positive, blue negative). Right: the picture that excites it most.</source>
             <translation>Links: die Gewichte des Filters (rot positiv, blau negativ). Rechts: das Bild, das ihn am stärksten anregt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="427" />
+            <location filename="../../gui/why/panel.py" line="454" />
             <source>Let the computer find the smallest change of every pixel that flips the answer</source>
             <translation>Den Computer die kleinste Änderung aller Pixel suchen lassen, die die Antwort kippt</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="949" />
+            <location filename="../../gui/why/panel.py" line="992" />
             <source>Looking for the smallest change…</source>
             <translation>Suche die kleinste Änderung …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="732" />
+            <location filename="../../gui/why/panel.py" line="775" />
             <source>Looking for what each filter wants to see…</source>
             <translation>Suche, was jeder Filter sehen will …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="738" />
+            <location filename="../../gui/why/panel.py" line="781" />
             <source>Looking for what the filters of {0} want to see…</source>
             <translation>Suche, was die Filter von {0} sehen wollen …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="390" />
+            <location filename="../../gui/why/panel.py" line="417" />
             <source>Method:</source>
             <translation>Verfahren:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="452" />
+            <location filename="../../gui/why/panel.py" line="479" />
             <source>Needs the NumPy network: this ONNX model has no .npz twin next to it. Open a .npz model or one trained in ConvLens.</source>
             <translation>Braucht das NumPy-Netz: Neben diesem ONNX-Modell liegt kein .npz-Zwilling. Öffne ein .npz-Modell oder eines, das in ConvLens trainiert wurde.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="970" />
+            <location filename="../../gui/why/panel.py" line="1013" />
             <source>No pixel moved by more than {0}%, and it reads {1} instead of {2}.</source>
             <translation>Kein Pixel hat sich um mehr als {0} % verändert, und es liest {1} statt {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="975" />
+            <location filename="../../gui/why/panel.py" line="1018" />
             <source>No small change flips this answer.</source>
             <translation>Keine kleine Änderung kippt diese Antwort.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="698" />
+            <location filename="../../gui/why/panel.py" line="741" />
             <source>Not available: this model has no NumPy network.</source>
             <translation>Nicht verfügbar: Dieses Modell hat kein NumPy-Netz.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="464" />
+            <location filename="../../gui/why/panel.py" line="491" />
             <source>Occlusion works for any model; gradient needs the NumPy network</source>
             <translation>Verdecken funktioniert mit jedem Modell; Gradient braucht das NumPy-Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="476" />
+            <location filename="../../gui/why/panel.py" line="504" />
             <source>One learning step on this drawing</source>
             <translation>Ein Lernschritt mit dieser Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="411" />
+            <location filename="../../gui/why/panel.py" line="438" />
             <source>Probabilities: grey before, blue after teaching</source>
             <translation>Wahrscheinlichkeiten: grau vorher, blau nach dem Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="400" />
+            <location filename="../../gui/why/panel.py" line="427" />
             <source>Rank the feature maps by their part in the answer</source>
             <translation>Merkmalskarten nach ihrem Anteil an der Antwort ordnen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="394" />
+            <location filename="../../gui/why/panel.py" line="421" />
             <source>Red ink pushes the network towards its answer, blue ink pushes it away. Occlusion covers small patches of the drawing and watches the answer drop (works for any model). Gradient asks the network itself how each pixel moves its answer (needs the NumPy network).</source>
             <translation>Rote Tinte spricht für die Antwort des Netzes, blaue dagegen. Verdecken deckt kleine Stücke der Zeichnung ab und beobachtet, wie die Antwort sinkt (funktioniert mit jedem Modell). Gradient fragt das Netz selbst, wie jedes Pixel seine Antwort bewegt (braucht das NumPy-Netz).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="401" />
+            <location filename="../../gui/why/panel.py" line="428" />
             <source>Show what each filter looks for</source>
             <translation>Zeigen, wonach jeder Filter sucht</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="424" />
+            <location filename="../../gui/why/panel.py" line="451" />
             <source>Show where it looks</source>
             <translation>Zeigen, wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="422" />
+            <location filename="../../gui/why/panel.py" line="449" />
             <source>Start the challenge</source>
             <translation>Herausforderung starten</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="846" />
+            <location filename="../../gui/why/panel.py" line="889" />
             <source>Steps taught: {0} (not saved).</source>
             <translation>Beigebrachte Schritte: {0} (nicht gespeichert).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="422" />
+            <location filename="../../gui/why/panel.py" line="449" />
             <source>Stop the challenge</source>
             <translation>Herausforderung beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="839" />
+            <location filename="../../gui/why/panel.py" line="882" />
             <source>Taught {0}: its probability went from {1} to {2}.</source>
             <translation>{0} beigebracht: Die Wahrscheinlichkeit stieg von {1} auf {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="385" />
+            <location filename="../../gui/why/panel.py" line="412" />
             <source>Teach</source>
             <translation>Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="483" />
+            <location filename="../../gui/why/panel.py" line="511" />
             <source>Teaching is not available for this model.</source>
             <translation>Beibringen ist mit diesem Modell nicht möglich.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="648" />
+            <location filename="../../gui/why/panel.py" line="691" />
             <source>The maps of {0} that pushed most towards {1}, best first:</source>
             <translation>Die Karten von {0}, die am stärksten für {1} sprachen, die stärkste zuerst:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="985" />
+            <location filename="../../gui/why/panel.py" line="1028" />
             <source>The nudge failed: {0}</source>
             <translation>Der Schubs ist fehlgeschlagen: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="845" />
+            <location filename="../../gui/why/panel.py" line="888" />
             <source>The original network is back.</source>
             <translation>Das ursprüngliche Netz ist zurück.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="763" />
+            <location filename="../../gui/why/panel.py" line="806" />
             <source>The pictures could not be computed: {0}</source>
             <translation>Die Bilder konnten nicht berechnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="408" />
+            <location filename="../../gui/why/panel.py" line="435" />
             <source>The right digit:</source>
             <translation>Die richtige Ziffer:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="410" />
+            <location filename="../../gui/why/panel.py" line="437" />
             <source>Undo teaching</source>
             <translation>Beibringen rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="385" />
+            <location filename="../../gui/why/panel.py" line="412" />
             <source>What filters look for</source>
             <translation>Wonach Filter suchen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="385" />
+            <location filename="../../gui/why/panel.py" line="412" />
             <source>Where it looks</source>
             <translation>Wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="471" />
+            <location filename="../../gui/why/panel.py" line="499" />
             <source>Which pooled maps helped the answer most (Grad-CAM weights)</source>
             <translation>Welche gepoolten Karten der Antwort am meisten halfen (Grad-CAM-Gewichte)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="384" />
+            <location filename="../../gui/why/panel.py" line="411" />
             <source>Why?</source>
             <translation>Warum?</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="392" />
+            <location filename="../../gui/why/panel.py" line="419" />
             <source>gradient</source>
             <translation>Gradient</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="391" />
+            <location filename="../../gui/why/panel.py" line="418" />
             <source>occlusion</source>
             <translation>Verdecken</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="965" />
+            <location filename="../../gui/why/panel.py" line="1008" />
             <source>reads {0} ({1})</source>
             <translation>liest {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="978" />
+            <location filename="../../gui/why/panel.py" line="1021" />
             <source>the change</source>
             <translation>die Änderung</translation>
         </message>

@@ -3,20 +3,26 @@ a runner that keeps at most one computation in flight (the newest request wins).
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, QTimer, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from convlens.engine import preprocess
 from convlens.engine.preprocess import PreprocessSteps
-from convlens.gui.workers import JobThread
 
-__all__ = ["InputPlacement", "LatestOnlyRunner", "grey_image", "placement_of", "rgba_image"]
+__all__ = ["IDLE_EXIT_S", "InputPlacement", "LatestOnlyRunner", "grey_image", "placement_of", "rgba_image"]
+
+log = logging.getLogger(__name__)
+
+IDLE_EXIT_S = 5.0
+"""A :class:`LatestOnlyRunner`'s worker thread ends after this many seconds without a request."""
 
 
 def rgba_image(rgba: np.ndarray) -> QImage:
@@ -86,8 +92,15 @@ def placement_of(steps: PreprocessSteps | None, raster: int) -> InputPlacement:
 
 
 class LatestOnlyRunner(QObject):
-    """Run ``fn(request)`` in a worker thread: at most one at a time, at most one start per ``min_interval_ms``;
-    a request made while one runs waits, and a newer one replaces it (the newest drawing wins).
+    """Run ``fn(request)`` in a worker thread: at most one at a time, the newest request wins.
+
+    A request made while one runs waits, and a newer one replaces it. Requests are started at most one every
+    ``min_interval_ms`` (the pen is down: a few maps a second are enough), except urgent ones (the pen is up:
+    the final drawing is computed at once), see :meth:`submit` and :meth:`flush`.
+
+    The worker is one long-lived daemon thread, started on the first request and ending after
+    :data:`IDLE_EXIT_S` without work (or at :meth:`wait`): handing it a request is a notify, not a thread start, so
+    the GUI thread (the pen's) does next to nothing per request. The result comes back through a queued signal.
 
     Signals
     -------
@@ -99,69 +112,127 @@ class LatestOnlyRunner(QObject):
 
     done = Signal(object, object)
     failed = Signal(object, object)
+    _finished = Signal(object, object, bool)  # emitted by the worker thread, delivered queued
 
-    def __init__(self, fn: Callable[[Any], Any], min_interval_ms: int = 60, parent: QObject | None = None) -> None:
+    def __init__(self, fn: Callable[[Any], Any], min_interval_ms: int = 120, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fn = fn
         self._interval = max(0, int(min_interval_ms))
         self._pending: Any = None
         self._has_pending = False
-        self._job: JobThread | None = None
-        self._request: Any = None
+        self._urgent = False
+        self._running = False
         self._last_start = -1e9
+        self._cond = threading.Condition()
+        self._handoff: tuple[Any] | None = None  # guarded by _cond
+        self._thread: threading.Thread | None = None  # guarded by _cond
+        self._thread_stop = threading.Event()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._kick)
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
-    def submit(self, request: Any) -> None:
-        """Compute ``request`` as soon as the worker is free (replacing any request still waiting)."""
+    # -- the GUI thread ---------------------------------------------------------------------------------------
+    def submit(self, request: Any, urgent: bool = False) -> None:
+        """Compute ``request`` as soon as the worker is free (replacing any request still waiting).
+
+        Parameters
+        ----------
+        request : object
+            Handed to ``fn`` in the worker thread.
+        urgent : bool
+            Start without waiting for ``min_interval_ms`` since the last start (the pen was lifted, a setting
+            changed); otherwise the request waits for its turn.
+        """
         self._pending, self._has_pending = request, True
+        self._urgent = bool(urgent)
         self._kick()
+
+    def flush(self) -> None:
+        """Start the waiting request without waiting for its turn (the pen was lifted)."""
+        if self._has_pending:
+            self._urgent = True
+            self._kick()
 
     def drop_pending(self) -> None:
         """Forget the request still waiting (the one running finishes)."""
-        self._pending, self._has_pending = None, False
+        self._pending, self._has_pending, self._urgent = None, False, False
         self._timer.stop()
 
     def busy(self) -> bool:
         """Whether a computation runs or waits."""
-        return self._job is not None or self._has_pending
+        return self._running or self._has_pending
 
     def wait(self, ms: int = 5000) -> None:
-        """Drop what waits and block until the running computation ends (closing the window)."""
+        """Drop what waits, let the running computation end (up to ``ms``) and stop the worker (closing the
+        window; a later request starts a new one)."""
         self.drop_pending()
-        job = self._job
-        if job is not None:
-            job.wait(ms)
+        with self._cond:
+            thread, self._thread = self._thread, None
+            self._handoff = None
+            self._thread_stop.set()
+            self._cond.notify_all()
+        if thread is not None:
+            thread.join(ms / 1000.0)
+            if not thread.is_alive():
+                self._running = False
 
     def _kick(self) -> None:
-        if self._job is not None or not self._has_pending:
+        if self._running or not self._has_pending:
             return
         since = (time.monotonic() - self._last_start) * 1000.0
-        if since < self._interval:
+        if not self._urgent and since < self._interval:
             if not self._timer.isActive():
                 self._timer.start(int(self._interval - since) + 1)
             return
-        request, self._pending, self._has_pending = self._pending, None, False
-        fn = self._fn
-        job = JobThread(lambda emit, cancel: fn(request), generator=False, parent=self)
-        # bound methods of this QObject (it lives in the GUI thread): the slots run there, queued
-        job.succeeded.connect(self._succeeded)
-        job.failed.connect(self._failed)
-        job.ended.connect(self._ended)
-        self._job, self._request = job, request
+        self._timer.stop()
+        request, self._pending, self._has_pending, self._urgent = self._pending, None, False, False
+        self._running = True
         self._last_start = time.monotonic()
-        job.start()
+        self._hand_over(request)
 
-    def _succeeded(self, result: object) -> None:
-        self.done.emit(self._request, result)
+    def _hand_over(self, request: Any) -> None:
+        with self._cond:
+            self._handoff = (request,)
+            if self._thread is None:
+                self._thread_stop = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._work, args=(self._thread_stop,), name="convlens-latest-only", daemon=True
+                )
+                self._thread.start()  # it takes the lock once this block ends
+            else:
+                self._cond.notify_all()
 
-    def _failed(self, exc: object) -> None:
-        self.failed.emit(self._request, exc)
-
-    def _ended(self) -> None:
-        job, self._job = self._job, None
-        if job is not None:
-            job.wait()
-            job.deleteLater()
+    def _on_finished(self, request: object, result: object, ok: bool) -> None:
+        self._running = False
+        if ok:
+            self.done.emit(request, result)
+        else:
+            self.failed.emit(request, result)
         self._kick()
+
+    # -- the worker thread ------------------------------------------------------------------------------------
+    def _next(self, stop: threading.Event) -> tuple[Any] | None:
+        """The next request (None: stop, or idle for :data:`IDLE_EXIT_S`; the thread then ends)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: stop.is_set() or self._handoff is not None, IDLE_EXIT_S):
+                if self._thread is threading.current_thread():
+                    self._thread = None  # idle: the next request starts a new worker
+                return None
+            if stop.is_set():
+                return None
+            box, self._handoff = self._handoff, None
+            return box
+
+    def _work(self, stop: threading.Event) -> None:
+        while (box := self._next(stop)) is not None:
+            request = box[0]
+            try:
+                result, ok = self._fn(request), True
+            except Exception as exc:  # noqa: BLE001 - reported to the GUI, never lost
+                log.warning("background computation failed", exc_info=True)
+                result, ok = exc, False
+            try:
+                self._finished.emit(request, result, ok)
+            except RuntimeError:  # the runner (and its window) is gone
+                return

@@ -3,11 +3,16 @@ it with one step and fooling it.
 
 Four pages in one compact tab (it fits the explorer's smallest window):
 
-- **Where it looks**: ``saliencyToggle`` turns the canvas overlay (:class:`~gui.why.overlay.SaliencyOverlay`) on;
+- **Where it looks**: ``saliencyToggle`` turns the canvas overlay (:class:`~gui.why.overlay.SaliencyOverlay`) on,
+  and so does ``canvasSaliencyToggle`` (:class:`~gui.why.toggle.CanvasSaliencyToggle`), the same switch in the row
+  under the canvas (the host places it: ``WhyHost.add_canvas_control``; the two follow each other);
   ``saliencyMethod`` picks occlusion (any model) or gradient (needs the NumPy network). The map is computed off the
-  GUI thread by a :class:`~gui.why.common.LatestOnlyRunner` (one computation in flight, the newest drawing wins,
-  at most ~16 a second), never in the pen's path. ``featureRankingToggle`` ranks the pooled feature maps by their
-  part in the answer (Grad-CAM weights): a list here and the top three numbered on the feature-map panel.
+  GUI thread by a :class:`~gui.why.common.LatestOnlyRunner` (one computation in flight, the newest drawing wins;
+  while the pen is down at most one start every :data:`SALIENCY_INTERVAL_MS`, and the final drawing at once when
+  it is lifted), coloured and scaled to the canvas there too (:func:`~gui.why.overlay.overlay_picture`), so the
+  pen's thread only hands over the drawing and copies the ready picture. ``featureRankingToggle`` ranks the pooled
+  feature maps by their part in the answer (Grad-CAM weights): a list here and the top three numbered on the
+  feature-map panel.
 - **What filters look for**: ``filterPicturesToggle`` computes, in a worker thread, the picture each conv filter
   responds to most (:func:`convlens.services.visualize.filter_pictures`), cached per model fingerprint and
   recomputed when the model changes (after training, after teaching).
@@ -55,7 +60,8 @@ from convlens.gui.kiosk.i18n import SELF_TRANSLATING
 from convlens.gui.layouts import FlowLayout, VerticalScrollArea
 from convlens.gui.render import tile_rect
 from convlens.gui.why.common import InputPlacement, LatestOnlyRunner, placement_of
-from convlens.gui.why.overlay import SaliencyOverlay
+from convlens.gui.why.overlay import OverlayPicture, SaliencyOverlay, drawing_side, overlay_picture
+from convlens.gui.why.toggle import CanvasSaliencyToggle
 from convlens.gui.why.views import FilterPicturesView, GradientView, NudgeView, ProbabilityPairs, RankingView
 from convlens.gui.workers import JobThread
 from convlens.services.explain import (
@@ -84,8 +90,9 @@ PICTURES_CACHED = 4
 """Filter pictures kept per network (the original and the last few taught ones)."""
 log = logging.getLogger(__name__)
 
-SALIENCY_INTERVAL_MS = 60
-"""At most one saliency computation starts every this many milliseconds (~16 a second)."""
+SALIENCY_INTERVAL_MS = 120
+"""While the pen is down, at most one saliency computation starts every this many milliseconds (~8 maps a second:
+the overlay follows the pen without taking the CPU the panels need); a lifted pen gets its map at once."""
 METHODS = ("occlusion", "gradient")
 TOP_MARKED = 3
 """The feature maps numbered on the feature-map panel."""
@@ -121,11 +128,16 @@ def fingerprint(model: Sequential) -> str:
 @dataclass(frozen=True)
 class _ExplainRequest:
     generation: int
+    """The model's (a request made before a model change is not shown)."""
+    epoch: int
+    """The drawing's (a request made before the explanations were cleared is not shown over a new drawing)."""
     image: np.ndarray
     steps: PreprocessSteps | None
     method: str | None
     rank: bool
     explainer: Explainer
+    side: int
+    """The canvas's drawing area in device pixels (the overlay's picture is scaled to it)."""
 
 
 @dataclass(frozen=True)
@@ -133,13 +145,18 @@ class _Explained:
     saliency: SaliencyMap | None
     rankings: dict[str, FeatureMapRanking] | None
     placement: InputPlacement
+    picture: OverlayPicture | None
 
 
 def _explain(request: _ExplainRequest) -> _Explained:
-    """The worker's part: the saliency map and/or the ranking of one drawing."""
+    """The worker's part: the saliency map and/or the ranking of one drawing, and the overlay's picture."""
     saliency = request.explainer.explain(request.image, request.method) if request.method else None
     rankings = dict(request.explainer.all_feature_maps(request.image)) if request.rank else None
-    return _Explained(saliency, rankings, placement_of(request.steps, RASTER_SIZE))
+    placement = placement_of(request.steps, RASTER_SIZE)
+    picture = None
+    if saliency is not None:
+        picture = overlay_picture(diverging_scale(saliency.values), saliency.digit, placement, request.side)
+    return _Explained(saliency, rankings, placement, picture)
 
 
 class _KnownAnswers:
@@ -164,6 +181,8 @@ class WhyHost(Protocol):
     def training_running(self) -> bool: ...
 
     def theme(self) -> Theme: ...
+
+    def add_canvas_control(self, widget: QWidget) -> None: ...
 
 
 class WhyPanel(QWidget):
@@ -194,11 +213,13 @@ class WhyPanel(QWidget):
         self._controller = window.controller
         self._canvas = window.canvas
         self._generation = 0
+        self._epoch = 0
         self._own_swap = False
         self._numpy: Sequential | None = None
         self._teacher: Teacher | None = None
         self._worker_explainer: tuple[int, Explainer] | None = None
         self._saliency: SaliencyMap | None = None
+        self._saliency_input: np.ndarray | None = None
         self._rankings: dict[str, FeatureMapRanking] | None = None
         self._badges: list[tuple[Any, Any]] = []
         self._status: dict[str, Callable[[], str]] = {}
@@ -222,10 +243,12 @@ class WhyPanel(QWidget):
         self._runner.done.connect(self._on_explained)
         self._runner.failed.connect(self._on_explain_failed)
         self._build()
+        window.add_canvas_control(self.canvasToggle)
 
         self._controller.activationsChanged.connect(self._on_result)
         self._controller.modelChanged.connect(self._on_model)
         self._canvas.strokesChanged.connect(self._on_strokes)
+        self._canvas.strokeEnded.connect(self._runner.flush)  # the pen is up: the waiting drawing at once
         cast(QObject, window).installEventFilter(self)
         self._on_model(self._controller.current_model_info())
         self.retranslate_ui()
@@ -245,6 +268,10 @@ class WhyPanel(QWidget):
         self.saliencyToggle = QCheckBox()
         self.saliencyToggle.setObjectName("saliencyToggle")
         self.saliencyToggle.toggled.connect(self._on_saliency_toggled)
+        # the same switch under the canvas: each follows the other (setChecked to the state it has emits nothing)
+        self.canvasToggle = CanvasSaliencyToggle()
+        self.canvasToggle.toggled.connect(self.saliencyToggle.setChecked)
+        self.saliencyToggle.toggled.connect(self.canvasToggle.setChecked)
         self.methodLabel = QLabel()
         self.saliencyMethod = QComboBox()
         self.saliencyMethod.setObjectName("saliencyMethod")
@@ -465,6 +492,7 @@ class WhyPanel(QWidget):
             if numpy else why_not
         )
         self.saliencyToggle.setEnabled(has_model)
+        self.canvasToggle.setEnabled(has_model)
         for widget in (self.featureRankingToggle, self.filterPicturesToggle, self.adversarialNudge):
             widget.setEnabled(numpy)
         self.featureRankingToggle.setToolTip(
@@ -552,6 +580,12 @@ class WhyPanel(QWidget):
         """The last :class:`SaliencyMap` shown."""
         return self._saliency if self.overlay.has_map() else None
 
+    def saliency_input(self) -> np.ndarray | None:
+        """The 28x28 network input the shown map explains (None when none is shown)."""
+        if self._saliency_input is None or not self.overlay.has_map():
+            return None
+        return self._saliency_input.copy()
+
     def rankings(self) -> dict[str, FeatureMapRanking] | None:
         """The last ranking of the feature maps (None when off or not computed yet)."""
         return self._rankings
@@ -571,6 +605,7 @@ class WhyPanel(QWidget):
     def _on_saliency_toggled(self, on: bool) -> None:
         if not on:
             self._saliency = None
+            self._saliency_input = None
             self.overlay.clear()
         self._resubmit()
 
@@ -604,14 +639,20 @@ class WhyPanel(QWidget):
             self._runner.drop_pending()
             return
         image = np.array(result.image28, dtype=np.float32)
-        self._runner.submit(_ExplainRequest(self._generation, image, result.steps, method, rank, self._explainer()))
+        side = drawing_side(self._canvas)
+        request = _ExplainRequest(
+            self._generation, self._epoch, image, result.steps, method, rank, self._explainer(), side
+        )
+        # the pen is down: wait for the turn (a few maps a second); lifted (or a setting changed): at once
+        self._runner.submit(request, urgent=not self._canvas.is_drawing())
 
     def _on_explained(self, request: _ExplainRequest, result: _Explained) -> None:
-        if request.generation != self._generation or self._canvas.is_empty():
+        if request.generation != self._generation or request.epoch != self._epoch or self._canvas.is_empty():
             return
-        if result.saliency is not None and self.saliencyToggle.isChecked():
+        if result.saliency is not None and result.picture is not None and self.saliencyToggle.isChecked():
             self._saliency = result.saliency
-            self.overlay.set_map(diverging_scale(result.saliency.values), result.saliency.digit, result.placement)
+            self._saliency_input = request.image
+            self.overlay.set_picture(result.picture)
             self.saliencyReady.emit(result.saliency)
         if result.rankings is not None and self.featureRankingToggle.isChecked():
             self._rankings = result.rankings
@@ -631,7 +672,9 @@ class WhyPanel(QWidget):
                 self.foolChallenge.setChecked(False)
 
     def _clear_explanations(self) -> None:
+        self._epoch += 1  # what is still being computed belongs to the drawing that went
         self._saliency = None
+        self._saliency_input = None
         self.overlay.clear()
         self._rankings = None
         self.rankingView.clear()

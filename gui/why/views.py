@@ -4,7 +4,8 @@ before/after bars and the adversarial nudge. Each is a plain QWidget that paints
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,18 @@ def _small_font(widget: QWidget, factor: float = 0.9) -> QFont:
 
 def _text_colour(widget: QWidget) -> QColor:
     return widget.palette().windowText().color()
+
+
+@contextmanager
+def _painting(widget: QWidget) -> Iterator[tuple[QPainter, QFont, float]]:
+    """A painter on ``widget`` set to the views' small font: ``(painter, font, line height)``; ended on leaving."""
+    painter = QPainter(widget)
+    try:
+        font = _small_font(widget)
+        painter.setFont(font)
+        yield painter, font, QFontMetricsF(font).height()
+    finally:
+        painter.end()
 
 
 class RankingView(QWidget):
@@ -76,13 +89,9 @@ class RankingView(QWidget):
         return int(max(26.0, QFontMetricsF(_small_font(self)).height() + 8))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        try:
-            font = _small_font(self)
-            p.setFont(font)
-            metrics = QFontMetricsF(font)
+        with _painting(self) as (p, font, _line):
             row = self._row_height()
-            label_w = metrics.horizontalAdvance("8.  " + self.tr("map {0}").format(888)) + 8
+            label_w = QFontMetricsF(font).horizontalAdvance("8.  " + self.tr("map {0}").format(888)) + 8
             for i, (k, value, image) in enumerate(self._rows):
                 y = 2 + i * row
                 p.setPen(_text_colour(self))
@@ -100,8 +109,6 @@ class RankingView(QWidget):
                 p.fillRect(bar, colour)
                 p.setPen(QColor(128, 128, 128))
                 p.drawLine(int(middle), y + 2, int(middle), y + row - 2)
-        finally:
-            p.end()
 
 
 @dataclass
@@ -168,8 +175,7 @@ class FilterPicturesView(QWidget):
         return QSize(int(self._cell()[0]) * 2, self.heightForWidth(self.width() or 600))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        try:
+        with _painting(self) as (p, small, _line):
             cell_w, cell_h = self._cell()
             cols = self._columns(self.width())
             title_h = QFontMetricsF(self.font()).height() + 6
@@ -179,7 +185,7 @@ class FilterPicturesView(QWidget):
                 p.setPen(_text_colour(self))
                 p.drawText(QRectF(0, y, self.width(), title_h), _ALIGN_LEFT, layer.name)
                 y += title_h
-                p.setFont(_small_font(self))
+                p.setFont(small)
                 for k, (filt, picture) in enumerate(zip(layer.filters, layer.pictures, strict=True)):
                     x = (k % cols) * cell_w
                     top = y + (k // cols) * cell_h
@@ -191,8 +197,6 @@ class FilterPicturesView(QWidget):
                     p.drawText(QRectF(x, top + self.PICTURE, self.FILTER + self.PICTURE + 4, cell_h - self.PICTURE),
                                _ALIGN_CENTRE, str(k))
                 y += -(-len(layer.pictures) // cols) * cell_h
-        finally:
-            p.end()
 
 
 class GradientView(QWidget):
@@ -238,11 +242,7 @@ class GradientView(QWidget):
         return int(2 * (line + 2 * 24 + 6) + 4)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        try:
-            font = _small_font(self)
-            p.setFont(font)
-            line = QFontMetricsF(font).height()
+        with _painting(self) as (p, _font, line):
             y = 0.0
             for name, tiles in self._layers[:2]:
                 p.setPen(_text_colour(self))
@@ -255,8 +255,6 @@ class GradientView(QWidget):
                     top = y + (k // per_row) * (side + 2)
                     p.drawImage(QRectF(x, top, side, side), tile)
                 y += 2 * (side + 2) + 6
-        finally:
-            p.end()
 
 
 class ProbabilityPairs(QWidget):
@@ -293,11 +291,7 @@ class ProbabilityPairs(QWidget):
         return QSize(200, 96)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        try:
-            font = _small_font(self)
-            p.setFont(font)
-            line = QFontMetricsF(font).height()
+        with _painting(self) as (p, font, line):
             plot_h = self.height() - line - 4
             slot = self.width() / 10.0
             bar_w = max(3.0, slot * 0.32)
@@ -316,8 +310,6 @@ class ProbabilityPairs(QWidget):
                 p.setPen(_text_colour(self))
                 p.drawText(QRectF(d * slot, plot_h + 2, slot, line), _ALIGN_CENTRE, str(d))
                 p.setFont(font)
-        finally:
-            p.end()
 
 
 class NudgeView(QWidget):
@@ -352,11 +344,7 @@ class NudgeView(QWidget):
         return QSize(240, 130)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        try:
-            font = _small_font(self)
-            p.setFont(font)
-            line = QFontMetricsF(font).height()
+        with _painting(self) as (p, _font, line):
             slot = self.width() / 3.0
             side = max(20.0, min(slot - 12, self.height() - 2 * line - 8))
             for k, image in enumerate(self._images):
@@ -368,5 +356,3 @@ class NudgeView(QWidget):
                     p.setPen(_text_colour(self))
                     flags = _ALIGN_CENTRE | int(Qt.TextFlag.TextWordWrap)
                     p.drawText(QRectF(k * slot, side + 4, slot, 2 * line), flags, self._captions[k])
-        finally:
-            p.end()

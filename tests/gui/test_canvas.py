@@ -158,3 +158,19 @@ def test_image_changed_is_coalesced_to_one_emission_per_event_loop_turn(qtbot: Q
     np.testing.assert_array_equal(images[0], canvas.image_array())
     canvas.flush()  # nothing pending: no second emission
     assert len(images) == 1
+
+
+def test_stroke_ended_is_emitted_once_when_the_pen_is_lifted(qtbot: QtBot) -> None:
+    canvas = make_canvas(qtbot)
+    ended: list[bool] = []
+    canvas.strokeEnded.connect(lambda: ended.append(canvas.is_drawing()))
+    a, b = (canvas.normalised_to_widget(x, 0.5).toPoint() for x in (0.3, 0.7))
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
+    QTest.mouseMove(canvas, b)
+    assert ended == []  # the pen is still down
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
+    assert ended == [False]  # once, with the stroke already finished
+    canvas.undo()
+    canvas.clear()
+    canvas.end_stroke()  # no stroke open: nothing to announce
+    assert ended == [False]

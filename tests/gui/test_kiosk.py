@@ -375,6 +375,30 @@ def test_a_finger_draws_on_the_canvas(make_kiosk: Factory, qtbot: QtBot) -> None
     qtbot.waitUntil(lambda: window.last_prediction()[0] >= 0, timeout=2000)
 
 
+def test_a_finger_turns_the_overlay_on_at_the_canvas_in_either_language(make_kiosk: Factory, qtbot: QtBot) -> None:
+    window, controller = make_kiosk()
+    toggle = window.findChild(QAbstractButton, "canvasSaliencyToggle")
+    assert toggle is not None and toggle.isVisible()
+    assert toggle.width() >= MIN_TOUCH_PX and toggle.height() >= MIN_TOUCH_PX  # the touch style's size
+    assert toggle.height() == window.undoButton.height()  # one row with Undo and Clear, under the canvas
+    window.canvas.draw_strokes_programmatically([[(0.5, 0.2), (0.5, 0.8)]])
+    window.canvas.flush()
+    device = QTest.createTouchDevice(QPointingDevice.DeviceType.TouchScreen)
+    middle = toggle.rect().center()
+    QTest.touchEvent(toggle, device).press(0, middle, toggle).commit()
+    QTest.touchEvent(toggle, device).release(0, middle, toggle).commit()
+    qtbot.waitUntil(toggle.isChecked, timeout=2000)  # a tap (Qt makes the click from the touch)
+    assert window.why.saliencyToggle.isChecked()
+    qtbot.waitUntil(lambda: window.why.saliency_map() is not None, timeout=10000)
+    assert toggle.label() == "Where it looks" and toggle.accessibleName() == "Where it looks"
+    assert controller.set_language("de")
+    assert toggle.label() == "Wohin es schaut" and toggle.accessibleName() == "Wohin es schaut"
+    assert toggle.toolTip().startswith("Wohin es schaut:") and toggle.text() in ("", "Wohin es schaut")
+    assert toggle.isChecked() and window.why.saliency_map() is not None  # a language switch keeps the overlay
+    assert controller.set_language("en")
+    assert toggle.label() == "Where it looks"
+
+
 def test_presenter_mode_enlarges_text(make_kiosk: Factory) -> None:
     plain, _ = make_kiosk()
     big, _ = make_kiosk(presenter_mode=True)

