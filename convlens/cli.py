@@ -54,7 +54,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         augment=args.augment,
         optimizer=args.optimizer,
         weight_decay=args.weight_decay,
-        pen_fraction=args.pen_fraction,
+        # --no-augment switches every augmentation off, the pen-drawn mix-in too (unless asked for by name)
+        pen_fraction=0.0 if args.augment is False and args.pen_fraction is None else args.pen_fraction,
     )
     validation_size = (
         None if args.validation_split is None else int(round(args.validation_split * (args.limit or 60000)))

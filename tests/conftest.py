@@ -1,6 +1,7 @@
 """Shared fixtures: an offline engine.data and a tiny fake MNIST written as real IDX files.
 
-Nothing here is autouse: a test opts in by naming the fixture. ``fake_mnist`` writes the four IDX files into
+Nothing here is autouse but ``_private_pen_cache`` (pen-drawn digits are cached into a temporary folder, never the
+real user cache); a test opts in to the rest by naming the fixture. ``fake_mnist`` writes the four IDX files into
 ``tmp_path``, replaces ``engine.data``'s table of expected SHA-256s and sizes with theirs, points
 ``CONVLENS_MNIST_DIR`` at them, moves the user cache into ``tmp_path`` and makes every download fail, so
 ``load_mnist()`` (and ``convlens train``/``evaluate``) run on the fixture without touching the network or the
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from convlens.engine import data, ops
+from convlens.engine import data, drawn, ops
 
 FAKE_TRAIN = 300
 FAKE_TEST = 100
@@ -64,6 +65,13 @@ def fake_digit_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarra
         col = 4 + 2 * int(label)
         images[i, top[i] : top[i] + 16, col : col + 2] = 255
     return images.clip(0, 255).astype(np.uint8)
+
+
+@pytest.fixture(autouse=True)
+def _private_pen_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-drawn digits of any test go to a temporary folder, whatever the test does with the MNIST cache."""
+    folder = tmp_path_factory.mktemp("pen-cache")
+    monkeypatch.setattr(drawn, "default_pen_cache_dir", lambda: folder)
 
 
 @pytest.fixture

@@ -85,10 +85,11 @@ class Recipe:
         return asdict(self)
 
 
-QUICK = Recipe("quick", epochs=4, batch_size=128, lr=4e-3, schedule="onecycle", augment=False)
+QUICK = Recipe("quick", epochs=4, batch_size=128, lr=4e-3, schedule="onecycle", augment=False, pen_fraction=0.5)
 """The Train button's budget (about half a minute on 2 cores): ``convlens train --quick``."""
 
-FULL = Recipe("full", epochs=15, batch_size=128, lr=3e-3, schedule="onecycle", augment=True)
+FULL = Recipe("full", epochs=15, batch_size=128, lr=3e-3, schedule="onecycle", augment=True, pen_fraction=0.5,
+              pen_variants=2, benchmark=True)
 """The recipe of the shipped model (``make model``)."""
 
 RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (QUICK, FULL)}
