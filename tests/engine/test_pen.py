@@ -194,9 +194,10 @@ def test_free_ends_are_extended_and_movable_loops_wrap_around() -> None:
 def test_pen_segments_match_a_digit_by_digit_canvas() -> None:
     """The vectorised pipeline draws each digit as rasterize_strokes + mnist_style would, one at a time."""
     traced = pen.trace_digits(ring_and_bar(6))
-    drawing = pen.pen_segments(traced, np.random.default_rng(3), pen.PenStyle())
+    style = pen.PenStyle(slant=0.3, rotation=10.0, aspect=(0.8, 1.2))  # every change on
+    drawing = pen.pen_segments(traced, np.random.default_rng(3), style)
     canvases = pen.rasterize_drawing(drawing)
-    images = pen.redraw_digits(traced, np.random.default_rng(3), pen.PenStyle())
+    images = pen.redraw_digits(traced, np.random.default_rng(3), style)
     for i in range(traced.n):
         canvas = pen.rasterize_strokes(drawing.strokes(i), drawing.size, float(drawing.pen[i]))
         np.testing.assert_allclose(canvases[i], canvas, atol=1e-5)
@@ -214,6 +215,22 @@ def test_fixed_pen_gives_the_asked_stroke_width() -> None:
     assert 1 <= bar_thin <= 3
     assert bar_thick >= 4
     assert np.all((thin >= 0) & (thin <= 1))
+
+
+def test_slant_shears_a_vertical_bar() -> None:
+    traced = pen.trace_digits(ring_and_bar(2)).subset(np.array([1]))
+    upright = pen.pen_segments(traced, np.random.default_rng(0), pen.PenStyle.fixed(2.5, 1.0))
+    slanted_style = pen.PenStyle(**{**pen.PenStyle.fixed(2.5, 1.0).as_dict(), "slant": 0.5})
+    rng = np.random.default_rng(0)
+    slanted = pen.pen_segments(traced, rng, slanted_style)
+
+    def lean(d: pen.PenDrawing) -> float:  # |dx / dy| from the first to the last sample
+        first, last = d.segments[0, :2], d.segments[-1, 2:]
+        return abs(float((last[0] - first[0]) / (last[1] - first[1])))
+
+    assert lean(upright) < 0.1
+    assert lean(slanted) > 0.05  # the drawn shear (uniform in [-0.5, 0.5]) is not tiny for this seed
+    assert lean(slanted) != pytest.approx(lean(upright))
 
 
 def test_coarse_sampling_draws_fewer_longer_segments() -> None:
