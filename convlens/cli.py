@@ -49,7 +49,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_writable(out_dir, args.name)
     except (OSError, ModelSetBusyError) as exc:
         return _err(f"cannot write the model into {out_dir}: {exc}")
-    if not 0.0 <= args.validation_split < 1.0:
+    if args.validation_split is not None and not 0.0 <= args.validation_split < 1.0:
         return _err(f"--validation-split must be in [0, 1), got {args.validation_split}")
     recipe = (QUICK if args.quick else FULL).with_overrides(
         epochs=args.epochs,
@@ -59,8 +59,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         augment=args.augment,
         optimizer=args.optimizer,
         weight_decay=args.weight_decay,
+        # --no-augment switches every augmentation off, the pen-drawn mix-in too (unless asked for by name)
+        pen_fraction=0.0 if args.augment is False and args.pen_fraction is None else args.pen_fraction,
     )
-    validation_size = int(round(args.validation_split * (args.limit or 60000)))
+    validation_size = (
+        None if args.validation_split is None else int(round(args.validation_split * (args.limit or 60000)))
+    )
     request = TrainingRequest(
         recipe=recipe,
         architecture=args.arch,
@@ -119,7 +123,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         "examples_per_second": outcome.examples_per_second,
         "epochs": recipe.epochs,
         "train_images": outcome.train_images,
+        "temperature": outcome.model.temperature,
+        "mnist_test_ece": outcome.card["calibration"]["mnist_test"]["ece"],
+        "pen_fraction": recipe.pen_fraction,
     }
+    if "benchmarks" in outcome.card:
+        summary["drawn_accuracy"] = outcome.card["benchmarks"]["drawn_digits"]["all"]["accuracy"]
     if args.json:
         _print_json(summary)
     else:
@@ -305,11 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--workers", type=int, help="data-parallel training processes (default: 2 on 2+ cores)")
-    train.add_argument("--validation-split", type=float, default=0.0)
+    train.add_argument("--validation-split", type=float, default=None,
+                       help="fraction of the training images held out for validation and the calibration "
+                            "(default: the recipe's 5,000 images)")
     train.add_argument("--arch", "--preset", dest="arch", default="default", help="preset name or JSON file")
     aug = train.add_mutually_exclusive_group()
     aug.add_argument("--augment", dest="augment", action="store_true", default=None)
     aug.add_argument("--no-augment", dest="augment", action="store_false")
+    train.add_argument("--pen-fraction", type=float,
+                       help="share of each batch swapped for pen-drawn digits (0: off; default: the recipe's)")
     train.add_argument("--quick", action="store_true", help="the Train button's budget (~1 minute)")
     train.add_argument("--out", required=True, help="output directory")
     train.add_argument("--name", default="model", help="file stem: DIR/NAME.npz, .onnx, .json")

@@ -46,6 +46,10 @@ class TrainConfig:
     validation_split : float
         Fraction of the training images held out for validation (taken from the end).
     augment : bool
+        Random affine changes and stroke thickness (:mod:`engine.augment`) of every batch.
+    pen_fraction : float
+        Share of each batch taken from the pen-drawn versions of its digits (``x_pen`` of :func:`fit`,
+        :mod:`engine.drawn`), before the augmentation; 0 switches the mix-in off.
     report_every : int
         Yield a step record every this many batches.
     workers : int
@@ -65,6 +69,7 @@ class TrainConfig:
     validation_split: float = 0.0
     augment: bool = False
     augment_config: AugmentConfig = field(default_factory=AugmentConfig)
+    pen_fraction: float = 0.0
     report_every: int = 20
     workers: int = 1
 
@@ -171,6 +176,37 @@ def evaluate_loss(
     return total_loss / max(len(x), 1), correct / max(len(x), 1)
 
 
+def mix_pen(
+    xb: np.ndarray, idx: np.ndarray, x_pen: np.ndarray, rng: np.random.Generator, fraction: float
+) -> np.ndarray:
+    """Swap a random ``fraction`` of a batch for pen-drawn versions of the same digits.
+
+    Parameters
+    ----------
+    xb : ndarray, shape (B, 28, 28, 1)
+        float32 batch (a copy the caller owns; changed in place and returned).
+    idx : ndarray of int, shape (B,)
+        Indices of the batch's images in the training set.
+    x_pen : ndarray, shape (V, M, 28, 28), uint8
+        ``V`` re-drawn versions of the first ``M`` training images (``round(255 * image)``); images with an index
+        ``>= M`` (e.g. appended corrections) are never swapped.
+    rng : numpy Generator
+    fraction : float
+        Probability that an image is swapped; the version is picked uniformly.
+
+    Returns
+    -------
+    ndarray, shape (B, 28, 28, 1)
+    """
+    take = (rng.random(len(idx)) < fraction) & (idx < x_pen.shape[1])
+    version = rng.integers(0, x_pen.shape[0], len(idx))
+    if take.any():
+        pen = x_pen[version[take], idx[take]].astype(np.float32)
+        pen /= np.float32(255.0)
+        xb[take] = pen[..., None]
+    return xb
+
+
 def fit(
     model: Sequential,
     x: np.ndarray,
@@ -179,6 +215,7 @@ def fit(
     cancel: CancelFlag = None,
     x_val: np.ndarray | None = None,
     y_val: np.ndarray | None = None,
+    x_pen: np.ndarray | None = None,
 ) -> Iterator[TrainProgress]:
     """Train ``model`` in place, yielding progress.
 
@@ -193,6 +230,8 @@ def fit(
         Checked between batches; when set the generator yields a ``"cancelled"`` record and stops.
     x_val, y_val : ndarray, optional
         Validation set; if absent and ``config.validation_split > 0`` it is split off ``x``/``y``.
+    x_pen : ndarray, shape (V, M, 28, 28), uint8, optional
+        Pen-drawn versions of ``x[:M]`` (:func:`mix_pen`), used when ``config.pen_fraction > 0``.
 
     Yields
     ------
@@ -255,6 +294,8 @@ def fit(
                     return
                 idx = np.sort(order[b * config.batch_size : (b + 1) * config.batch_size])
                 xb, yb = x[idx], y[idx]
+                if x_pen is not None and config.pen_fraction > 0:
+                    xb = mix_pen(xb, idx, x_pen, rng, config.pen_fraction)
                 if config.augment:
                     xb = augment_batch(xb, rng, config.augment_config)
                 optimizer.lr = learning_rate(config.schedule, config.lr, step, total_steps)
