@@ -22,8 +22,9 @@ units of the image it was traced from, pixel ``(row, col)`` covering ``[col, col
 Strokes handed to :func:`rasterize_strokes` are normalised to the canvas: ``(0, 0)`` its top-left corner,
 ``(1, 1)`` its bottom-right corner (as ``gui.canvas`` stores them).
 
-:func:`rasterize_strokes` is the single stroke rasteriser of ConvLens: the GUI's sample strokes and the training
-data both go through it (``gui/render.py`` keeps a copy until it is switched over; a test pins them equal).
+:func:`rasterize_strokes` is meant to be the single NumPy stroke rasteriser of ConvLens: the training data and the
+drawn-digit benchmark go through it; ``gui/render.py`` still holds an identical copy (a test pins the two equal)
+until it calls this one.
 """
 
 from __future__ import annotations

@@ -269,3 +269,30 @@ def test_gaps_and_overshoots_change_the_stroke_length() -> None:
     s2 = pen.pen_segments(traced, np.random.default_rng(0), shorter)
     assert len(s1.segments) > len(s0.segments) > len(s2.segments)
     assert length(base) > 0
+
+
+def test_vectorised_resampling_matches_resample_polyline_line_by_line() -> None:
+    """pen_segments samples every stroke at once; resample_polyline does one stroke at a time."""
+    traced = pen.trace_digits(ring_and_bar(6))
+    spacing = 2.5
+    drawing = pen.pen_segments(traced, np.random.default_rng(0), pen.PenStyle.fixed(3.0, spacing))
+    for digit in range(traced.n):
+        expected = []
+        for k in np.flatnonzero(traced.line_digit == digit):
+            stored = traced.points[traced.line_start[k] : traced.line_start[k + 1]]
+            lo, hi = traced.line_arc[k]
+            arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(stored, axis=0).T))])
+            inside = (arc > lo + 1e-6) & (arc < hi - 1e-6)
+            ends = [np.array([np.interp(a, arc, stored[:, 0]), np.interp(a, arc, stored[:, 1])]) for a in (lo, hi)]
+            line = np.concatenate([ends[0][None], stored[inside], ends[1][None]])
+            expected.append(pen.resample_polyline(line, spacing))
+        want = np.concatenate([np.concatenate([p[:-1], p[1:]], axis=1) for p in expected])
+        got = drawing.segments[drawing.seg_start[digit] : drawing.seg_start[digit + 1]]
+        assert got.shape == want.shape
+        # the canvas maps the digit by one scale and offset: compare after normalising both
+        def norm(segs: np.ndarray) -> np.ndarray:
+            pts = segs.reshape(-1, 2)
+            lo_, hi_ = pts.min(axis=0), pts.max(axis=0)
+            return (pts - lo_) / (hi_ - lo_).max()
+
+        np.testing.assert_allclose(norm(got), norm(want.astype(np.float32)), atol=1e-4)
