@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint syslibs bench soak fuzz model data clean
+.PHONY: run test lint syslibs bench soak fuzz model data clean screenshots
 
 # The venv follows pyproject.toml: a clean clone (no .venv) or a changed pyproject.toml (re)installs it.
 $(STAMP): pyproject.toml
@@ -40,6 +40,15 @@ soak: $(STAMP)
 # Random events on every tab of the explorer (also while a training runs): 0 uncaught exceptions, flat memory.
 fuzz: $(STAMP)
 	QT_QPA_PLATFORM=offscreen OPENBLAS_NUM_THREADS=1 $(PY) bench/fuzz.py
+
+# The screenshot matrix (explorer and kiosk, 3 sizes, English and German, dark and light, presenter on and off,
+# scaled screens; every Learn step and the training results), each picture checked for clipped text, sideways
+# scrolling in Learn and hidden filters: pictures, contact sheets and report.json in out/screenshots/matrix (not
+# committed); the README's few pictures are copied into docs/screenshots. SCREENSHOTS_OPTS=--quick for the subset
+# `make test` checks, or e.g. SCREENSHOTS_OPTS="--only kiosk-1366x768".
+SCREENSHOTS_DIR ?= out/screenshots/matrix
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m convlens.gui.screenshot_matrix $(SCREENSHOTS_DIR) --jobs 2 --docs docs/screenshots $(SCREENSHOTS_OPTS)
 
 data: $(STAMP)
 	$(VENV)/bin/convlens data fetch

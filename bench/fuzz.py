@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QTabWidget, QWidget
 from soak import SoakReport, fuzz, rss_mb, settle  # a sibling script: bench/ is sys.path[0] when run
 
@@ -71,6 +71,12 @@ def _private_folders(base: Path) -> None:
             QSettings.setPath(fmt, scope, str(base / "settings"))
 
 
+def _close_modals() -> None:
+    modal = QApplication.activeModalWidget()
+    if modal is not None:
+        modal.close()
+
+
 def _start_training(window: Any) -> bool:
     """Start a short real training from the training tab, if MNIST is in the cache."""
     from convlens.engine.data import is_cached
@@ -98,6 +104,12 @@ def run_fuzz(events: int = 6000, seed: int = 0, train: bool = True, quiet: bool 
     with ExceptionCounter() as counter, tempfile.TemporaryDirectory(prefix="convlens-fuzz-") as tmp:
         _private_folders(Path(tmp))
         window = create_window()
+        # Menu entries open modal boxes (About, errors) whose exec() would block the fuzzer: close them from a
+        # timer, which runs inside their own event loop.
+        closer = QTimer()
+        closer.setInterval(150)
+        closer.timeout.connect(_close_modals)
+        closer.start()
         window.resize(1366, 768)
         window.show()
         settle(app, 50)
@@ -123,6 +135,7 @@ def run_fuzz(events: int = 6000, seed: int = 0, train: bool = True, quiet: bool 
             if round_index == 0:
                 report.rss_warm_mb = rss_mb()
         report.rss_end_mb = rss_mb()
+        closer.stop()
         window.close()
         settle(app, 20)
         report.exceptions = counter.count

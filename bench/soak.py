@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QPointingDevice
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
@@ -59,8 +59,27 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def quiet_rss_mb(app: QApplication, window: Any, timeout_s: float = 60.0) -> float:
+    """:func:`rss_mb` once the window's background work is over (a filter-picture or nudge job, a saliency map):
+    memory a job in flight holds for a moment is not growth."""
+    deadline = time.monotonic() + timeout_s
+    why = getattr(window, "why", None)
+    while why is not None and why.working() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    app.processEvents()
+    gc.collect()
+    return rss_mb()
+
+
 def qobject_count(window: QObject) -> int:
-    """QObjects in the window's tree (a number that keeps growing means objects are leaked)."""
+    """QObjects in the window's tree (a number that keeps growing means objects are leaked).
+
+    Objects already handed to ``deleteLater`` are deleted first: they are not leaks, and whether one is still
+    waiting depends on timing (a relayout of the main window leaves a finished zero-length geometry animation
+    behind until the next event loop runs; ``processEvents`` alone never deletes it).
+    """
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return len(window.findChildren(QObject))
 
 
@@ -420,7 +439,7 @@ def run_soak(
             fuzz(app, window, warm_fuzz, rng, report)
             gc.collect()
             settle(app, 20)
-            report.rss_warm_mb = rss_mb()
+            report.rss_warm_mb = quiet_rss_mb(app, window)
             report.qobjects_warm = qobject_count(window)
             done = report.visitors
             chunks = 10
@@ -436,7 +455,7 @@ def run_soak(
                 done += step
                 if index == chunks // 2 - 1:
                     gc.collect()
-                    report.rss_mid_mb = rss_mb()
+                    report.rss_mid_mb = quiet_rss_mb(app, window)
                 if not quiet:
                     print(
                         f"  visitors {done}/{visitors_n}  strokes {report.strokes}  rss {rss_mb():.1f} MB",
@@ -448,7 +467,7 @@ def run_soak(
             report.window_ok = not report.problems
             gc.collect()
             settle(app, 20)
-            report.rss_end_mb = rss_mb()
+            report.rss_end_mb = quiet_rss_mb(app, window)
             report.qobjects_end = qobject_count(window)
             report.exceptions = controller.crash_guard.exception_count
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +19,15 @@ import numpy as np
 
 from convlens.engine import __version__
 from convlens.resources import default_model_path
+
+
+def _progress_line(progress: Any) -> str:
+    """``[#####.....] epoch 2/4 loss 0.1234 acc 0.961 1,234 img/s ETA   12s`` (75 characters)."""
+    return (
+        f"{_progress_bar(progress.fraction, 20)} epoch {progress.epoch}/{progress.epochs} "
+        f"loss {progress.loss:.4f} acc {progress.batch_accuracy:.3f} "
+        f"{progress.examples_per_second:,.0f} img/s ETA {progress.eta_seconds:4.0f}s"
+    )
 
 
 def _progress_bar(fraction: float, width: int = 30) -> str:
@@ -94,16 +104,19 @@ def cmd_train(args: argparse.Namespace) -> int:
             if isinstance(event, Phase):
                 sys.stderr.write(f"{event.text}...\n")
             elif isinstance(event, Progress) and event.progress.kind in ("step", "epoch"):
-                progress = event.progress
-                if progress.kind == "step" and not sys.stderr.isatty():
+                # One line per epoch (the epoch's mean loss and accuracy). On a terminal the line of the epoch
+                # in progress is redrawn in place after each batch and ends as that epoch's line; it is cut to
+                # the terminal's width, since "\r" cannot go back over a wrapped line (which left stale copies,
+                # "epoch 4/4" twice with different figures). The final "done" record prints nothing.
+                tty = sys.stderr.isatty()
+                if event.progress.kind == "step" and not tty:
                     continue
-                eta = progress.eta_seconds
-                sys.stderr.write(
-                    f"\r{_progress_bar(progress.fraction)} epoch {progress.epoch}/{progress.epochs} "
-                    f"loss {progress.loss:.4f} acc {progress.batch_accuracy:.3f} "
-                    f"{progress.examples_per_second:,.0f} img/s ETA {eta:4.0f}s "
-                    + ("\n" if progress.kind == "epoch" else "")
-                )
+                line = _progress_line(event.progress)
+                if tty:
+                    width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+                    line = "\r" + line[:width].ljust(width)
+                sys.stderr.write(line + ("\n" if event.progress.kind == "epoch" else ""))
+                sys.stderr.flush()
             elif isinstance(event, Validation) and event.epoch_pos > 0:
                 sys.stderr.write(f"  validation loss {event.loss:.4f} accuracy {event.accuracy:.4f}\n")
     except (DataError, ValueError, TrainingDiverged) as exc:
@@ -220,6 +233,116 @@ def cmd_data(args: argparse.Namespace) -> int:
     return fetch_main(args.data_dir, args.json)
 
 
+# -- explain, visualize (see why: where the network looks, what each filter wants) -------------------------------
+def _saliency_text(values: np.ndarray, image: np.ndarray) -> str:
+    """A 28-line text picture of a saliency map: ``#``/``+`` for evidence, ``=``/``-`` against, ``.`` other ink."""
+    from convlens.services.explain import diverging_scale
+
+    scaled = diverging_scale(values)
+    lines = []
+    for row_s, row_x in zip(scaled, image, strict=True):
+        chars = []
+        for s, x in zip(row_s, row_x, strict=True):
+            if s > 0.5:
+                chars.append("#")
+            elif s > 0.15:
+                chars.append("+")
+            elif s < -0.5:
+                chars.append("=")
+            elif s < -0.15:
+                chars.append("-")
+            else:
+                chars.append("." if x >= 0.5 else " ")
+        lines.append("  " + "".join(chars).rstrip())
+    return "\n".join(lines)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """``convlens explain IMAGE...``: one JSON line per image with its network input and saliency map."""
+    from convlens.engine.preprocess import load_image_file, to_batch
+    from convlens.services.explain import Explainer, numpy_model_of
+    from convlens.services.model_check import UnusableModelError, check_probabilities, open_checked_model
+
+    model_path = Path(args.model or default_model_path())
+    try:
+        predictor = open_checked_model(model_path)
+        explainer = Explainer(predictor, numpy_model_of(predictor) if args.method == "gradient" else None)
+    except UnusableModelError as exc:
+        return _err(f"{model_path.name}: {exc}" if model_path.name not in str(exc) else str(exc))
+    except ValueError as exc:  # GradientUnavailable: an ONNX file without its .npz twin
+        return _err(str(exc))
+    failures = 0
+    for name in args.images:
+        try:
+            image = load_image_file(name)
+            with np.errstate(all="ignore"):
+                probs = check_probabilities(predictor.predict_proba(to_batch(image)), 1)[0]
+            digit = int(np.argmax(probs))
+            saliency = explainer.explain(image, args.method, digit=digit)
+        except (ValueError, OSError) as exc:
+            message = str(exc) if name in str(exc) else f"{name}: {exc}"
+            sys.stderr.write(f"convlens: error: {message}\n")
+            failures += 1
+            continue
+        if args.json:
+            _print_json({
+                "file": name,
+                "digit": digit,
+                "probabilities": [float(p) for p in probs],
+                "method": args.method,
+                "input": image.astype(np.float64).tolist(),
+                "saliency": saliency.values.astype(np.float64).tolist(),
+            })
+        else:
+            print(f"{name}: digit {digit} ({probs[digit]:.1%}); {args.method} map (#,+ for the answer; =,- against):")
+            print(_saliency_text(saliency.values, saliency.image))
+    return 2 if failures else 0
+
+
+def cmd_visualize(args: argparse.Namespace) -> int:
+    """``convlens visualize --layer L --out DIR``: the picture every filter of ``L`` responds to most."""
+    from convlens.services.explain import numpy_model_of
+    from convlens.services.model_check import UnusableModelError, open_checked_model
+    from convlens.services.visualize import filter_pictures, own_picture_wins, save_pictures, visualizable_layers
+
+    started = time.perf_counter()
+    model_path = Path(args.model or default_model_path())
+    try:
+        model = numpy_model_of(open_checked_model(model_path))
+    except UnusableModelError as exc:
+        return _err(f"{model_path.name}: {exc}" if model_path.name not in str(exc) else str(exc))
+    except ValueError as exc:  # GradientUnavailable: an ONNX file without its .npz twin
+        return _err(str(exc))
+    layers = visualizable_layers(model)
+    if args.layer not in layers:
+        return _err(f"{model_path.name} has no layer {args.layer!r} with filters to visualise; choose one of "
+                    f"{', '.join(layers)}")
+    if args.steps < 1:
+        return _err(f"--steps must be at least 1, got {args.steps}")
+    pictures = filter_pictures(model, args.layer, steps=args.steps, seed=args.seed)
+    try:
+        paths = save_pictures(pictures, args.out)
+    except OSError as exc:
+        return _err(f"cannot write the pictures into {args.out}: {exc}")
+    wins = own_picture_wins(model, pictures)
+    result = {
+        "layer": args.layer,
+        "model": str(model_path),
+        "filters": [
+            {"filter": int(k), "file": str(path), "activation": float(a)}
+            for k, path, a in zip(pictures.units, paths, pictures.activations, strict=True)
+        ],
+        "own_picture_wins": float(np.mean(wins)),
+        "seconds": time.perf_counter() - started,
+    }
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"wrote {len(paths)} pictures of {args.layer} into {args.out} "
+              f"({np.mean(wins):.0%} of the filters respond most to their own picture)")
+    return 0
+
+
 GuiRunner = Callable[..., int]
 
 
@@ -240,10 +363,47 @@ def _run_window(**kwargs: Any) -> int:
     return int(run(**kwargs))
 
 
+def _window_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--lang`` and ``--presenter`` as keyword arguments of the window runner (only when given)."""
+    options: dict[str, Any] = {}
+    if getattr(args, "lang", None):
+        options["language"] = args.lang
+    if getattr(args, "presenter", False):
+        options["presenter"] = True
+    return options
+
+
+def _check_language(args: argparse.Namespace) -> str | None:
+    """An error message when ``--lang`` names a language without a catalogue (checked before Qt starts)."""
+    lang = getattr(args, "lang", None)
+    if not lang:
+        return None
+    known = available_languages()
+    if lang not in known:
+        return f"--lang {lang}: no translation for that language; available: {', '.join(known)}"
+    return None
+
+
+def available_languages() -> list[str]:
+    """``en`` plus every language whose compiled catalogue ships (``assets/translations/convlens_<lang>.qm``)."""
+    from convlens.resources import assets_dir
+
+    found = {p.stem.removeprefix("convlens_") for p in (assets_dir() / "translations").glob("convlens_*.qm")}
+    return ["en", *sorted(found - {"en"})]
+
+
 def cmd_gui(args: argparse.Namespace, run_gui: GuiRunner | None, kiosk: bool = False) -> int:
     """Open the window through ``run_gui`` (default: :func:`convlens.gui.app.run`)."""
+    problem = _check_language(args)
+    if problem is not None:
+        return _err(problem)
     runner = run_gui or _run_window
-    return runner(model_path=getattr(args, "model", None), kiosk=kiosk, config_path=getattr(args, "config", None))
+    return runner(
+        model_path=getattr(args, "model", None),
+        kiosk=kiosk,
+        config_path=getattr(args, "config", None),
+        **_window_options(args),
+    )
 
 
 def cmd_kiosk(args: argparse.Namespace, run_gui: GuiRunner | None) -> int:
@@ -252,6 +412,9 @@ def cmd_kiosk(args: argparse.Namespace, run_gui: GuiRunner | None) -> int:
         from convlens.gui.kiosk.config import check_config_file, print_pin_hash_line
 
         return print_pin_hash_line() if args.hash_pin else check_config_file(args.config)
+    problem = _check_language(args)
+    if problem is not None:
+        return _err(problem)
     if run_gui is None and not args.no_supervisor:
         from convlens import syslibs
         from convlens.services.supervisor import supervise
@@ -266,11 +429,32 @@ def cmd_kiosk(args: argparse.Namespace, run_gui: GuiRunner | None) -> int:
             value = getattr(args, option)
             if value is not None:
                 command += [f"--{option}", str(Path(value).resolve())]
+        if args.lang:
+            command += ["--lang", args.lang]
+        if args.presenter:
+            command += ["--presenter"]
         return supervise(command)
     return cmd_gui(args, run_gui, kiosk=True)
 
 
 # -- parser -------------------------------------------------------------------------------------------------------
+def _add_window_options(parser: argparse.ArgumentParser, kiosk: bool = False) -> None:
+    """``--lang`` and ``--presenter`` of the window commands."""
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="language of the window: en, de (default: the kiosk config's language key, which this overrides)"
+        if kiosk
+        else "language of the window: en, de (default: the system's language; View > Language switches it later)",
+    )
+    parser.add_argument(
+        "--presenter",
+        action="store_true",
+        help="presenter mode: larger text and thicker lines everywhere, for a projector"
+        + (" (the config's presenter_mode key does the same)" if kiosk else " (View > Presenter mode)"),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convlens",
@@ -278,13 +462,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"convlens {__version__}")
     parser.add_argument("--model", help="model to open in the explorer (.onnx or .npz)")
+    _add_window_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="open the explorer window (the default)")
     gui.add_argument("--model", help="model to open (.onnx or .npz)")
+    _add_window_options(gui)
     kiosk = sub.add_parser("kiosk", help="full-screen, touch-first kiosk mode")
     kiosk.add_argument("--model", help="model to open (.onnx or .npz)")
     kiosk.add_argument("--config", help="kiosk TOML config file (default: the user config directory)")
+    _add_window_options(kiosk, kiosk=True)
     kiosk.add_argument(
         "--no-supervisor",
         action="store_true",
@@ -305,50 +492,97 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     train = sub.add_parser("train", help="train a CNN on MNIST in NumPy and export it")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--lr", type=float, help="peak learning rate")
-    train.add_argument("--schedule", choices=["constant", "cosine", "onecycle", "step"])
-    train.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    train.add_argument("--weight-decay", type=float, default=0.0)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--epochs", type=int, help="passes over the training images (default: the recipe's)")
+    train.add_argument("--batch-size", type=int, help="images per training step (default: the recipe's, 128)")
+    train.add_argument("--lr", type=float, help="peak learning rate (default: the recipe's)")
+    train.add_argument(
+        "--schedule",
+        choices=["constant", "cosine", "onecycle", "step"],
+        help="learning-rate schedule over the run (default: the recipe's, onecycle)",
+    )
+    train.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="optimiser (default: adam)")
+    train.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay (default: 0)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and augmentation")
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--workers", type=int, help="data-parallel training processes (default: 2 on 2+ cores)")
-    train.add_argument("--validation-split", type=float, default=None,
-                       help="fraction of the training images held out for validation and the calibration "
-                            "(default: the recipe's 5,000 images)")
-    train.add_argument("--arch", "--preset", dest="arch", default="default", help="preset name or JSON file")
+    train.add_argument(
+        "--validation-split",
+        type=float,
+        default=None,
+        help="fraction of the training images held out for validation and the calibration temperature "
+        "(default: the recipe's 5,000 images)",
+    )
+    train.add_argument(
+        "--arch", "--preset", dest="arch", default="default", help="architecture: a preset name or a JSON file"
+    )
     aug = train.add_mutually_exclusive_group()
-    aug.add_argument("--augment", dest="augment", action="store_true", default=None)
-    aug.add_argument("--no-augment", dest="augment", action="store_false")
-    train.add_argument("--pen-fraction", type=float,
-                       help="share of each batch swapped for pen-drawn digits (0: off; default: the recipe's)")
-    train.add_argument("--quick", action="store_true", help="the Train button's budget (~1 minute)")
+    aug.add_argument(
+        "--augment",
+        dest="augment",
+        action="store_true",
+        default=None,
+        help="random shifts, rotations, scaling and stroke widths (default: the recipe's)",
+    )
+    aug.add_argument("--no-augment", dest="augment", action="store_false", help="train on the images as they are")
+    train.add_argument(
+        "--pen-fraction",
+        type=float,
+        help="share of each batch swapped for pen-drawn digits (0: off; default: the recipe's)",
+    )
+    train.add_argument(
+        "--quick", action="store_true", help="the Train button's recipe (about half a minute on 2 cores)"
+    )
     train.add_argument("--out", required=True, help="output directory")
     train.add_argument("--name", default="model", help="file stem: DIR/NAME.npz, .onnx, .json")
-    train.add_argument("--data-dir", help="directory holding the MNIST IDX files")
-    train.add_argument("--json", action="store_true")
+    train.add_argument("--data-dir", help="directory holding the MNIST IDX files (default: the user cache)")
+    train.add_argument("--json", action="store_true", help="print one JSON summary line, no progress")
 
     ev = sub.add_parser("evaluate", help="MNIST test accuracy, per-class accuracy, confusion matrix")
-    ev.add_argument("--model", required=True)
-    ev.add_argument("--data-dir")
-    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--model", required=True, help="model to evaluate (.npz, or any .onnx MNIST classifier)")
+    ev.add_argument("--data-dir", help="directory holding the MNIST IDX files (default: the user cache)")
+    ev.add_argument("--json", action="store_true", help="print the report as one JSON line")
 
     pr = sub.add_parser("predict", help="read the digit in a PNG/JPEG image")
-    pr.add_argument("image")
-    pr.add_argument("--model")
-    pr.add_argument("--json", action="store_true")
+    pr.add_argument(
+        "image", help="PNG or JPEG file: any size, colour or grey, dark-on-light or light-on-dark"
+    )
+    pr.add_argument("--model", help="model to use (.onnx or .npz; default: the shipped model)")
+    pr.add_argument(
+        "--json", action="store_true", help='print {"digit": d, "probabilities": [...]} as one JSON line'
+    )
 
     ex = sub.add_parser("export", help="export a .npz model to ONNX")
-    ex.add_argument("--model", required=True)
-    ex.add_argument("--out", required=True)
-    ex.add_argument("--json", action="store_true")
+    ex.add_argument("--model", required=True, help="the .npz model to export")
+    ex.add_argument("--out", required=True, help="the .onnx file to write")
+    ex.add_argument("--json", action="store_true", help="print the written path as one JSON line")
 
     data = sub.add_parser("data", help="MNIST data")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     fetch = data_sub.add_parser("fetch", help="download and verify MNIST into the user cache")
-    fetch.add_argument("--data-dir")
-    fetch.add_argument("--json", action="store_true")
+    fetch.add_argument("--data-dir", help="download into this directory instead of the user cache")
+    fetch.add_argument("--json", action="store_true", help="print the result as one JSON line")
+
+    exp = sub.add_parser("explain", help="where the network looks: a saliency map of each image")
+    exp.add_argument(
+        "images", nargs="+", metavar="IMAGE", help="PNG or JPEG files (any size, colour or grey, either polarity)"
+    )
+    exp.add_argument(
+        "--method",
+        choices=["occlusion", "gradient"],
+        default="occlusion",
+        help="occlusion (cover patches, watch the answer drop) or gradient (needs the .npz network; default: "
+        "occlusion)",
+    )
+    exp.add_argument("--model", help="model to explain (.onnx or .npz; default: the shipped model)")
+    exp.add_argument("--json", action="store_true", help="print one JSON line per image (input and saliency map)")
+
+    vis = sub.add_parser("visualize", help="the picture every filter of a layer responds to most")
+    vis.add_argument("--layer", required=True, help="the layer whose filters to visualise, e.g. conv1")
+    vis.add_argument("--out", required=True, help="folder to write one PNG per filter into")
+    vis.add_argument("--model", help="model to use (.npz, or .onnx with its .npz twin; default: the shipped model)")
+    vis.add_argument("--steps", type=int, default=120, help="optimisation steps per picture (default: 120)")
+    vis.add_argument("--seed", type=int, default=0, help="seed of the starting pictures (default: 0)")
+    vis.add_argument("--json", action="store_true", help="print the result as one JSON line")
     return parser
 
 
@@ -360,8 +594,9 @@ def main(argv: list[str] | None = None, run_gui: GuiRunner | None = None) -> int
     argv : list of str, optional
         Arguments without the program name (default: ``sys.argv[1:]``).
     run_gui : callable, optional
-        ``run_gui(model_path=..., kiosk=..., config_path=...) -> int`` opens the window (default: the Qt
-        window; tests pass a stand-in).
+        ``run_gui(model_path=..., kiosk=..., config_path=..., [language=..., presenter=...]) -> int`` opens the
+        window (default: the Qt window; tests pass a stand-in). ``language`` and ``presenter`` are passed only
+        when ``--lang`` / ``--presenter`` were given.
     """
     args = build_parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -370,6 +605,8 @@ def main(argv: list[str] | None = None, run_gui: GuiRunner | None = None) -> int
         "predict": cmd_predict,
         "export": cmd_export,
         "data": cmd_data,
+        "explain": cmd_explain,
+        "visualize": cmd_visualize,
         "kiosk": lambda a: cmd_kiosk(a, run_gui),
     }
     if args.command in handlers:

@@ -82,6 +82,11 @@ class OnnxPredictor:
         self.spec = spec
         self.metadata: dict[str, Any] = dict(spec.metadata)
         self._lock = threading.Lock()
+        # Batches (an evaluation, an occlusion map's few hundred occluded copies) give their memory back after
+        # the run: onnxruntime's arena would otherwise keep the largest batch's intermediates for good, and grow
+        # in steps with every new batch size (a kiosk that runs for weeks). The batch-1 pen path keeps its arena.
+        self._batch_options = ort.RunOptions()
+        self._batch_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         try:
             # onnxruntime prints an "EP Error ... retrying" banner to stdout when loading fails; keep it quiet.
             with contextlib.redirect_stdout(io.StringIO()):
@@ -174,14 +179,15 @@ class OnnxPredictor:
     def _run(self, fetch: list[str], x: np.ndarray) -> list[np.ndarray]:
         """``session.run`` on the graph-layout batch ``x``, in chunks when the model has a fixed batch size."""
         fixed = self.spec.batch_size
+        options = self._batch_options if x.shape[0] > 1 else None
         if fixed is None:
-            return list(self._session.run(fetch, {self.spec.input_name: x}))
+            return list(self._session.run(fetch, {self.spec.input_name: x}, options))
         parts: list[list[np.ndarray]] = []
         for start in range(0, x.shape[0], fixed):
             chunk = x[start : start + fixed]
             if chunk.shape[0] < fixed:
                 chunk = np.concatenate([chunk, np.zeros((fixed - chunk.shape[0], *chunk.shape[1:]), chunk.dtype)])
-            parts.append(list(self._session.run(fetch, {self.spec.input_name: chunk})))
+            parts.append(list(self._session.run(fetch, {self.spec.input_name: chunk}, options)))
         n = x.shape[0]
         return [np.concatenate([p[k] for p in parts])[:n] for k in range(len(fetch))]
 

@@ -1,24 +1,29 @@
 """Application entry points: :func:`create_window` (for tests and scripts) and :func:`run` (the GUI).
 
 ``convlens`` with no arguments calls :func:`run`, which opens the explorer on the shipped model
-(``models/default.onnx`` if present, else ``models/default.npz``), offline.
+(``models/default.onnx`` if present, else ``models/default.npz``), offline, in the system's language
+(``--lang`` chooses another) and optionally in presenter mode (``--presenter``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from convlens.gui.controller import Controller
+from convlens.gui.kiosk.i18n import LanguageSwitcher, system_language
 from convlens.gui.panels import configure_pyqtgraph
-from convlens.gui.window import ExplorerWindow
+from convlens.gui.style import APP_STYLE
+from convlens.gui.window import ExplorerWindow, show_message
 
 __all__ = ["APP_NAME", "create_window", "install_excepthook", "run", "save_screenshot"]
 
@@ -32,6 +37,8 @@ def create_window(
     config_path: str | Path | None = None,
     *,
     install_extras: bool = True,
+    language: str | None = None,
+    presenter: bool = False,
 ) -> ExplorerWindow:
     """Build the whole application window without showing it (a QApplication must exist).
 
@@ -47,6 +54,13 @@ def create_window(
     install_extras : bool
         Add the training tab (``gui.training``) and, with ``kiosk``, the kiosk controller. Tests that install
         them with their own settings pass False.
+    language : str, optional
+        ``"en"``, ``"de"``, ...: the window's language (View > Language switches it later). Default: the
+        system's language (:func:`gui.kiosk.i18n.system_language`) for the explorer; for a kiosk the config's
+        ``language`` key, which ``language`` overrides.
+    presenter : bool
+        Presenter mode (larger type, thicker lines; View > Presenter mode). A kiosk also turns it on with
+        ``presenter_mode = true`` in its config.
 
     Returns
     -------
@@ -57,28 +71,59 @@ def create_window(
     """
     configure_pyqtgraph()
     controller, fallback_note = _open_controller(model_path)
-    window = ExplorerWindow(controller, kiosk=kiosk)
+    kiosk_config = None
+    if kiosk and install_extras:
+        from convlens.gui.kiosk import load_config
+
+        kiosk_config = load_config(config_path)  # errors are shown once, by the kiosk controller
+        overrides: dict[str, Any] = {}
+        if language is not None:
+            overrides["language"] = language  # `convlens kiosk --lang de` wins over the config's key
+        if presenter:
+            overrides["presenter_mode"] = True
+        if overrides:
+            settings = dataclasses.replace(kiosk_config.config, **overrides)
+            kiosk_config = dataclasses.replace(kiosk_config, config=settings)
+    if kiosk:
+        # The kiosk controller owns the language (its config's key); until it is set up, a temporary catalogue
+        # makes every widget in that language from the start.
+        building = LanguageSwitcher()
+        building.set_language(kiosk_config.config.language if kiosk_config is not None else (language or "en"))
+        window = ExplorerWindow(controller, kiosk=True)
+    else:
+        building = None
+        window = ExplorerWindow(controller, language=language if language is not None else system_language())
+    try:
+        window.config_path = None if config_path is None else Path(config_path)
+        if install_extras:
+            from convlens.gui.training import install_training
+
+            allow_training = kiosk_config.config.allow_training if kiosk_config is not None else True
+            panel = install_training(window, allow_training=allow_training)
+            window.trainingPanel = panel
+            if panel is not None:
+                window.add_to_draw_column(panel.make_correction_bar())
+            if kiosk:
+                from convlens.gui.kiosk import setup_kiosk
+
+                window.kioskController = setup_kiosk(window, config_path, config=kiosk_config)
+                window.why.attach_kiosk(window.kioskController)  # the visitor's traces go at the idle reset
+    finally:
+        if building is not None:
+            building.uninstall()
+            building.deleteLater()
+    if not (kiosk and install_extras):  # a kiosk's controller applies its config's presenter mode
+        # off too: the window's type is then its own, which another window's presenter mode (it scales the
+        # application font) leaves alone
+        window.set_presenter(presenter)
     if fallback_note:
         window.statusBar().showMessage(fallback_note, 20000)
-    window.config_path = None if config_path is None else Path(config_path)
-    if install_extras:
-        from convlens.gui.training import install_training
-
-        kiosk_config = None
-        if kiosk:
-            from convlens.gui.kiosk import load_config
-
-            kiosk_config = load_config(config_path)  # errors are shown once, by the kiosk controller
-        allow_training = kiosk_config.config.allow_training if kiosk_config is not None else True
-        panel = install_training(window, allow_training=allow_training)
-        window.trainingPanel = panel
-        if panel is not None:
-            window.add_to_draw_column(panel.make_correction_bar())
-        if kiosk:
-            from convlens.gui.kiosk import setup_kiosk
-
-            window.kioskController = setup_kiosk(window, config_path, config=kiosk_config)
     return window
+
+
+def _tr(text: str) -> str:
+    """``QCoreApplication.translate("ConvLens", text)``: texts of the application itself (message boxes)."""
+    return QCoreApplication.translate("ConvLens", text)
 
 
 def _open_controller(model_path: str | Path | None) -> tuple[Controller, str | None]:
@@ -101,11 +146,16 @@ def _open_controller(model_path: str | Path | None) -> tuple[Controller, str | N
             return Controller(stored.path), None
         except (OSError, ValueError) as exc:
             kept = model_store.set_aside_damaged(stored, str(exc))
-            note = (
-                f"Your last trained model could not be opened ({exc}); using the shipped model. "
-                f"The damaged files are kept in {kept}."
+            log.error(
+                "Your last trained model could not be opened (%s); using the shipped model. "
+                "The damaged files are kept in %s.",
+                exc,
+                kept,
             )
-            log.error("%s", note)
+            note = _tr(
+                "Your last trained model could not be opened ({0}); using the shipped model. "
+                "The damaged files are kept in {1}."
+            ).format(exc, kept)
             return Controller(None), note
     return Controller(None), None
 
@@ -191,18 +241,33 @@ def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Traceback
         return
     _in_handler = True
     try:
-        QMessageBox.critical(
-            None,
-            f"{APP_NAME}: something went wrong",
-            f"An unexpected error happened; the app keeps running.\n\n{exc_type.__name__}: {exc}",
+        show_message(
+            _main_window(),
+            QMessageBox.Icon.Critical,
+            _tr("ConvLens: something went wrong"),
+            _tr("An unexpected error happened; the app keeps running.\n\n{0}").format(f"{exc_type.__name__}: {exc}"),
         )
     finally:
         _in_handler = False
 
 
+def _main_window() -> ExplorerWindow | None:
+    """The explorer window on screen (message boxes take its look), if any."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return None
+    shown = [w for w in app.topLevelWidgets() if isinstance(w, ExplorerWindow) and w.isVisible()]
+    return shown[0] if shown else None
+
+
 def install_excepthook() -> None:
     """Route uncaught exceptions (including those raised in Qt slots) to a log entry and a message box."""
     sys.excepthook = _excepthook
+
+
+def make_application() -> QApplication:
+    """The QApplication ConvLens runs in (created with the app's name and style if there is none yet)."""
+    return _make_application()
 
 
 def _make_application() -> QApplication:
@@ -212,13 +277,19 @@ def _make_application() -> QApplication:
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName(APP_NAME)
+    # No application display name: Qt would append " — ConvLens" to every title, which already names the app.
     app.setOrganizationName(APP_NAME)
-    app.setStyle("Fusion")
+    app.setStyle(APP_STYLE)
     return app
 
 
-def run(model_path: str | Path | None = None, kiosk: bool = False, config_path: str | Path | None = None) -> int:
+def run(
+    model_path: str | Path | None = None,
+    kiosk: bool = False,
+    config_path: str | Path | None = None,
+    language: str | None = None,
+    presenter: bool = False,
+) -> int:
     """Create the QApplication, show the explorer and run the event loop.
 
     Parameters
@@ -229,6 +300,10 @@ def run(model_path: str | Path | None = None, kiosk: bool = False, config_path: 
         Kiosk mode flag (passed to the window as ``window.kiosk``).
     config_path : str or Path, optional
         Kiosk/config file; stored as ``window.config_path`` for the kiosk mode.
+    language : str, optional
+        ``"en"``, ``"de"``: see :func:`create_window` (default: the system's language; a kiosk's config).
+    presenter : bool
+        Presenter mode (larger type and lines for a projector).
 
     Returns
     -------
@@ -240,9 +315,17 @@ def run(model_path: str | Path | None = None, kiosk: bool = False, config_path: 
     configure_pyqtgraph()
     install_excepthook()
     try:
-        window = create_window(model_path, kiosk=kiosk, config_path=config_path)
+        window = create_window(model_path, kiosk=kiosk, config_path=config_path, language=language, presenter=presenter)
     except (OSError, ValueError) as exc:
-        QMessageBox.critical(None, APP_NAME, f"Cannot open the model:\n\n{exc}")
+        switcher = LanguageSwitcher()  # the message in the language the window would have had
+        switcher.set_language(language if language is not None else system_language())
+        show_message(
+            None,
+            QMessageBox.Icon.Critical,
+            _tr("Cannot open the model"),
+            _tr("The model could not be opened:\n\n{0}").format(exc),
+        )
+        switcher.uninstall()
         return 2  # like a usage error: restarting (the kiosk supervisor) cannot fix the file named
     window.show()
     status = int(app.exec())

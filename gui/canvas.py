@@ -12,6 +12,18 @@ by segment, with anti-aliased round-capped lines:
 ``imageChanged`` is coalesced: however many pen events arrive, it is emitted at most once per turn
 of the event loop (a 0 ms single-shot timer that is started only if it is not already pending), and
 it always carries the newest image, so a fast stroke never builds a backlog.
+
+Two things keep a stroke true to the pen:
+
+* A pen move repaints only the rectangle around its new segment. Whatever else changes on screen when a stroke
+  starts (the "Draw a digit" hint goes, a shown image goes) is repainted in full at that moment, so no pixel of
+  the hint stays behind the drawing.
+* While the pen is down the canvas keeps its size (:meth:`DrawingCanvas.begin_stroke` fixes it, the end of the
+  stroke releases it): a panel that grows when the first prediction appears cannot shrink the canvas under the
+  pen, which would move the drawing area and bend the line.
+
+:meth:`DrawingCanvas.show_image` shows a ready 28x28 image (a test digit from the training results) pixel for
+pixel instead of a drawing; the next pen stroke starts a new drawing.
 """
 
 from __future__ import annotations
@@ -19,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -70,9 +82,11 @@ class DrawingCanvas(QWidget):
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
-        self.setToolTip("Draw a digit with the mouse, a pen or a finger")
+        self.setToolTip(self.tr("Draw a digit with the mouse, a pen or a finger"))
         self._strokes: list[Stroke] = []
         self._drawing = False
+        self._image28: np.ndarray | None = None
+        self._saved_size_limits: tuple[QSize, QSize] | None = None
         self._raster = QImage(RASTER_SIZE, RASTER_SIZE, QImage.Format.Format_Grayscale8)
         self._raster.fill(0)
         self._display = QImage()
@@ -96,8 +110,35 @@ class DrawingCanvas(QWidget):
         """Replace the drawing with ``strokes`` (normalised points) and schedule ``imageChanged``."""
         self._strokes = [[(float(x), float(y)) for x, y in s] for s in strokes]
         self._strokes = [s for s in self._strokes if s]
-        self._drawing = False
+        self._image28 = None
+        self._stop_drawing()
         self._redraw_all()
+
+    def show_image(self, image28: np.ndarray) -> None:
+        """Show a 28x28 image (white on black, values in [0, 1]) pixel for pixel instead of a drawing.
+
+        For a digit that is not drawn with the canvas pen (a test digit from the training results): the canvas
+        shows exactly the pixels, and emits no ``imageChanged`` (its pen could not redraw them; whoever shows the
+        image runs it through the network itself). ``image_array()`` is the image enlarged to the raster. The next
+        pen stroke starts a new drawing; Undo and Clear remove the image.
+        """
+        img = np.clip(np.nan_to_num(np.asarray(image28, dtype=np.float32).reshape(28, 28)), 0.0, 1.0)
+        self._emit_timer.stop()  # a pending canvas image must not replace the exact one
+        self._stop_drawing()
+        self._strokes = []
+        self._image28 = img
+        self._image28.flags.writeable = False
+        pixels = np.ascontiguousarray(np.round(img * 255.0).astype(np.uint8))
+        small = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8)
+        # Nearest neighbour: each image pixel becomes 10x10 raster pixels.
+        self._raster = small.scaled(RASTER_SIZE, RASTER_SIZE).convertToFormat(QImage.Format.Format_Grayscale8)
+        self._rebuild_display()
+        self.update()
+        self.strokesChanged.emit()
+
+    def shown_image(self) -> np.ndarray | None:
+        """The 28x28 image :meth:`show_image` put up (read-only), or None while the canvas shows a drawing."""
+        return self._image28
 
     def draw_strokes_programmatically(self, strokes: Iterable[Sequence[tuple[float, float]]]) -> None:
         """Append strokes as if drawn, point by point (for tests and attract loops).
@@ -117,10 +158,23 @@ class DrawingCanvas(QWidget):
             self.end_stroke()
 
     def begin_stroke(self, x: float, y: float) -> None:
-        """Start a stroke at normalised ``(x, y)`` (a dot until it is extended)."""
+        """Start a stroke at normalised ``(x, y)`` (a dot until it is extended).
+
+        The canvas keeps its size until the stroke ends. The first stroke on an empty canvas (or on a shown image,
+        which it replaces) repaints the whole canvas: the hint or the image must go everywhere, not only where the
+        pen is.
+        """
+        blank = not self._strokes or self._image28 is not None
+        if self._image28 is not None:
+            self._image28 = None
+            self._raster.fill(0)
+            self._display.fill(QColor(0, 0, 0))
         self._drawing = True
+        self._freeze_size()
         self._strokes.append([(float(x), float(y))])
         self._paint_segment((x, y), (x, y))
+        if blank:
+            self.update()
         self.strokesChanged.emit()
 
     def extend_stroke(self, x: float, y: float) -> None:
@@ -137,25 +191,32 @@ class DrawingCanvas(QWidget):
         self.strokesChanged.emit()
 
     def end_stroke(self) -> None:
-        """Finish the current stroke."""
-        self._drawing = False
+        """Finish the current stroke (the canvas may resize again)."""
+        self._stop_drawing()
 
     def undo(self) -> None:
-        """Remove the last stroke only."""
-        if self._strokes:
+        """Remove the last stroke only (or a shown image)."""
+        if self._image28 is not None:
+            self.clear()
+        elif self._strokes:
             self._strokes.pop()
-            self._drawing = False
+            self._stop_drawing()
             self._redraw_all()
 
     def clear(self) -> None:
-        """Remove every stroke."""
+        """Remove every stroke (and a shown image)."""
         self._strokes = []
-        self._drawing = False
+        self._image28 = None
+        self._stop_drawing()
         self._redraw_all()
 
     def is_empty(self) -> bool:
-        """True when nothing is drawn."""
-        return not self._strokes
+        """True when nothing is drawn and no image is shown."""
+        return not self._strokes and self._image28 is None
+
+    def is_drawing(self) -> bool:
+        """True while a stroke is in progress (the pen is down)."""
+        return self._drawing
 
     def image_array(self) -> np.ndarray:
         """The drawing as the network's raw input.
@@ -203,6 +264,21 @@ class DrawingCanvas(QWidget):
         """Normalised drawing coordinates -> widget coordinates."""
         r = self.drawing_rect()
         return QPointF(r.x() + x * r.width(), r.y() + y * r.height())
+
+    # -- the size while the pen is down ---------------------------------------------------------------------
+    def _freeze_size(self) -> None:
+        """Fix the widget at its current size until :meth:`_stop_drawing` (a layout cannot move the pen's canvas)."""
+        if self._saved_size_limits is None and not self.isWindow():  # a top-level canvas has no layout to fear
+            self._saved_size_limits = (self.minimumSize(), self.maximumSize())
+            self.setFixedSize(self.size())
+
+    def _stop_drawing(self) -> None:
+        self._drawing = False
+        if self._saved_size_limits is not None:
+            minimum, maximum = self._saved_size_limits
+            self._saved_size_limits = None
+            self.setMinimumSize(minimum)
+            self.setMaximumSize(maximum)
 
     # -- painting -------------------------------------------------------------------------------------------
     def _pen(self, side: float) -> QPen:
@@ -263,6 +339,13 @@ class DrawingCanvas(QWidget):
         # RGB32 like the window's backing store, so painting it is a plain copy (no format conversion).
         self._display = QImage(side, side, QImage.Format.Format_RGB32)
         self._display.fill(QColor(0, 0, 0))
+        if self._image28 is not None:
+            painter = QPainter(self._display)
+            try:  # no smoothing: every one of the 28x28 pixels the network reads is a sharp square
+                painter.drawImage(QRectF(0, 0, side, side), self._raster)
+            finally:
+                painter.end()
+            return
         self._draw_on(self._display, self._segments() if segs is None else segs)
 
     def _schedule_emit(self) -> None:
@@ -282,7 +365,7 @@ class DrawingCanvas(QWidget):
             painter.drawImage(r, self._display)
             painter.setPen(QPen(self._border, 1.0))
             painter.drawRect(r.adjusted(0.5, 0.5, -0.5, -0.5))
-            if not self._strokes and self._hint:
+            if self.is_empty() and self._hint:
                 font = QFont(self.font())
                 font.setPointSizeF(max(12.0, r.height() / 18.0))
                 painter.setFont(font)

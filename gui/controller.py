@@ -162,8 +162,11 @@ class Controller(QObject):
         return info
 
     def show_image28(self, img: np.ndarray) -> LiveResult:
-        """Run an already MNIST-style 28x28 image through the network and emit it like a canvas update."""
-        return self._publish(self.predict_image28(img))
+        """Run an already MNIST-style 28x28 image through the network and emit it like a canvas update.
+
+        It becomes the current input: a model swap re-runs this image, not the last canvas.
+        """
+        return self._publish(self.pipeline.run_image28(img, remember=True))
 
     @property
     def model(self) -> Predictor | None:
@@ -212,7 +215,7 @@ class Controller(QObject):
 
     def _publish_canvas(self, result: LiveResult) -> LiveResult:
         if result.error is not None:
-            self.errorOccurred.emit(f"The model failed on this drawing: {result.error}")
+            self.errorOccurred.emit(self.tr("The model failed on this drawing: {0}").format(result.error))
         return self._publish(result)
 
     def _publish(self, result: LiveResult) -> LiveResult:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from convlens.engine.model import Predictor
@@ -54,7 +54,13 @@ def open_model_file(path: str | Path, parent: QWidget | None = None) -> Predicto
     thread.ended.connect(lambda: _running.discard(thread))
     _running.add(thread)
 
-    dialog = QProgressDialog(f"Opening {path.name}…", "Cancel", 0, 0, parent)
+    dialog = QProgressDialog(
+        QCoreApplication.translate("ConvLens", "Opening {0}…").format(path.name),
+        QCoreApplication.translate("ConvLens", "Cancel"),
+        0,
+        0,
+        parent,
+    )
     dialog.setObjectName("openModelProgress")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(0)
@@ -79,7 +85,7 @@ def open_model_file(path: str | Path, parent: QWidget | None = None) -> Predicto
     dialog.deleteLater()
     if outcome.get("cancelled") and "model" not in outcome:
         thread.cancel()
-        raise UnusableModelError(f"{path.name}: opening was cancelled")
+        raise UnusableModelError(QCoreApplication.translate("ConvLens", "{0}: opening was cancelled").format(path.name))
     if "model" in outcome:
         model = outcome["model"]
         assert isinstance(model, Predictor)

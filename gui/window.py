@@ -2,7 +2,7 @@
 
 ::
 
-    +-- menu: File / Edit / View / Help ----------------------------------------------+
+    +-- menu: File / Edit / View (theme, language, presenter mode, full screen) / Help -+
     | toolbar: Open model | Train | ................................ model | theme    |
     +--------------------------+-------------------------------------------------------+
     | canvas (square)          | sideTabs: [Network] [Lesson] [Training] ...            |
@@ -14,6 +14,12 @@
 Other engineers add their views with :meth:`ExplorerWindow.add_tab` (the lesson explorer and the
 training panel go next to the "Network" tab) and their menu entries through ``menuBar()`` /
 :meth:`ExplorerWindow.menu`. The kiosk uses the window through :class:`gui.kiosk.host.KioskHost` only.
+
+Language: :meth:`ExplorerWindow.set_language` installs a Qt catalogue (``gui.kiosk.i18n``); every widget then
+gets ``LanguageChange`` and the window re-sets its own texts (:meth:`ExplorerWindow.retranslate_ui`),
+re-translates the texts other parts set once (:class:`~gui.kiosk.i18n.Retranslator`) and redraws the panels
+whose captions are computed, so a switch is live (View > Language). Presenter mode (View > Presenter mode):
+:func:`gui.style.set_presenter_mode`.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -40,22 +47,70 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from convlens.engine import __version__
 from convlens.gui.canvas import DrawingCanvas
 from convlens.gui.controller import Controller, LiveResult, ModelInfo
+from convlens.gui.kiosk.i18n import (
+    SOURCE_LANGUAGE,
+    LanguageSwitcher,
+    Retranslator,
+    available_languages,
+    language_name,
+)
+from convlens.gui.kiosk.touch import touch_screen_present
+from convlens.gui.layouts import RatioSplitter, VerticalScrollArea
 from convlens.gui.model_opener import open_model_file
 from convlens.gui.panels import configure_pyqtgraph
 from convlens.gui.panels.feature_maps import FeatureMapsPanel
 from convlens.gui.panels.filters import FiltersPanel
 from convlens.gui.panels.network_input import NetworkInputPanel
 from convlens.gui.panels.probabilities import ProbabilitiesPanel
-from convlens.gui.style import DEFAULT_THEME, Theme, build_palette, get_theme
+from convlens.gui.style import (
+    DEFAULT_THEME,
+    Theme,
+    apply_application_theme,
+    build_palette,
+    get_theme,
+    presenter_scale,
+    refresh_presenter,
+    release_presenter,
+    set_presenter_mode,
+)
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from convlens.gui.kiosk.controller import KioskController
 
-__all__ = ["ExplorerWindow", "TrainingTab"]
+__all__ = ["ExplorerWindow", "TrainingTab", "format_shape", "show_message"]
 
 log = logging.getLogger(__name__)
+
+
+def format_shape(shape: tuple[int | str, ...] | list[int | str]) -> str:
+    """``("N", 28, 28, 16)`` -> ``"N × 28 × 28 × 16"`` (how the window writes tensor shapes)."""
+    return " × ".join(str(d) for d in shape)
+
+
+def show_message(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str) -> None:
+    """A modal message box (texts already translated) through Qt's static functions.
+
+    It takes the window's look without more: :meth:`ExplorerWindow.set_theme` makes the theme's palette the
+    application's (a message box is a window of its own and does not inherit the explorer's palette), and presenter
+    mode scales the application font (:func:`gui.style.set_presenter_mode`).
+    """
+    if icon == QMessageBox.Icon.Critical:
+        QMessageBox.critical(parent, title, text)
+    elif icon == QMessageBox.Icon.Warning:
+        QMessageBox.warning(parent, title, text)
+    elif icon == QMessageBox.Icon.Information and "<" in text:
+        QMessageBox.about(parent, title, text)  # rich text, the application's icon
+    else:
+        QMessageBox.information(parent, title, text)
+
+
+_HOVER_HINT = "Hover a map for its values; click one for its filter"
+_TAP_HINT = "Tap a map for its values and its filter"
 
 
 @runtime_checkable
@@ -79,6 +134,9 @@ class ExplorerWindow(QMainWindow):
         Stored as ``window.kiosk`` (kiosk behaviour lives in ``gui.kiosk``).
     theme : str
         ``"dark"`` (default) or ``"light"``.
+    language : str, optional
+        ``"en"``, ``"de"``: installed before the widgets are made (default: whatever is installed, English when
+        nothing is); :meth:`set_language` switches later.
 
     Signals
     -------
@@ -92,11 +150,21 @@ class ExplorerWindow(QMainWindow):
     predictionChanged = Signal(int, list)
     trainRequested = Signal()
 
-    def __init__(self, controller: Controller, kiosk: bool = False, theme: str = DEFAULT_THEME) -> None:
+    def __init__(
+        self, controller: Controller, kiosk: bool = False, theme: str = DEFAULT_THEME, language: str | None = None
+    ) -> None:
         super().__init__()
         configure_pyqtgraph()
         self.setObjectName("mainWindow")
-        self.setWindowTitle("ConvLens - watch a CNN read your digit")
+        # No layout animations: a language switch or presenter mode resizes the toolbar, and an animated central
+        # widget would trail behind (and leave animation objects behind it for a moment).
+        self.setAnimated(False)
+        self._ready = False
+        self.languages = LanguageSwitcher(parent=self)
+        self.languages.setObjectName("languageSwitcher")
+        if language is not None:  # before any widget exists, so every text is made in that language
+            self.languages.set_language(language)
+        self._map_hints = {_HOVER_HINT, _TAP_HINT}  # the feature maps' first hint, in any language
         self.kiosk = bool(kiosk)
         self.config_path: Path | None = None
         self.controller = controller
@@ -106,12 +174,10 @@ class ExplorerWindow(QMainWindow):
 
         # -- left column: canvas, buttons, probabilities --------------------------------------------------
         self.canvas = DrawingCanvas()
-        self.undoButton = QPushButton("Undo")
+        self.undoButton = QPushButton()
         self.undoButton.setObjectName("undoButton")
-        self.undoButton.setToolTip("Remove the last stroke (Ctrl+Z)")
-        self.clearButton = QPushButton("Clear")
+        self.clearButton = QPushButton()
         self.clearButton.setObjectName("clearButton")
-        self.clearButton.setToolTip("Start again (Esc / Delete)")
         for button in (self.undoButton, self.clearButton):
             button.setMinimumHeight(38)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -131,7 +197,8 @@ class ExplorerWindow(QMainWindow):
         left_layout.addWidget(self.canvas, 1)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.probabilitiesPanel)
-        left.setMinimumWidth(300)
+        # no fixed minimum width: the splitter keeps the column at its parts' minimum size hint (the ten "Correct me"
+        # buttons, the probabilities in presenter type), which follows the font
         self._draw_column = left_layout
         self.trainingPanel: TrainingTab | None = None
         """The training tab (``gui.app.create_window`` installs it; None without one)."""
@@ -139,17 +206,16 @@ class ExplorerWindow(QMainWindow):
         """The kiosk behaviour (``gui.app.create_window(kiosk=True)`` applies it)."""
 
         # -- right: the network's view (first tab) and room for other tabs ------------------------------
-        self.networkInputPanel = NetworkInputPanel(self._theme)
-        self.networkInputPanel.setFixedWidth(170)
+        self.networkInputPanel = NetworkInputPanel(self._theme)  # sets its own width (by its font)
         self.featureMapsPanel = FeatureMapsPanel(self._theme)
         self.filtersPanel = FiltersPanel(self._theme)
-        maps_and_filters = QSplitter(Qt.Orientation.Vertical)
+        # maps and filters share the height 55:45 whatever the window's first size (until the user drags it)
+        maps_and_filters = RatioSplitter(Qt.Orientation.Vertical, [0.55, 0.45])
         maps_and_filters.setObjectName("mapsFiltersSplitter")
         maps_and_filters.addWidget(self.featureMapsPanel)
         maps_and_filters.addWidget(self.filtersPanel)
-        maps_and_filters.setStretchFactor(0, 2)
-        maps_and_filters.setStretchFactor(1, 1)
         maps_and_filters.setChildrenCollapsible(False)
+        self.mapsFiltersSplitter = maps_and_filters
         network = QWidget()
         network.setObjectName("networkTab")
         network_layout = QHBoxLayout(network)
@@ -158,18 +224,21 @@ class ExplorerWindow(QMainWindow):
         self.architectureLabel.setObjectName("architectureLabel")
         self.architectureLabel.setTextFormat(Qt.TextFormat.RichText)
         self.architectureLabel.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.architectureLabel.setToolTip("Every layer's output shape for one image (height × width × channels)")
         input_column = QVBoxLayout()
         input_column.setContentsMargins(0, 0, 0, 0)
         input_column.addWidget(self.networkInputPanel, 0)
         input_column.addSpacing(12)
-        input_column.addWidget(self.architectureLabel, 1)
+        # the layers' table scrolls when the column is short (presenter type, the preprocessing steps shown)
+        architecture = VerticalScrollArea(self.architectureLabel)
+        architecture.setObjectName("architectureScroll")
+        input_column.addWidget(architecture, 1)
         network_layout.addLayout(input_column, 0)
         network_layout.addWidget(maps_and_filters, 1)
         self.sideTabs = QTabWidget()
         self.sideTabs.setObjectName("sideTabs")
         self.sideTabs.setDocumentMode(True)
-        self.sideTabs.addTab(network, "Network")
+        self.sideTabs.addTab(network, "")
+        self.networkTab = network
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("mainSplitter")
@@ -200,9 +269,16 @@ class ExplorerWindow(QMainWindow):
         self.featureMapsPanel.mapClicked.connect(self._on_map_clicked)
         self.filtersPanel.filterSelected.connect(self.featureMapsPanel.select)
 
+        self.retranslator = Retranslator(self, self.languages.contexts)
+        self.retranslator.setObjectName("windowRetranslator")
         self._install_lesson()
+        from convlens.gui.why import install_why  # the "Why?" tab (issue #16)
+
+        self.why = install_why(self)
         self.set_theme(self._theme.name)
         self._on_model(controller.current_model_info())
+        self._ready = True
+        self.retranslate_ui()
         if controller.load_error:
             message = self.tr("The shipped model could not be opened: {0}").format(controller.load_error)
             self.statusBar().showMessage(message)
@@ -215,7 +291,7 @@ class ExplorerWindow(QMainWindow):
         from convlens.gui.lesson import LessonPanel
 
         self.lessonPanel = LessonPanel()
-        self.add_tab(self.lessonPanel, self.tr("Learn"))
+        self.add_tab(self.lessonPanel, "")
         self.controller.modelChanged.connect(self.lessonPanel.set_model_info)
         self.controller.activationsChanged.connect(self.lessonPanel.set_result)
         self.lessonPanel.set_model_info(self.controller.current_model_info())
@@ -233,16 +309,15 @@ class ExplorerWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Showing layer {0}").format(name), 4000)
 
     def _build_toolbar(self) -> None:
-        bar = QToolBar("Main")
+        bar = QToolBar()
         bar.setObjectName("mainToolBar")
         bar.setMovable(False)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        self.openButton = QPushButton("Open model…")
+        self.openButton = QPushButton()
         self.openButton.setObjectName("openModelButton")
         self.openButton.clicked.connect(self.open_model_dialog)
-        self.trainButton = QPushButton("Train…")
+        self.trainButton = QPushButton()
         self.trainButton.setObjectName("trainButton")
-        self.trainButton.setToolTip("Train the network on MNIST and watch the filters evolve")
         self.trainButton.clicked.connect(self.trainRequested)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -254,35 +329,35 @@ class ExplorerWindow(QMainWindow):
         self.toolBar = bar
 
     def _build_menus(self) -> None:
+        """Menus and actions; their texts are set by :meth:`retranslate_ui`."""
         menubar = self.menuBar()
         menubar.setObjectName("menuBar")
         self._menus: dict[str, QMenu] = {}
-        file_menu = menubar.addMenu("&File")
+        file_menu = menubar.addMenu("")
         file_menu.setObjectName("fileMenu")
-        self.openModelAction = QAction("&Open model…", self)
+        self.openModelAction = QAction(self)
         self.openModelAction.setObjectName("openModelAction")
         self.openModelAction.setShortcut(QKeySequence.StandardKey.Open)
         self.openModelAction.triggered.connect(self.open_model_dialog)
-        self.saveModelAction = QAction("&Save model as…", self)
+        self.saveModelAction = QAction(self)
         self.saveModelAction.setObjectName("saveModelAction")
         self.saveModelAction.setShortcut(QKeySequence.StandardKey.SaveAs)
         self.saveModelAction.setEnabled(False)
-        self.saveModelAction.setToolTip("Available after training a model")
-        quit_action = QAction("&Quit", self)
-        quit_action.setObjectName("quitAction")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        self.quitAction = QAction(self)
+        self.quitAction.setObjectName("quitAction")
+        self.quitAction.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quitAction.triggered.connect(self.close)
         file_menu.addActions([self.openModelAction, self.saveModelAction])
         file_menu.addSeparator()
-        file_menu.addAction(quit_action)
+        file_menu.addAction(self.quitAction)
 
-        edit_menu = menubar.addMenu("&Edit")
+        edit_menu = menubar.addMenu("")
         edit_menu.setObjectName("editMenu")
-        self.undoAction = QAction("&Undo stroke", self)
+        self.undoAction = QAction(self)
         self.undoAction.setObjectName("undoAction")
         self.undoAction.setShortcut(QKeySequence.StandardKey.Undo)
         self.undoAction.triggered.connect(self.canvas.undo)
-        self.clearAction = QAction("&Clear", self)
+        self.clearAction = QAction(self)
         self.clearAction.setObjectName("clearAction")
         self.clearAction.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Key.Key_Delete)])
         self.clearAction.triggered.connect(self.canvas.clear)
@@ -290,43 +365,164 @@ class ExplorerWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         edit_menu.addActions([self.undoAction, self.clearAction])
 
-        view_menu = menubar.addMenu("&View")
+        view_menu = menubar.addMenu("")
         view_menu.setObjectName("viewMenu")
-        self.darkThemeAction = QAction("&Dark theme", self)
+        self.darkThemeAction = QAction(self)
         self.darkThemeAction.setObjectName("darkThemeAction")
         self.darkThemeAction.setCheckable(True)
         self.darkThemeAction.toggled.connect(lambda on: self.set_theme("dark" if on else "light"))
-        self.convMapsAction = QAction("Show maps after each &conv", self)
+        self.convMapsAction = QAction(self)
         self.convMapsAction.setObjectName("convMapsAction")
         self.convMapsAction.setCheckable(True)
         self.convMapsAction.toggled.connect(self.featureMapsPanel.set_show_conv)
         self.featureMapsPanel.convCheck.toggled.connect(self.convMapsAction.setChecked)
-        self.stepsAction = QAction("Show &preprocessing steps", self)
+        self.stepsAction = QAction(self)
         self.stepsAction.setObjectName("stepsAction")
         self.stepsAction.setCheckable(True)
         self.stepsAction.toggled.connect(self.networkInputPanel.set_show_steps)
         self.networkInputPanel.stepsCheck.toggled.connect(self.stepsAction.setChecked)
-        self.fullScreenAction = QAction("&Full screen", self)
+        self.languageMenu = QMenu(self)
+        self.languageMenu.setObjectName("languageMenu")
+        self.languageGroup = QActionGroup(self)
+        self.languageGroup.setExclusive(True)
+        self.languageActions: dict[str, QAction] = {}
+        for code in available_languages():
+            # Each language under its own name ("English", "Deutsch"), in every language.
+            action = QAction(language_name(code), self.languageGroup)
+            action.setObjectName(f"language_{code}Action")
+            action.setCheckable(True)
+            action.setData(code)
+            action.triggered.connect(lambda _=False, code=code: self.set_language(code))
+            self.languageMenu.addAction(action)
+            self.languageActions[code] = action
+        self.languageActions[SOURCE_LANGUAGE].setChecked(True)
+        self.presenterAction = QAction(self)
+        self.presenterAction.setObjectName("presenterAction")
+        self.presenterAction.setCheckable(True)
+        self.presenterAction.toggled.connect(self.set_presenter)
+        self.fullScreenAction = QAction(self)
         self.fullScreenAction.setObjectName("fullScreenAction")
         self.fullScreenAction.setCheckable(True)
-        self.fullScreenAction.setShortcut(QKeySequence.StandardKey.FullScreen)
-        self.fullScreenAction.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        # F11 everywhere (Qt's standard full-screen key is Ctrl+Meta+F on some desktops, nothing on others).
+        keys = [QKeySequence(Qt.Key.Key_F11)]
+        keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.FullScreen) if k not in keys]
+        self.fullScreenAction.setShortcuts(keys)
+        self.fullScreenAction.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.fullScreenAction.toggled.connect(self._set_full_screen)
         view_menu.addActions([self.darkThemeAction, self.convMapsAction, self.stepsAction])
         view_menu.addSeparator()
+        view_menu.addMenu(self.languageMenu)
+        view_menu.addAction(self.presenterAction)
         view_menu.addAction(self.fullScreenAction)
+        self.addAction(self.fullScreenAction)  # F11 works with the menu bar hidden too (not in the kiosk)
 
-        help_menu = menubar.addMenu("&Help")
+        help_menu = menubar.addMenu("")
         help_menu.setObjectName("helpMenu")
-        self.aboutAction = QAction("&About ConvLens", self)
+        self.aboutAction = QAction(self)
         self.aboutAction.setObjectName("aboutAction")
         self.aboutAction.triggered.connect(self.show_about)
         help_menu.addAction(self.aboutAction)
         self._menus = {"file": file_menu, "edit": edit_menu, "view": view_menu, "help": help_menu}
 
+    def retranslate_ui(self) -> None:
+        """Set every text the window owns in the current language (also on every ``LanguageChange``), then
+        re-translate what others set once and redraw the panels whose captions are computed."""
+        if not self._ready:
+            return
+        self.setWindowTitle(self.tr("ConvLens – watch a CNN read your digit"))
+        self.undoButton.setText(self.tr("Undo"))
+        self.undoButton.setToolTip(self.tr("Remove the last stroke (Ctrl+Z)"))
+        self.clearButton.setText(self.tr("Clear"))
+        self.clearButton.setToolTip(self.tr("Start again (Esc / Delete)"))
+        self.architectureLabel.setToolTip(
+            self.tr("Every layer's output shape for one image (height × width × channels)")
+        )
+        self.sideTabs.setTabText(self.sideTabs.indexOf(self.networkTab), self.tr("Network"))
+        self.sideTabs.setTabText(self.sideTabs.indexOf(self.lessonPanel), self.tr("Learn"))
+        self.toolBar.setWindowTitle(self.tr("Main toolbar"))
+        self.openButton.setText(self.tr("Open model…"))
+        self.trainButton.setText(self.tr("Train…"))
+        self.trainButton.setToolTip(self.tr("Train the network on MNIST and watch the filters evolve"))
+        self._menus["file"].setTitle(self.tr("&File"))
+        self.openModelAction.setText(self.tr("&Open model…"))
+        self.saveModelAction.setText(self.tr("&Save model as…"))
+        if not self.saveModelAction.isEnabled():
+            self.saveModelAction.setToolTip(self.tr("Available after training a model"))
+        self.quitAction.setText(self.tr("&Quit"))
+        self._menus["edit"].setTitle(self.tr("&Edit"))
+        self.undoAction.setText(self.tr("&Undo stroke"))
+        self.clearAction.setText(self.tr("&Clear"))
+        self._menus["view"].setTitle(self.tr("&View"))
+        self.darkThemeAction.setText(self.tr("&Dark theme"))
+        self.convMapsAction.setText(self.tr("Show maps after each &conv"))
+        self.stepsAction.setText(self.tr("Show &preprocessing steps"))
+        self.languageMenu.setTitle(self.tr("&Language"))
+        self.presenterAction.setText(self.tr("&Presenter mode (large text)"))
+        self.fullScreenAction.setText(self.tr("&Full screen"))
+        self._menus["help"].setTitle(self.tr("&Help"))
+        self.aboutAction.setText(self.tr("&About ConvLens"))
+        self.themeButton.setText(self.tr("Light theme") if self._theme.name == "dark" else self.tr("Dark theme"))
+        info = self.controller.current_model_info()
+        self.modelLabel.setText(self.tr("Model: {0}").format(self.model_text(info)))
+        self.architectureLabel.setText(self._architecture_html(info))
+        self._set_canvas_hint(info)
+        self._set_map_hint()
+        language = self.language()
+        for code, action in self.languageActions.items():
+            action.setChecked(code == language)
+        self.retranslator.retranslate()
+        # Texts computed by the panels (captions, the shown reading) are redrawn in the new language.
+        for panel in (self.featureMapsPanel, self.filtersPanel):
+            panel.set_theme(self._theme)
+        selected = self.filtersPanel.selected()
+        if selected is not None:
+            self.filtersPanel.select_filter(*selected)  # its numbers, captioned in the new language
+        self.networkInputPanel.set_show_steps(self.networkInputPanel.show_steps())
+        result = self.controller.last_result()
+        self._on_result(result)  # the reading (digit, confidence, hint) in the new language
+        self.lessonPanel.set_model_info(info)
+        self.lessonPanel.set_result(result)
+        refresh_presenter(self)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        elif event.type() == QEvent.Type.WindowStateChange:
+            full = bool(self.windowState() & Qt.WindowState.WindowFullScreen)
+            if self.fullScreenAction.isChecked() != full:
+                self.fullScreenAction.blockSignals(True)
+                self.fullScreenAction.setChecked(full)
+                self.fullScreenAction.blockSignals(False)
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        super().closeEvent(event)
+        if event.isAccepted():
+            # The application font and the installed catalogue go back to normal with the window.
+            release_presenter(self)
+            self.languages.uninstall()
+
     # -- public API -----------------------------------------------------------------------------------------
     def last_prediction(self) -> tuple[int, list[float]]:
         """``(digit, probabilities)`` of the last live update; ``(-1, [])`` for an empty canvas."""
         return (self._last_prediction[0], list(self._last_prediction[1]))
+
+    def teach(self, digit: int) -> dict[str, list[float]]:
+        """One teaching step on the drawing (the "Why?" tab, ``gui.why``): ``{"before": [10], "after": [10]}``."""
+        return self.why.teach(digit)
+
+    def undo_teach(self) -> bool:
+        """Undo the last teaching step: the exact previous weights (False if there was none)."""
+        return self.why.undo_teach()
+
+    def saliency_map(self) -> np.ndarray | None:
+        """The signed 28x28 map the canvas overlay shows ("Where it looks"), or None."""
+        return self.why.saliency_map()
+
+    def reading_state(self) -> str:
+        """Is the drawing a digit: ``"empty"``, ``"digit"``, ``"unsure"`` or ``"not_a_digit"`` (the last live update,
+        decided by :mod:`convlens.services.reading`; the probabilities panel says it in words)."""
+        return self.controller.last_result().reading.state
 
     def clear_drawing(self) -> None:
         """End any stroke in progress and clear the canvas (the kiosk's idle state and reset)."""
@@ -364,17 +560,71 @@ class ExplorerWindow(QMainWindow):
         return self._theme
 
     def set_theme(self, name: str) -> None:
-        """Switch between ``"dark"`` and ``"light"``."""
+        """Switch between ``"dark"`` and ``"light"``.
+
+        The application palette follows too, so message boxes, file and progress dialogs, menus and tooltips
+        (top-level windows, which do not inherit the window's palette) are dark with a dark window.
+        """
         theme = get_theme(name)
         self._theme = theme
-        self.setPalette(build_palette(theme))
+        palette = build_palette(theme)
+        self.setPalette(palette)
+        apply_application_theme(theme, self)  # palettes and indicator style sheet of every window and dialog
+        # Changing the application's style sheet lets Qt's style-sheet style put back the palette the window had
+        # when it was polished (before or after it was first shown): the window's palette is set once more.
+        self.setPalette(palette)
         self.canvas.set_colours(theme.window, theme.canvas_border, theme.muted)
         for panel in (self.probabilitiesPanel, self.networkInputPanel, self.featureMapsPanel, self.filtersPanel):
             panel.set_theme(theme)
         self.darkThemeAction.blockSignals(True)
         self.darkThemeAction.setChecked(theme.name == "dark")
         self.darkThemeAction.blockSignals(False)
-        self.themeButton.setText("Light theme" if theme.name == "dark" else "Dark theme")
+        self.themeButton.setText(self.tr("Light theme") if theme.name == "dark" else self.tr("Dark theme"))
+        refresh_presenter(self)
+
+    def language(self) -> str:
+        """The language the window is shown in (``"en"``, ``"de"``); a kiosk's own language setting counts."""
+        if self.languages.language != SOURCE_LANGUAGE:
+            return self.languages.language
+        kiosk = self.kioskController
+        if kiosk is not None and kiosk.active:
+            return kiosk.languages.language
+        return SOURCE_LANGUAGE
+
+    def set_language(self, language: str) -> bool:
+        """Show the whole window in ``language`` (``"en"``, ``"de"``), live (View > Language).
+
+        Returns
+        -------
+        bool
+            False when there is no catalogue for ``language``: the window then shows English.
+        """
+        ok = self.languages.set_language(language)
+        self.retranslate_ui()  # also when nothing was installed or removed (no LanguageChange then)
+        return ok
+
+    def presenter(self) -> bool:
+        """Whether presenter mode (larger type, thicker lines) is on."""
+        return presenter_scale(self) > 1.0
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode on or off (View > Presenter mode, ``convlens --presenter``): larger type everywhere and
+        thicker plot lines, for a projector; see :func:`gui.style.set_presenter_mode`."""
+        on = bool(on)
+        set_presenter_mode(self, on)
+        if self.presenterAction.isChecked() != on:
+            self.presenterAction.blockSignals(True)
+            self.presenterAction.setChecked(on)
+            self.presenterAction.blockSignals(False)
+        for panel in (self.featureMapsPanel, self.filtersPanel):  # captions grew: fit the grids again
+            QApplication.sendEvent(panel.view, QResizeEvent(panel.view.size(), panel.view.size()))
+        refresh_presenter(self)
+
+    def _set_full_screen(self, on: bool) -> None:
+        if on:
+            self.showFullScreen()
+        elif self.windowState() & Qt.WindowState.WindowFullScreen:
+            self.showNormal()
 
     def toggle_theme(self) -> None:
         """Dark <-> light."""
@@ -383,7 +633,9 @@ class ExplorerWindow(QMainWindow):
     def open_model_dialog(self) -> None:
         """File > Open model...: pick a .onnx/.npz file and hot-swap it in; errors go to a message box."""
         start = str(Path(str(QSettings("ConvLens", "ConvLens").value("lastModelDir", "") or Path.cwd())))
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", start, "Models (*.onnx *.npz);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open model"), start, self.tr("Models (*.onnx *.npz);;All files (*)")
+        )
         if path:
             self.open_model(path)
 
@@ -394,29 +646,65 @@ class ExplorerWindow(QMainWindow):
             self.controller.set_model(model, path=path, metadata=model.metadata)
         except Exception as exc:  # noqa: BLE001 - any failure is reported to the user, never a traceback
             log.warning("cannot open model %s: %s", path, exc)
-            QMessageBox.warning(self, "Cannot open model", f"The model could not be opened:\n\n{exc}")
+            show_message(
+                self,
+                QMessageBox.Icon.Warning,
+                self.tr("Cannot open the model"),
+                self.tr("The model could not be opened:\n\n{0}").format(exc),
+            )
             return False
         QSettings("ConvLens", "ConvLens").setValue("lastModelDir", str(Path(path).parent))
         self.statusBar().showMessage(self.tr("Loaded {0}").format(Path(path).name), 5000)
         return True
 
     def show_about(self) -> None:
-        """Help > About: what this is and which model runs."""
+        """Help > About: what this is, the ConvLens version and which model runs (its layers and shapes)."""
+        show_message(self, QMessageBox.Icon.Information, self.tr("About ConvLens"), self.about_html())
+
+    def about_html(self) -> str:
+        """The About box's text: version, what the app does, the model's layers with shapes and parameters."""
         info = self.controller.current_model_info()
-        QMessageBox.about(
-            self,
-            "About ConvLens",
-            "<b>ConvLens</b><br>Draw a digit and watch a convolutional network read it: every filter, "
-            f"every feature map and the output probabilities, live.<br><br>Model: {info.label}"
-            f"<pre>{info.summary}</pre>",
+        model = self.controller.model
+        rows = ""
+        if model is not None:
+            layers = model.layer_infos()
+            rows = "".join(
+                f"<tr><td>{layer.name}</td><td>{layer.kind}</td>"
+                f"<td align='right'>&nbsp;{format_shape(('N', *layer.shape))}</td>"
+                f"<td align='right'>&nbsp;{layer.params:,}</td></tr>"
+                for layer in layers
+            )
+            total = sum(layer.params for layer in layers)
+            header = (
+                f"<tr><th align='left'>{self.tr('layer')}</th><th align='left'>{self.tr('kind')}</th>"
+                f"<th align='right'>{self.tr('output shape')}</th><th align='right'>{self.tr('parameters')}</th></tr>"
+            )
+            rows = (
+                f"<table cellspacing='2'>{header}{rows}<tr><td colspan='3'>{self.tr('total')}</td>"
+                f"<td align='right'>&nbsp;{total:,}</td></tr></table>"
+            )
+        return (
+            self.tr("<b>ConvLens</b> {version}").format(version=__version__)
+            + "<br>"
+            + self.tr(
+                "Draw a digit and watch a convolutional network read it: every filter, every feature map and the "
+                "output probabilities, live."
+            )
+            + "<br><br>"
+            + self.tr("Model: {0}").format(self.model_text(info))
+            + rows
         )
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         if not self._user_split:
-            # Give the drawing column about the width its square canvas can use at this height.
+            # Give the drawing column about the width its square canvas can use at this height (under the canvas:
+            # the buttons, the probabilities and the "Correct me" bar, about 430 px with the menus and bars).
             total = self.width()
-            left = int(max(320, min(0.33 * total, self.height() - 300, 620)))
+            # ... but never narrower than what the column's own parts need (presenter type widens the probabilities)
+            column = self._draw_column.parentWidget()
+            least = max(312, column.minimumSizeHint().width() if column is not None else 0)
+            left = int(max(least, min(0.33 * total, self.height() - 420, 620)))
             self.mainSplitter.setSizes([left, max(1, total - left)])
 
     def _on_splitter_moved(self, pos: int, index: int) -> None:
@@ -432,15 +720,46 @@ class ExplorerWindow(QMainWindow):
         self._last_prediction = (int(digit), [float(p) for p in probs])
         self.predictionChanged.emit(int(digit), list(probs))
 
+    def model_text(self, info: ModelInfo) -> str:
+        """The model in words for the status bar and About, e.g. "default.onnx (onnxruntime)", translated."""
+        if not info.has_model:
+            return self.tr("no model")
+        name = info.path.name if info.path is not None else self.tr("network changed in this session")
+        return f"{name} ({info.backend})"
+
     def _on_model(self, info: ModelInfo) -> None:
         self.filtersPanel.set_model(info)
         self.featureMapsPanel.set_model(info)
-        self.modelLabel.setText(self.tr("Model: {0}").format(info.label))
-        self.architectureLabel.setText(_architecture_html(info))
+        self.modelLabel.setText(self.tr("Model: {0}").format(self.model_text(info)))
+        self.architectureLabel.setText(self._architecture_html(info))
+        self._set_canvas_hint(info)
+        refresh_presenter(self)
+
+    def _set_canvas_hint(self, info: ModelInfo) -> None:
         if not info.has_model:
-            self.canvas.set_hint("No model yet:\nFile > Open model or Train")
+            self.canvas.set_hint(self.tr("No model yet:\nFile > Open model or Train"))
         else:
-            self.canvas.set_hint("Draw a digit")
+            self.canvas.set_hint(self.tr("Draw a digit"))
+
+    def _set_map_hint(self) -> None:
+        """The feature maps' first hint: "Tap a map…" when a touch screen is present, else "Hover a map…"."""
+        tap = QCoreApplication.translate("FeatureMapsPanel", "Tap a map for its values and its filter")
+        hover = QCoreApplication.translate("FeatureMapsPanel", "Hover a map for its values; click one for its filter")
+        self._map_hints |= {tap, hover}
+        label = self.featureMapsPanel.valueLabel
+        if not label.text() or label.text() in self._map_hints:  # not once it shows a value
+            label.setText(tap if touch_screen_present() else hover)
+
+    def _architecture_html(self, info: ModelInfo) -> str:
+        """The layers and their output shapes as a compact column (shown under the network input)."""
+        if not info.shapes:
+            return ""
+        rows = "".join(
+            f"<tr><td>{name}</td><td align='right'>&nbsp;{'×'.join(str(d) for d in shape)}</td></tr>"
+            for name, shape in info.shapes
+        )
+        title = self.tr("<b>Layers</b> <small>(output shape)</small>")
+        return f"{title}<table cellspacing='1'>{rows}</table>"
 
     def _on_map_clicked(self, layer: str, index: int) -> None:
         info = self.controller.current_model_info()
@@ -450,13 +769,3 @@ class ExplorerWindow(QMainWindow):
         self.filtersPanel.select_filter(source, index)
         self.featureMapsPanel.select(source, index)
 
-
-def _architecture_html(info: ModelInfo) -> str:
-    """The layers and their output shapes as a compact column (shown under the network input)."""
-    if not info.shapes:
-        return ""
-    rows = "".join(
-        f"<tr><td>{name}</td><td align='right'>&nbsp;{'&times;'.join(str(d) for d in shape)}</td></tr>"
-        for name, shape in info.shapes
-    )
-    return f"<b>Layers</b> <small>(output shape)</small><table cellspacing='1'>{rows}</table>"

@@ -79,6 +79,17 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _english_system_locale() -> Iterator[None]:
+    """The explorer starts in the system's language (Qt's ``QLocale.system()``, read once from ``LC_ALL`` /
+    ``LC_MESSAGES`` / ``LANG``); the tests expect English whatever the machine's locale, so the session runs with
+    ``LC_ALL=C.UTF-8`` (set before the QApplication exists). Tests of other locales start a process of their own."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LC_ALL", "C.UTF-8")
+        mp.setenv("LANGUAGE", "")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _real_mnist_for_mnist_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests marked ``mnist`` read the real user cache (captured before the session moved the user folders)."""

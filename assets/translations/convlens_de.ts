@@ -2,16 +2,72 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de" sourcelanguage="en">
     <context>
+        <name>Controller</name>
+        <message>
+            <location filename="../../gui/controller.py" line="218" />
+            <source>The model failed on this drawing: {0}</source>
+            <translation>Das Modell ist an dieser Zeichnung gescheitert: {0}</translation>
+        </message>
+    </context>
+    <context>
         <name>ConvLens</name>
         <message>
             <source>&amp;File</source>
             <translation type="vanished">&amp;Datei</translation>
         </message>
+        <message>
+            <location filename="../../gui/app.py" line="248" />
+            <source>An unexpected error happened; the app keeps running.
+
+{0}</source>
+            <translation>Ein unerwarteter Fehler ist aufgetreten; die App läuft weiter.
+
+{0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/model_opener.py" line="59" />
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/app.py" line="325" />
+            <source>Cannot open the model</source>
+            <translation>Das Modell kann nicht geöffnet werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/app.py" line="247" />
+            <source>ConvLens: something went wrong</source>
+            <translation>ConvLens: Etwas ist schiefgegangen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/model_opener.py" line="58" />
+            <source>Opening {0}…</source>
+            <translation>{0} wird geöffnet…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/app.py" line="326" />
+            <source>The model could not be opened:
+
+{0}</source>
+            <translation>Das Modell konnte nicht geöffnet werden:
+
+{0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/app.py" line="155" />
+            <source>Your last trained model could not be opened ({0}); using the shipped model. The damaged files are kept in {1}.</source>
+            <translation>Dein zuletzt trainiertes Modell konnte nicht geöffnet werden ({0}); das mitgelieferte Modell wird verwendet. Die beschädigten Dateien liegen in {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/model_opener.py" line="88" />
+            <source>{0}: opening was cancelled</source>
+            <translation>{0}: Öffnen abgebrochen</translation>
+        </message>
     </context>
     <context>
         <name>DrawingCanvas</name>
         <message>
-            <location filename="../../gui/canvas.py" line="73" />
+            <location filename="../../gui/canvas.py" line="85" />
             <source>Draw a digit with the mouse, a pen or a finger</source>
             <translation>Zeichne eine Ziffer mit der Maus, einem Stift oder dem Finger</translation>
         </message>
@@ -19,220 +75,353 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="320" />
+            <location filename="../../gui/window.py" line="463" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="285" />
+            <location filename="../../gui/window.py" line="454" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="295" />
+            <location filename="../../gui/window.py" line="456" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="279" />
+            <location filename="../../gui/window.py" line="452" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="260" />
+            <location filename="../../gui/window.py" line="446" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="309" />
+            <location filename="../../gui/window.py" line="461" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="318" />
+            <location filename="../../gui/window.py" line="462" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="262" />
+            <location filename="../../gui/window.py" line="459" />
+            <source>&amp;Language</source>
+            <translation>&amp;Sprache</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="447" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="271" />
+            <location filename="../../gui/window.py" line="460" />
+            <source>&amp;Presenter mode (large text)</source>
+            <translation>&amp;Präsentationsmodus (große Schrift)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="451" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="266" />
+            <location filename="../../gui/window.py" line="448" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="281" />
+            <location filename="../../gui/window.py" line="453" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="293" />
+            <location filename="../../gui/window.py" line="455" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="270" />
+            <location filename="../../gui/window.py" line="687" />
+            <source>&lt;b&gt;ConvLens&lt;/b&gt; {version}</source>
+            <translation>&lt;b&gt;ConvLens&lt;/b&gt; {version}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="761" />
+            <source>&lt;b&gt;Layers&lt;/b&gt; &lt;small&gt;(output shape)&lt;/small&gt;</source>
+            <translation>&lt;b&gt;Schichten&lt;/b&gt; &lt;small&gt;(Ausgabeform)&lt;/small&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="662" />
+            <source>About ConvLens</source>
+            <translation>Über ConvLens</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="450" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="112" />
+            <location filename="../../gui/window.py" line="652" />
+            <source>Cannot open the model</source>
+            <translation>Das Modell kann nicht geöffnet werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="435" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="99" />
             <source>ConvLens - watch a CNN read your digit</source>
+            <translation type="vanished">ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="432" />
+            <source>ConvLens – watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="377" />
+            <location filename="../../gui/window.py" line="464" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/kiosk/controller.py" line="493" />
+            <location filename="../../gui/kiosk/controller.py" line="509" />
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="161" />
+            <location filename="../../gui/window.py" line="689" />
+            <source>Draw a digit and watch a convolutional network read it: every filter, every feature map and the output probabilities, live.</source>
+            <translation>Zeichne eine Ziffer und sieh zu, wie ein Faltungsnetz sie liest: jeder Filter, jede Merkmalskarte und die Ausgabewahrscheinlichkeiten, live.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="438" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="218" />
+            <location filename="../../gui/window.py" line="441" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="377" />
+            <location filename="../../gui/window.py" line="464" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="400" />
+            <location filename="../../gui/window.py" line="657" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="438" />
+            <location filename="../../gui/window.py" line="442" />
+            <source>Main toolbar</source>
+            <translation>Hauptwerkzeugleiste</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="466" />
             <source>Model: {0}</source>
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="172" />
+            <location filename="../../gui/window.py" line="637" />
+            <source>Models (*.onnx *.npz);;All files (*)</source>
+            <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="440" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="441" />
+            <location filename="../../gui/window.py" line="740" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="240" />
+            <location filename="../../gui/window.py" line="637" />
+            <source>Open model</source>
+            <translation>Modell öffnen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="443" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="111" />
+            <location filename="../../gui/window.py" line="434" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="304" />
+            <location filename="../../gui/window.py" line="458" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="299" />
+            <location filename="../../gui/window.py" line="457" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="233" />
+            <location filename="../../gui/window.py" line="309" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="114" />
+            <location filename="../../gui/window.py" line="436" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="207" />
+            <location filename="../../gui/window.py" line="653" />
+            <source>The model could not be opened:
+
+{0}</source>
+            <translation>Das Modell konnte nicht geöffnet werden:
+
+{0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="283" />
             <source>The shipped model could not be opened: {0}</source>
             <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="245" />
+            <location filename="../../gui/window.py" line="445" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="243" />
+            <location filename="../../gui/window.py" line="444" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="109" />
+            <location filename="../../gui/window.py" line="433" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="679" />
+            <source>kind</source>
+            <translation>Art</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="679" />
+            <source>layer</source>
+            <translation>Schicht</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="727" />
+            <source>network changed in this session</source>
+            <translation>in dieser Sitzung verändertes Netz</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="726" />
+            <source>no model</source>
+            <translation>kein Modell</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="680" />
+            <source>output shape</source>
+            <translation>Ausgabeform</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="680" />
+            <source>parameters</source>
+            <translation>Parameter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/window.py" line="683" />
+            <source>total</source>
+            <translation>gesamt</translation>
         </message>
     </context>
     <context>
         <name>FeatureMapsPanel</name>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="51" />
+            <location filename="../../gui/panels/feature_maps.py" line="57" />
             <source>&lt;b&gt;Feature maps&lt;/b&gt;</source>
             <translation>&lt;b&gt;Merkmalskarten&lt;/b&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="53" />
+            <location filename="../../gui/panels/feature_maps.py" line="59" />
             <source>Also show maps after each conv</source>
             <translation>Auch die Karten nach jeder Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="57" />
+            <location filename="../../gui/panels/feature_maps.py" line="63" />
             <source>Hover a map for its values; click one for its filter</source>
             <translation>Zeige auf eine Karte für ihre Werte; klicke eine an für ihren Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="55" />
+            <location filename="../../gui/panels/feature_maps.py" line="61" />
             <source>Show the rectified conv outputs (before pooling) too</source>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/feature_maps.py" line="214" />
+            <location filename="../../gui/window.py" line="746" />
+            <source>Tap a map for its values and its filter</source>
+            <translation>Tippe auf eine Karte für ihre Werte und ihren Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="29" />
+            <source>after {name}</source>
+            <translation>nach {name}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="27" />
+            <source>after {name} (conv + ReLU)</source>
+            <translation>nach {name} (Faltung + ReLU)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="28" />
+            <source>after {name} (max-pool)</source>
+            <translation>nach {name} (Max-Pooling)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="160" />
+            <source>colour 0&amp;ndash;{top}</source>
+            <translation>Farbe 0&amp;ndash;{top}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="239" />
             <source>{0} map {1}, pixel (row {2}, col {3}): &lt;b&gt;{4}&lt;/b&gt;</source>
             <translation>{0} Karte {1}, Pixel (Zeile {2}, Spalte {3}): &lt;b&gt;{4}&lt;/b&gt;</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="157" />
+            <source>{count} map of {h}&amp;times;{w}</source>
+            <translation>{count} Karte aus {h}&amp;times;{w}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/feature_maps.py" line="157" />
+            <source>{count} maps of {h}&amp;times;{w}</source>
+            <translation>{count} Karten aus {h}&amp;times;{w}</translation>
         </message>
     </context>
     <context>
         <name>FiltersPanel</name>
         <message>
-            <location filename="../../gui/panels/filters.py" line="112" />
+            <location filename="../../gui/panels/filters.py" line="150" />
             <source>&lt;b&gt;Filters&lt;/b&gt;</source>
             <translation>&lt;b&gt;Filter&lt;/b&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="145" />
+            <location filename="../../gui/panels/filters.py" line="195" />
             <source>Click a filter or a feature map to see its numbers</source>
             <translation>Klicke auf einen Filter oder eine Merkmalskarte, um ihre Zahlen zu sehen</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="118" />
+            <location filename="../../gui/panels/filters.py" line="157" />
             <source>How to show filters that look at several input channels (conv2 and deeper):
 each filter on its strongest input channel, the mean |w| over all inputs,
 the weights on one input channel, or every input channel (one row each)</source>
@@ -241,29 +430,84 @@ jeder Filter auf seinem stärksten Eingabekanal, das mittlere |w| über alle Ein
 die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="116" />
+            <location filename="../../gui/panels/filters.py" line="495" />
+            <source>bias {value}</source>
+            <translation>Bias {value}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="441" />
+            <source>colour &amp;plusmn;{limit}</source>
+            <translation>Farbe &amp;plusmn;{limit}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="52" />
             <source>every input channel</source>
             <translation>jeder Eingabekanal</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="127" />
+            <location filename="../../gui/panels/filters.py" line="167" />
             <source>input channel </source>
             <translation>Eingabekanal </translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="116" />
+            <location filename="../../gui/panels/filters.py" line="50" />
             <source>mean |w| over inputs</source>
             <translation>mittleres |w| über die Eingaben</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="116" />
+            <location filename="../../gui/panels/filters.py" line="51" />
             <source>one input channel</source>
             <translation>ein Eingabekanal</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/filters.py" line="116" />
+            <location filename="../../gui/panels/filters.py" line="49" />
             <source>strongest input channel</source>
             <translation>stärkster Eingabekanal</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="506" />
+            <source>strongest inputs: {0}</source>
+            <translation>stärkste Eingänge: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="497" />
+            <source>weights</source>
+            <translation>Gewichte</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="503" />
+            <source>weights on input channel {0}</source>
+            <translation>Gewichte auf Eingabekanal {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="492" />
+            <source>{layer} filter {index} ({h}x{w}x{c})</source>
+            <translation>{layer} Filter {index} ({h}x{w}x{c})</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="439" />
+            <source>{n} filters (rows) &amp;times; {c} input channels (columns), {h}&amp;times;{w} each</source>
+            <translation>{n} Filter (Zeilen) &amp;times; {c} Eingabekanäle (Spalten), je {h}&amp;times;{w}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="431" />
+            <source>{n} filters of {h}&amp;times;{w}</source>
+            <translation>{n} Filter aus {h}&amp;times;{w}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="433" />
+            <source>{n} filters of {h}&amp;times;{w}&amp;times;{c}, each on its strongest input channel</source>
+            <translation>{n} Filter aus {h}&amp;times;{w}&amp;times;{c}, jeder auf seinem stärksten Eingabekanal</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="437" />
+            <source>{n} filters of {h}&amp;times;{w}&amp;times;{c}, input channel {channel}</source>
+            <translation>{n} Filter aus {h}&amp;times;{w}&amp;times;{c}, Eingabekanal {channel}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="435" />
+            <source>{n} filters of {h}&amp;times;{w}&amp;times;{c}, mean |w| over the {c} input channels</source>
+            <translation>{n} Filter aus {h}&amp;times;{w}&amp;times;{c}, Mittel von |w| über die {c} Eingabekanäle</translation>
         </message>
     </context>
     <context>
@@ -317,72 +561,72 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Lesson</name>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="227" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="214" />
             <source>  (sum / {0})</source>
             <translation>  (Summe / {0})</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="227" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="214" />
             <source>  (sum of products)</source>
             <translation>  (Summe der Produkte)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="209" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="232" />
             <source> (outside: 0)</source>
             <translation> (außerhalb: 0)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="140" />
+            <location filename="../../gui/lesson/step_tensors.py" line="176" />
             <source>(C, H, W): channels first</source>
             <translation>(C, H, W): Kanäle zuerst</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="138" />
+            <location filename="../../gui/lesson/step_tensors.py" line="174" />
             <source>(H, W, C): channels last</source>
             <translation>(H, W, C): Kanäle zuletzt</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="44" />
+            <location filename="../../gui/lesson/step_pixels.py" line="132" />
             <source>1. Pixels are numbers</source>
             <translation>1. Pixel sind Zahlen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="79" />
+            <location filename="../../gui/lesson/step_tensors.py" line="105" />
             <source>2. Tensors</source>
             <translation>2. Tensoren</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="163" />
+            <location filename="../../gui/lesson/step_pixels.py" line="327" />
             <source>28 × 28 image ⇒ 784 input numbers; {0} of them are not 0. Flattened, they are the 784 inputs of a fully connected network.</source>
             <translation>28 × 28 Bild ⇒ 784 Eingabezahlen; {0} davon sind nicht 0. Flach hintereinander gelegt sind sie die 784 Eingänge eines vollständig verbundenen Netzes.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="72" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="76" />
             <source>3 taps (M = 1)</source>
             <translation>3 Koeffizienten (M = 1)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="47" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="48" />
             <source>3. 1D convolution</source>
             <translation>3. 1D-Faltung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="73" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="72" />
             <source>4. 2D convolution</source>
             <translation>4. 2D-Faltung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="73" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="77" />
             <source>5 taps (M = 2)</source>
             <translation>5 Koeffizienten (M = 2)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="45" />
+            <location filename="../../gui/lesson/step_stride.py" line="40" />
             <source>5. Stride and padding</source>
             <translation>5. Schrittweite und Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="39" />
+            <location filename="../../gui/lesson/step_pooling.py" line="41" />
             <source>6. Max pooling</source>
             <translation>6. Max-Pooling</translation>
         </message>
@@ -392,7 +636,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>7. Schichten stapeln</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="97" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="57" />
+            <source>&lt;b&gt;What this step computes:&lt;/b&gt; a true convolution — the kernel is &lt;i&gt;flipped&lt;/i&gt; (g[m] multiplies f[n − m]), exactly as in the formula. (Step 4's 2D “convolution” does not flip.)</source>
+            <translation>&lt;b&gt;Was dieser Schritt rechnet:&lt;/b&gt; eine echte Faltung – der Kern wird &lt;i&gt;gespiegelt&lt;/i&gt; (g[m] multipliziert f[n − m]), genau wie in der Formel. (Die 2D-„Faltung“ in Schritt 4 spiegelt nicht.)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="82" />
+            <source>&lt;b&gt;What this step computes:&lt;/b&gt; the lecture's 2D “convolution” is a &lt;i&gt;cross-correlation&lt;/i&gt;: the filter is laid on the image as it is, &lt;i&gt;not flipped&lt;/i&gt; (step 3's 1D convolution flips its kernel). Conv layers compute exactly this; for a symmetric filter both give the same numbers.</source>
+            <translation>&lt;b&gt;Was dieser Schritt rechnet:&lt;/b&gt; die 2D-„Faltung“ der Vorlesung ist eine &lt;i&gt;Kreuzkorrelation&lt;/i&gt;: der Filter wird so, wie er ist, auf das Bild gelegt, &lt;i&gt;nicht gespiegelt&lt;/i&gt; (die 1D-Faltung in Schritt 3 spiegelt ihren Kern). Faltungsschichten rechnen genau das; bei einem symmetrischen Filter geben beide dieselben Zahlen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pooling.py" line="89" />
             <source>&lt;span style='color:#00aa50'&gt;■&lt;/span&gt; the 2 × 2 window   &lt;span style='color:#ff9600'&gt;■&lt;/span&gt; its maximum, which goes to the pooled map</source>
             <translation>&lt;span style='color:#00aa50'&gt;■&lt;/span&gt; das 2 × 2 Fenster   &lt;span style='color:#ff9600'&gt;■&lt;/span&gt; sein Maximum, das in die verkleinerte Karte kommt</translation>
         </message>
@@ -402,29 +656,64 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Ein CNN stapelt, was du gesehen hast: Faltung, Pooling, Faltung, Pooling: Merkmalsextraktion; dann vollständig verbundene Schichten: Klassifikation. Die Ausgabe jeder Schicht ist die Eingabe der nächsten, so führen die Formen vom Bild (1, 28, 28, 1) zu 10 Wahrscheinlichkeiten. Klicke auf eine Stufe, um sie im Explorer anzusehen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="45" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="27" />
+            <source>A box</source>
+            <translation>Ein Rechteck</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="133" />
             <source>A picture is a grid of numbers. In black and white each pixel is 0 or 1; in grayscale it is a brightness from 0 (black) to 255 (white). MNIST digits are 28 × 28 = 784 such numbers, white on black, and that is all the network ever sees of your drawing.</source>
             <translation>Ein Bild ist ein Gitter aus Zahlen. In Schwarzweiß ist jedes Pixel 0 oder 1; in Graustufen ist es eine Helligkeit von 0 (schwarz) bis 255 (weiß). MNIST-Ziffern sind 28 × 28 = 784 solche Zahlen, weiß auf schwarz, und mehr sieht das Netz von deiner Zeichnung nie.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="59" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="28" />
+            <source>A ramp</source>
+            <translation>Eine Rampe</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="65" />
             <source>A row of your drawing</source>
             <translation>Eine Zeile deiner Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="80" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="26" />
+            <source>A step</source>
+            <translation>Eine Stufe</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="106" />
             <source>A tensor is an array with any number of axes; its order is how many. A pixel is a scalar (order 0), a row a vector (1), the image a matrix (2). A convolutional network adds a channel axis and a batch axis: its input is an order-4 tensor (N, H, W, C).</source>
             <translation>Ein Tensor ist ein Feld mit beliebig vielen Achsen; seine Stufe ist ihre Anzahl. Ein Pixel ist ein Skalar (Stufe 0), eine Zeile ein Vektor (1), das Bild eine Matrix (2). Ein Faltungsnetz fügt eine Kanal- und eine Stapelachse hinzu: Seine Eingabe ist ein Tensor der Stufe 4 (N, H, W, C).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="64" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="25" />
+            <source>An impulse</source>
+            <translation>Ein Impuls</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="31" />
+            <source>Average of 3</source>
+            <translation>Mittelwert über 3</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="34" />
+            <source>Average of 5</source>
+            <translation>Mittelwert über 5</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="152" />
             <source>Black and white</source>
             <translation>Schwarzweiß</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="123" />
+            <location filename="../../gui/lesson/step_tensors.py" line="150" />
             <source>Blue channel</source>
             <translation>Blaukanal</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="52" />
+            <source>Blur (average of 9)</source>
+            <translation>Weichzeichnen (Mittelwert über 9)</translation>
         </message>
         <message>
             <location filename="../../gui/lesson/step_stacking.py" line="92" />
@@ -432,27 +721,41 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Klassifikation</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="116" />
+            <location filename="../../gui/lesson/step_pixels.py" line="77" />
+            <source>Click or drag here to choose the part shown zoomed in</source>
+            <translation>Klicke oder ziehe hier, um den vergrößerten Ausschnitt zu wählen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="143" />
             <source>Colour images</source>
             <translation>Farbbilder</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="171" />
-            <source>Digit output: {0} × {1}</source>
-            <translation>Ausgabe der Ziffer: {0} × {1}</translation>
+            <location filename="../../gui/lesson/step_conv1d.py" line="32" />
+            <source>Difference (1, 0, -1)</source>
+            <translation>Differenz (1, 0, -1)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="86" />
+            <location filename="../../gui/lesson/step_stride.py" line="163" />
+            <source>Digit output, every position: {0} × {1}</source>
+            <translation>Ausgabe der Ziffer, jede Position: {0} × {1}</translation>
+        </message>
+        <message>
+            <source>Digit output: {0} × {1}</source>
+            <translation type="vanished">Ausgabe der Ziffer: {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="92" />
             <source>Draw a digit on the canvas to convolve one of its rows (an empty canvas is a row of zeros).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um eine ihrer Zeilen zu falten (eine leere Fläche ist eine Zeile aus Nullen).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="74" />
+            <location filename="../../gui/lesson/step_pooling.py" line="72" />
             <source>Draw a digit on the canvas to pool its feature map (an empty canvas gives a flat map).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um ihre Merkmalskarte zu verkleinern (eine leere Fläche ergibt eine flache Karte).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="103" />
+            <location filename="../../gui/lesson/step_stride.py" line="92" />
             <source>Draw a digit on the canvas to see its output too (an empty canvas gives all zeros).</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um auch ihre Ausgabe zu sehen (eine leere Fläche ergibt nur Nullen).</translation>
         </message>
@@ -462,23 +765,42 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Zeichne eine Ziffer auf die Zeichenfläche, um den Filter darüber zu schieben (eine leere Fläche ist nur Nullen).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="84" />
+            <location filename="../../gui/lesson/step_pixels.py" line="178" />
             <source>Draw a digit on the canvas: its 784 numbers appear here. (An empty canvas is all zeros.)</source>
             <translation>Zeichne eine Ziffer auf die Zeichenfläche: Ihre 784 Zahlen erscheinen hier. (Eine leere Fläche ist nur Nullen.)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="128" />
             <source>Drawn stand-ins for MNIST's first digits (MNIST is not downloaded)</source>
-            <translation>Gezeichnete Stellvertreter für die ersten MNIST-Ziffern (MNIST ist nicht heruntergeladen)</translation>
+            <translation type="vanished">Gezeichnete Stellvertreter für die ersten MNIST-Ziffern (MNIST ist nicht heruntergeladen)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="90" />
+            <location filename="../../gui/lesson/step_pixels.py" line="240" />
+            <source>Drawn stand-ins for MNIST's first digits (MNIST is not downloaded):</source>
+            <translation>Gezeichnete Stellvertreter für die ersten MNIST-Ziffern (MNIST ist nicht heruntergeladen):</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="50" />
+            <source>Edges: horizontal (Sobel)</source>
+            <translation>Kanten: waagrecht (Sobel)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="51" />
+            <source>Edges: vertical (Sobel)</source>
+            <translation>Kanten: senkrecht (Sobel)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="116" />
             <source>Example from your image</source>
             <translation>Beispiel aus deinem Bild</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="132" />
+            <location filename="../../gui/lesson/step_pixels.py" line="244" />
             <source>Example {0}: a {1}</source>
+            <translation>Beispiel {0}: eine {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="244" />
+            <source>Example {0}: an {1}</source>
             <translation>Beispiel {0}: eine {1}</translation>
         </message>
         <message>
@@ -487,47 +809,52 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Merkmalsextraktion</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="129" />
+            <location filename="../../gui/lesson/step_pooling.py" line="121" />
             <source>Feature map {0} × {1}</source>
             <translation>Merkmalskarte {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="124" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="123" />
             <source>Filter (edit me)</source>
             <translation>Filter (bearbeite mich)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="146" />
+            <location filename="../../gui/lesson/step_stride.py" line="135" />
             <source>Filter {0} × {1}, stride ({2}, {3}), padding “{4}”:</source>
             <translation>Filter {0} × {1}, Schrittweite ({2}, {3}), Rand „{4}“:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="95" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="100" />
             <source>Filter:</source>
             <translation>Filter:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="99" />
+            <location filename="../../gui/lesson/step_tensors.py" line="126" />
             <source>Filters (H_f, W_f, C_in, C_out)</source>
             <translation>Filter (H_f, W_f, C_in, C_out)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="62" />
+            <location filename="../../gui/lesson/step_pixels.py" line="150" />
             <source>Grayscale</source>
             <translation>Graustufen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="123" />
+            <location filename="../../gui/lesson/step_tensors.py" line="150" />
             <source>Green channel</source>
             <translation>Grünkanal</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="224" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="33" />
+            <source>Identity (0, 1, 0)</source>
+            <translation>Identität (0, 1, 0)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="211" />
             <source>Image {0} × {1}</source>
             <translation>Bild {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="59" />
+            <location filename="../../gui/lesson/step_pixels.py" line="149" />
             <source>Image:</source>
             <translation>Bild:</translation>
         </message>
@@ -537,47 +864,56 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eingabe</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="176" />
+            <location filename="../../gui/lesson/step_tensors.py" line="213" />
             <source>Input: (N, H, W, C) = {0}: N images, H rows, W columns, C channels. The MNIST training set is one tensor of shape (60000, 28, 28, 1). A conv layer's filters are an order-4 tensor (H_f, W_f, C_in, C_out).</source>
             <translation>Eingabe: (N, H, W, C) = {0}: N Bilder, H Zeilen, W Spalten, C Kanäle. Der MNIST-Trainingssatz ist ein Tensor der Form (60000, 28, 28, 1). Die Filter einer Faltungsschicht sind ein Tensor der Stufe 4 (H_f, W_f, C_in, C_out).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="274" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="261" />
             <source>Keep going (or press “Show all”) to build the lecture's table.</source>
             <translation>Mach weiter (oder drücke „Alles zeigen“), um die Tabelle aus der Vorlesung aufzubauen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="77" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="81" />
             <source>Kernel g:</source>
             <translation>Kern g:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="99" />
+            <location filename="../../gui/lesson/step_pixels.py" line="170" />
+            <source>Larger cells, so that every pixel shows its number</source>
+            <translation>Größere Zellen, damit jedes Pixel seine Zahl zeigt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="126" />
             <source>Layer</source>
             <translation>Schicht</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="127" />
             <source>MNIST's first training digits</source>
-            <translation>Die ersten Trainingsziffern von MNIST</translation>
+            <translation type="vanished">Die ersten Trainingsziffern von MNIST</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="157" />
+            <location filename="../../gui/lesson/step_pixels.py" line="239" />
+            <source>MNIST's first training digits:</source>
+            <translation>Die ersten Trainingsziffern von MNIST:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="194" />
             <source>Matrix</source>
             <translation>Matrix</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="130" />
+            <location filename="../../gui/lesson/step_pooling.py" line="122" />
             <source>Max pooled {0} × {1}</source>
             <translation>Max-gepoolt {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="99" />
+            <location filename="../../gui/lesson/step_tensors.py" line="126" />
             <source>Meaning</source>
             <translation>Bedeutung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="90" />
+            <location filename="../../gui/lesson/step_tensors.py" line="116" />
             <source>Name</source>
             <translation>Name</translation>
         </message>
@@ -587,12 +923,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Nächste Position ▶</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/panel.py" line="99" />
+            <location filename="../../gui/lesson/panel.py" line="109" />
             <source>Next ▶</source>
             <translation>Weiter ▶</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="191" />
+            <location filename="../../gui/lesson/step_tensors.py" line="231" />
             <source>No model loaded yet</source>
             <translation>Noch kein Modell geladen</translation>
         </message>
@@ -602,22 +938,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Noch kein Modell geladen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="268" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="255" />
             <source>On your digit the output is what a conv layer computes before its bias and ReLU: large where the image looks like the filter.</source>
             <translation>Auf deiner Ziffer ist die Ausgabe das, was eine Faltungsschicht vor Bias und ReLU berechnet: groß, wo das Bild dem Filter ähnelt.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="90" />
+            <location filename="../../gui/lesson/step_tensors.py" line="116" />
             <source>Order</source>
             <translation>Stufe</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="226" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="213" />
             <source>Output {0} × {1}</source>
             <translation>Ausgabe {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="61" />
+            <location filename="../../gui/lesson/step_pooling.py" line="70" />
             <source>Padding:</source>
             <translation>Rand:</translation>
         </message>
@@ -632,34 +968,44 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Abspielen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="40" />
+            <location filename="../../gui/lesson/step_pooling.py" line="42" />
             <source>Pooling shrinks a feature map: slide a 2 × 2 window with stride 2 and keep only the maximum. The strong matches survive, the map is 4 times smaller, and a small shift of the input barely changes it. It works on H and W only: (−, 7, 7, C) → (−, 4, 4, C), every channel on its own. With “same” padding the odd last row and column get a window too (the padding never wins).</source>
             <translation>Pooling verkleinert eine Merkmalskarte: Schiebe ein 2 × 2 Fenster mit Schrittweite 2 und behalte nur das Maximum. Die starken Treffer bleiben, die Karte wird 4-mal kleiner, und eine kleine Verschiebung der Eingabe ändert sie kaum. Es wirkt nur auf H und W: (−, 7, 7, C) → (−, 4, 4, C), jeder Kanal für sich. Mit dem Rand „same“ bekommen auch die überzählige letzte Zeile und Spalte ein Fenster (der Rand gewinnt nie).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="125" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="124" />
             <source>Products</source>
             <translation>Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="123" />
+            <location filename="../../gui/lesson/step_tensors.py" line="150" />
             <source>Red channel</source>
             <translation>Rotkanal</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="103" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="104" />
             <source>Reset filter</source>
             <translation>Filter zurücksetzen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="157" />
+            <location filename="../../gui/lesson/step_pixels.py" line="322" />
+            <source>Rows {0}–{1}, columns {2}–{3} (drag on the small picture to move)</source>
+            <translation>Zeilen {0}–{1}, Spalten {2}–{3} (zum Verschieben auf dem kleinen Bild ziehen)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="194" />
             <source>Scalar</source>
             <translation>Skalar</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="90" />
+            <location filename="../../gui/lesson/step_tensors.py" line="116" />
             <source>Shape</source>
             <translation>Form</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv2d.py" line="53" />
+            <source>Sharpen</source>
+            <translation>Schärfen</translation>
         </message>
         <message>
             <location filename="../../gui/lesson/controls.py" line="44" />
@@ -672,9 +1018,14 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{0} im Explorer zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="67" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="73" />
             <source>Signal f:</source>
             <translation>Signal f:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="35" />
+            <source>Smooth (1, 4, 6, 4, 1) / 16</source>
+            <translation>Glätten (1, 4, 6, 4, 1) / 16</translation>
         </message>
         <message>
             <location filename="../../gui/lesson/step_stacking.py" line="76" />
@@ -682,182 +1033,216 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Softmax: Wahrscheinlichkeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="55" />
+            <location filename="../../gui/lesson/step_stride.py" line="58" />
             <source>Stride:</source>
             <translation>Schrittweite:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="157" />
+            <location filename="../../gui/lesson/step_tensors.py" line="194" />
             <source>Tensor</source>
             <translation>Tensor</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="158" />
+            <location filename="../../gui/lesson/step_tensors.py" line="195" />
             <source>Tensor (a batch)</source>
             <translation>Tensor (ein Stapel)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="46" />
+            <location filename="../../gui/lesson/step_stride.py" line="41" />
             <source>The &lt;b&gt;stride&lt;/b&gt; is how many cells the window jumps: (2, 2) skips every other position and halves the output. &lt;b&gt;Padding&lt;/b&gt; decides what happens at the border: “valid” keeps the window inside the image (the output shrinks), “same” adds zeros around it so that output = ceil(input / stride).</source>
             <translation>Die &lt;b&gt;Schrittweite&lt;/b&gt; gibt an, um wie viele Zellen das Fenster springt: (2, 2) überspringt jede zweite Position und halbiert die Ausgabe. Der &lt;b&gt;Rand&lt;/b&gt; (Padding) bestimmt, was an der Grenze passiert: „valid“ hält das Fenster im Bild (die Ausgabe schrumpft), „same“ fügt ringsum Nullen hinzu, sodass Ausgabe = ceil(Eingabe / Schrittweite).</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="94" />
+            <location filename="../../gui/lesson/step_stride.py" line="157" />
+            <source>The X with padding: {0} × {1}</source>
+            <translation>Das X mit Rand: {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_stride.py" line="160" />
+            <source>The X, no padding: {0} × {1}</source>
+            <translation>Das X ohne Rand: {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="121" />
             <source>The batch and the filters</source>
             <translation>Der Stapel und die Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="48" />
+            <location filename="../../gui/lesson/step_pixels.py" line="214" />
+            <source>The cells are too small for their numbers: zoom in to read them.</source>
+            <translation>Die Zellen sind zu klein für ihre Zahlen: vergrößere, um sie zu lesen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_conv1d.py" line="49" />
             <source>The convolution of f and g at position n is the sum, for m from −M to M, of f at n − m times g at m:  &lt;b&gt;(f ∗ g)[n] = Σ&lt;sub&gt;m=−M..M&lt;/sub&gt; f[n − m] g[m]&lt;/b&gt;. Slide n along the signal: the kernel, flipped, lines up under f; multiply the pairs, add them. Outside the signal f is 0.</source>
             <translation>Die Faltung von f und g an der Stelle n ist die Summe über m von −M bis M von f an n − m mal g an m:  &lt;b&gt;(f ∗ g)[n] = Σ&lt;sub&gt;m=−M..M&lt;/sub&gt; f[n − m] g[m]&lt;/b&gt;. Schiebe n am Signal entlang: Der gespiegelte Kern liegt unter f; multipliziere die Paare und addiere sie. Außerhalb des Signals ist f gleich 0.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="74" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="73" />
             <source>The filter slides over the image. At each position, multiply each image cell by the filter cell on top of it and add the 9 products; the lecture divides the sum by 9. Where the image matches the filter (the X's diagonal) every product is 1: 9 / 9 = 1.00. Off the diagonal a few products are −1: (1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = 0.55. Slide over every position and you get the 7 × 7 table: a map of where the filter's pattern is.</source>
             <translation>Der Filter gleitet über das Bild. An jeder Position wird jede Bildzelle mit der darüberliegenden Filterzelle multipliziert und die 9 Produkte addiert; die Vorlesung teilt die Summe durch 9. Wo das Bild zum Filter passt (die Diagonale des X), ist jedes Produkt 1: 9 / 9 = 1,00. Abseits der Diagonale sind einige Produkte −1: (1 + 1 − 1 + 1 + 1 + 1 − 1 + 1 + 1) / 9 = 0,55. Über jede Position geschoben ergibt das die 7 × 7 Tabelle: eine Karte, wo das Muster des Filters vorkommt.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="272" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="259" />
             <source>The filter was changed: this is no longer the lecture's table.</source>
             <translation>Der Filter wurde geändert: Das ist nicht mehr die Tabelle aus der Vorlesung.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="50" />
+            <location filename="../../gui/lesson/step_pooling.py" line="52" />
             <source>The lecture's 7 × 7 table</source>
             <translation>Die 7 × 7 Tabelle der Vorlesung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="84" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="89" />
             <source>The lecture's X (9 × 9)</source>
             <translation>Das X der Vorlesung (9 × 9)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="159" />
+            <location filename="../../gui/lesson/step_stride.py" line="148" />
             <source>The lecture's X, 9 × 9:</source>
             <translation>Das X der Vorlesung, 9 × 9:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="110" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="49" />
+            <source>The lecture's diagonal filter</source>
+            <translation>Der Diagonalfilter der Vorlesung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="138" />
             <source>The lecture's two 3 × 3 filters stacked: one conv tensor of shape {0}.</source>
             <translation>Die zwei 3 × 3 Filter der Vorlesung gestapelt: ein Faltungstensor der Form {0}.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="201" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="54" />
+            <source>The network's own filter (first layer)</source>
+            <translation>Ein Filter des Netzes (erste Schicht)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="241" />
             <source>This picture is an array of shape &lt;b&gt;{0}&lt;/b&gt;; its red channel is &lt;tt&gt;{1}&lt;/tt&gt;. Same numbers, different order of the axes.</source>
             <translation>Dieses Bild ist ein Feld der Form &lt;b&gt;{0}&lt;/b&gt;; sein Rotkanal ist &lt;tt&gt;{1}&lt;/tt&gt;. Dieselben Zahlen, andere Reihenfolge der Achsen.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="157" />
+            <location filename="../../gui/lesson/step_tensors.py" line="194" />
             <source>Vector</source>
             <translation>Vektor</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="110" />
+            <location filename="../../gui/lesson/step_pixels.py" line="211" />
             <source>What the numbers look like</source>
             <translation>So sehen die Zahlen aus</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="253" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="240" />
             <source>Window at row {0}, column {1}:</source>
             <translation>Fenster bei Zeile {0}, Spalte {1}:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="164" />
+            <location filename="../../gui/lesson/step_pooling.py" line="156" />
             <source>With “valid” padding the last row and column are dropped: 3 × 3. The lecture uses “same”: 4 × 4.</source>
             <translation>Mit dem Rand „valid“ fallen die letzte Zeile und Spalte weg: 3 × 3. Die Vorlesung verwendet „same“: 4 × 4.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="169" />
+            <location filename="../../gui/lesson/step_stride.py" line="162" />
             <source>X output: {0} × {1}</source>
             <translation>Ausgabe des X: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="168" />
             <source>X with padding: {0} × {1}</source>
-            <translation>X mit Rand: {0} × {1}</translation>
+            <translation type="vanished">X mit Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="86" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="91" />
             <source>Your digit (28 × 28)</source>
             <translation>Deine Ziffer (28 × 28)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="52" />
+            <location filename="../../gui/lesson/step_pooling.py" line="54" />
             <source>Your digit after the diagonal filter (26 × 26)</source>
             <translation>Deine Ziffer nach dem Diagonalfilter (26 × 26)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="170" />
+            <location filename="../../gui/lesson/step_stride.py" line="158" />
             <source>Your digit with padding: {0} × {1}</source>
             <translation>Deine Ziffer mit Rand: {0} × {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_stride.py" line="160" />
+            <location filename="../../gui/lesson/step_stride.py" line="149" />
             <source>Your digit, 28 × 28:</source>
             <translation>Deine Ziffer, 28 × 28:</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pixels.py" line="58" />
+            <location filename="../../gui/lesson/step_stride.py" line="161" />
+            <source>Your digit, no padding: {0} × {1}</source>
+            <translation>Deine Ziffer ohne Rand: {0} × {1}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="148" />
             <source>Your drawing</source>
             <translation>Deine Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="87" />
+            <location filename="../../gui/lesson/step_tensors.py" line="113" />
             <source>Your image as tensors</source>
             <translation>Dein Bild als Tensoren</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="164" />
+            <location filename="../../gui/lesson/step_pixels.py" line="175" />
+            <source>Zoom:</source>
+            <translation>Zoom:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="201" />
             <source>a batch of 1 image: what the network reads</source>
             <translation>ein Stapel aus 1 Bild: das liest das Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="95" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="104" />
             <source>f</source>
             <translation>f</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="95" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="104" />
             <source>f ∗ g</source>
             <translation>f ∗ g</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="101" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="103" />
             <source>filter #</source>
             <translation>Filter Nr.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="95" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="104" />
             <source>g flipped at n</source>
             <translation>g gespiegelt an n</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="169" />
+            <location filename="../../gui/lesson/step_tensors.py" line="206" />
             <source>no shape ()</source>
             <translation>keine Form ()</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="155" />
+            <location filename="../../gui/lesson/step_pooling.py" line="147" />
             <source>pad</source>
             <translation>Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="160" />
+            <location filename="../../gui/lesson/step_tensors.py" line="197" />
             <source>pixel [14, 14] = {0}</source>
             <translation>Pixel [14, 14] = {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="95" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="104" />
             <source>products</source>
             <translation>Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv1d.py" line="66" />
+            <location filename="../../gui/lesson/step_conv1d.py" line="72" />
             <source>row </source>
             <translation>Zeile </translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="161" />
+            <location filename="../../gui/lesson/step_tensors.py" line="198" />
             <source>row 14 = {0}</source>
             <translation>Zeile 14 = {0}</translation>
         </message>
@@ -872,17 +1257,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schritt {0} von {1}</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="163" />
+            <location filename="../../gui/lesson/step_tensors.py" line="200" />
             <source>the image with its channel axis (1 channel: gray)</source>
             <translation>das Bild mit seiner Kanalachse (1 Kanal: grau)</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="260" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="247" />
             <source>the sum of the {0} products</source>
             <translation>die Summe der {0} Produkte</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="162" />
+            <location filename="../../gui/lesson/step_tensors.py" line="199" />
             <source>the whole image</source>
             <translation>das ganze Bild</translation>
         </message>
@@ -892,12 +1277,31 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>valid</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_tensors.py" line="187" />
-            <source>{0} filters of {1} × {2} cells, each reading {3} channel(s): {0} output channels</source>
-            <translation>{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanal/Kanäle: {0} Ausgabekanäle</translation>
+            <location filename="../../gui/lesson/step_tensors.py" line="225" />
+            <source>{0} filters of {1} × {2} cells, each reading 1 channel: {0} output channels</source>
+            <translation>{0} Filter aus {1} × {2} Zellen, jeder liest 1 Kanal: {0} Ausgabekanäle</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/panel.py" line="97" />
+            <source>{0} filters of {1} × {2} cells, each reading {3} channel(s): {0} output channels</source>
+            <translation type="vanished">{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanal/Kanäle: {0} Ausgabekanäle</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_tensors.py" line="227" />
+            <source>{0} filters of {1} × {2} cells, each reading {3} channels: {0} output channels</source>
+            <translation>{0} Filter aus {1} × {2} Zellen, jeder liest {3} Kanäle: {0} Ausgabekanäle</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="173" />
+            <source>{0}× (all {1} × {1})</source>
+            <translation>{0}× (alle {1} × {1})</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/step_pixels.py" line="173" />
+            <source>{0}× ({1} × {1} pixels)</source>
+            <translation>{0}× ({1} × {1} Pixel)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/lesson/panel.py" line="107" />
             <source>◀ Previous</source>
             <translation>◀ Zurück</translation>
         </message>
@@ -907,22 +1311,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>◀ Vorige Position</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="276" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="263" />
             <source>✓ This is exactly the lecture's 7 × 7 table.</source>
             <translation>✓ Das ist genau die 7 × 7 Tabelle der Vorlesung.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="169" />
+            <location filename="../../gui/lesson/step_pooling.py" line="161" />
             <source>✓ This is exactly the lecture's pooled 4 × 4 table.</source>
             <translation>✓ Das ist genau die verkleinerte 4 × 4 Tabelle der Vorlesung.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_pooling.py" line="171" />
+            <location filename="../../gui/lesson/step_pooling.py" line="163" />
             <source>✗ This differs from the lecture's pooled table.</source>
             <translation>✗ Das weicht von der verkleinerten Tabelle der Vorlesung ab.</translation>
         </message>
         <message>
-            <location filename="../../gui/lesson/step_conv2d.py" line="278" />
+            <location filename="../../gui/lesson/step_conv2d.py" line="265" />
             <source>✗ This differs from the lecture's table.</source>
             <translation>✗ Das weicht von der Tabelle der Vorlesung ab.</translation>
         </message>
@@ -930,27 +1334,42 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>NetworkInputPanel</name>
         <message>
-            <location filename="../../gui/panels/network_input.py" line="102" />
+            <location filename="../../gui/panels/network_input.py" line="27" />
+            <source>1 raw canvas</source>
+            <translation>1 rohe Zeichenfläche</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/network_input.py" line="28" />
+            <source>2 cropped to the ink</source>
+            <translation>2 auf die Tinte zugeschnitten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/network_input.py" line="88" />
             <source>28×28, white on black</source>
             <translation>28×28, weiß auf schwarz</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/network_input.py" line="102" />
+            <location filename="../../gui/panels/network_input.py" line="29" />
+            <source>3 scaled to 20×20</source>
+            <translation>3 auf 20×20 skaliert</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/network_input.py" line="121" />
             <source>4 centred (28×28)</source>
             <translation>4 zentriert (28×28)</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/network_input.py" line="44" />
+            <location filename="../../gui/panels/network_input.py" line="53" />
             <source>&lt;b&gt;Network input&lt;/b&gt;</source>
             <translation>&lt;b&gt;Netzeingabe&lt;/b&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/network_input.py" line="48" />
+            <location filename="../../gui/panels/network_input.py" line="57" />
             <source>How the drawing becomes the 28×28 image MNIST digits look like</source>
             <translation>Wie aus der Zeichnung das 28×28-Bild wird, wie MNIST-Ziffern es sind</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/network_input.py" line="46" />
+            <location filename="../../gui/panels/network_input.py" line="55" />
             <source>Show the steps</source>
             <translation>Schritte zeigen</translation>
         </message>
@@ -958,19 +1377,64 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>ProbabilitiesPanel</name>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="43" />
+            <location filename="../../gui/panels/probabilities.py" line="85" />
             <source>Draw a digit</source>
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="101" />
-            <source>Not sure: a {0} or a {1}?</source>
-            <translation>Unsicher: eine {0} oder eine {1}?</translation>
+            <location filename="../../gui/panels/probabilities.py" line="169" />
+            <source>Draw one digit, 0–9</source>
+            <translation>Zeichne eine Ziffer, 0–9</translation>
         </message>
         <message>
-            <location filename="../../gui/panels/probabilities.py" line="99" />
+            <source>Not sure: a {0} or a {1}?</source>
+            <translation type="vanished">Unsicher: eine {0} oder eine {1}?</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/probabilities.py" line="165" />
+            <source>Not sure: {0} or {1}?</source>
+            <translation>Unsicher: {0} oder {1}?</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/probabilities.py" line="168" />
+            <source>That does not look like a digit</source>
+            <translation>Das sieht nicht wie eine Ziffer aus</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/probabilities.py" line="164" />
+            <source>a {0}</source>
+            <translation>eine {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/probabilities.py" line="164" />
+            <source>an {0}</source>
+            <translation>eine {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/probabilities.py" line="157" />
             <source>{0}% sure</source>
             <translation>{0} % sicher</translation>
+        </message>
+    </context>
+    <context>
+        <name>RankingView</name>
+        <message>
+            <location filename="../../gui/why/views.py" line="85" />
+            <source>map {0}</source>
+            <translation>Karte {0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>SaliencyOverlay</name>
+        <message>
+            <location filename="../../gui/why/overlay.py" line="76" />
+            <source>pushes away from {0}</source>
+            <translation>spricht gegen {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/overlay.py" line="75" />
+            <source>pushes towards {0}</source>
+            <translation>spricht für {0}</translation>
         </message>
     </context>
     <context>
@@ -979,6 +1443,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <location filename="../../gui/training/__init__.py" line="75" />
             <source>&amp;Reset to the factory model</source>
             <translation>Auf das &amp;Werksmodell zurücksetzen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="176" />
+            <source>1 saved correction. Tick “Fine-tune … on my corrections” in the advanced settings to train on it.</source>
+            <translation>1 gespeicherte Korrektur. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
             <location filename="../../gui/training/results.py" line="147" />
@@ -1045,7 +1514,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Konfusionsmatrix (Zeilen: echte Ziffer, Spalten: Antwort des Netzes)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="141" />
+            <location filename="../../gui/training/corrections.py" line="145" />
             <source>Correct me</source>
             <translation>Korrigiere mich</translation>
         </message>
@@ -1060,7 +1529,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST konnte nicht heruntergeladen werden: {e}. Das Training braucht es; das mitgelieferte Modell funktioniert weiter.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="113" />
+            <location filename="../../gui/training/corrections.py" line="114" />
             <source>Could not save the correction: {error}</source>
             <translation>Die Korrektur konnte nicht gespeichert werden: {error}</translation>
         </message>
@@ -1070,7 +1539,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Falsch gelesene Ziffern (klicke eine an, um sie durch das Netz zu schicken):</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="130" />
+            <location filename="../../gui/training/run_status.py" line="131" />
             <source>Done in {secs:.0f} s: {acc:.2%} of the test digits read correctly.</source>
             <translation>Fertig in {secs:.0f} s: {acc:.2%} der Testziffern richtig gelesen.</translation>
         </message>
@@ -1112,6 +1581,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
         <message>
             <location filename="../../gui/training/corrections.py" line="75" />
             <source>It was a {digit}</source>
+            <translation>Es war eine {digit}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="75" />
+            <source>It was an {digit}</source>
             <translation>Es war eine {digit}</translation>
         </message>
         <message>
@@ -1159,7 +1633,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="175" />
+            <location filename="../../gui/training/corrections.py" line="185" />
             <source>No saved corrections yet.</source>
             <translation>Noch keine gespeicherten Korrekturen.</translation>
         </message>
@@ -1192,9 +1666,13 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Drücke „Schnell trainieren“, um zu beginnen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="77" />
             <source>Quick train (about a minute)</source>
-            <translation>Schnell trainieren (etwa eine Minute)</translation>
+            <translation type="vanished">Schnell trainieren (etwa eine Minute)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/form.py" line="77" />
+            <source>Quick train (about half a minute)</source>
+            <translation>Schnell trainieren (etwa eine halbe Minute)</translation>
         </message>
         <message>
             <location filename="../../gui/training/model_box.py" line="74" />
@@ -1252,13 +1730,26 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Test mit Ziffern, die es nie gesehen hat…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="121" />
             <source>Thanks! It was a {digit}. Tick “Save my corrections” to keep it for training.</source>
-            <translation>Danke! Es war eine {digit}. Hake „Meine Korrekturen speichern“ an, um sie fürs Training aufzuheben.</translation>
+            <translation type="vanished">Danke! Es war eine {digit}. Hake „Meine Korrekturen speichern“ an, um sie fürs Training aufzuheben.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="116" />
+            <location filename="../../gui/training/corrections.py" line="125" />
+            <source>Thanks! It was {digit}. Tick “Save my corrections” to keep it for training.</source>
+            <translation>Danke! Es war {digit}. Hake „Meine Korrekturen speichern“ an, um sie fürs Training aufzuheben.</translation>
+        </message>
+        <message>
             <source>Thanks! Saved as a {digit} ({count} corrections so far).</source>
+            <translation type="vanished">Danke! Als {digit} gespeichert (bisher {count} Korrekturen).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="117" />
+            <source>Thanks! Saved as {digit} (1 correction so far).</source>
+            <translation>Danke! Als {digit} gespeichert (bisher 1 Korrektur).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="119" />
+            <source>Thanks! Saved as {digit} ({count} corrections so far).</source>
             <translation>Danke! Als {digit} gespeichert (bisher {count} Korrekturen).</translation>
         </message>
         <message>
@@ -1282,7 +1773,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="134" />
+            <location filename="../../gui/training/run_status.py" line="135" />
             <source>The new model is now in use.</source>
             <translation>Das neue Modell ist jetzt in Gebrauch.</translation>
         </message>
@@ -1307,7 +1798,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Mit diesen Einstellungen trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="139" />
+            <location filename="../../gui/training/run_status.py" line="140" />
             <source>Training cancelled; the model that was in use is kept.</source>
             <translation>Training abgebrochen; das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
@@ -1358,8 +1849,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
         </message>
         <message>
             <location filename="../../gui/training/run_status.py" line="122" />
+            <source>Training {what}: 1 epoch, batch {batch}, learning rate {lr:g}…</source>
+            <translation>Training {what}: 1 Epoche, Stapel {batch}, Lernrate {lr:g}…</translation>
+        </message>
+        <message>
             <source>Training {what}: {epochs} epoch(s), batch {batch}, learning rate {lr:g}…</source>
-            <translation>Training {what}: {epochs} Epoche(n), Stapel {batch}, Lernrate {lr:g}…</translation>
+            <translation type="vanished">Training {what}: {epochs} Epoche(n), Stapel {batch}, Lernrate {lr:g}…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="124" />
+            <source>Training {what}: {epochs} epochs, batch {batch}, learning rate {lr:g}…</source>
+            <translation>Training {what}: {epochs} Epochen, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
             <location filename="../../gui/training/run_status.py" line="28" />
@@ -1372,12 +1872,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Falsch? Tippe auf die Ziffer, die du gemeint hast:</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="138" />
+            <location filename="../../gui/training/corrections.py" line="109" />
+            <source>a {0}</source>
+            <translation>eine {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/corrections.py" line="109" />
+            <source>an {0}</source>
+            <translation>eine {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="139" />
             <source>cancelled</source>
             <translation>abgebrochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="129" />
+            <location filename="../../gui/training/form.py" line="34" />
+            <source>default: 16 + 32 filters (the shipped network)</source>
+            <translation>default: 16 + 32 Filter (das mitgelieferte Netz)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="130" />
             <source>done · {acc:.1%} test accuracy</source>
             <translation>fertig · {acc:.1%} Testgenauigkeit</translation>
         </message>
@@ -1400,6 +1915,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <location filename="../../gui/training/run_status.py" line="85" />
             <source>ready</source>
             <translation>bereit</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/form.py" line="35" />
+            <source>small: 8 + 16 filters (faster)</source>
+            <translation>small: 8 + 16 Filter (schneller)</translation>
         </message>
         <message>
             <location filename="../../gui/training/run_status.py" line="120" />
@@ -1432,7 +1952,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Validierung</translation>
         </message>
         <message>
-            <location filename="../../gui/training/corrections.py" line="172" />
+            <location filename="../../gui/training/corrections.py" line="180" />
             <source>{n} saved corrections. Tick “Fine-tune … on my corrections” in the advanced settings to train on them.</source>
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
@@ -1443,11 +1963,279 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
         </message>
     </context>
     <context>
+        <name>WhyPanel</name>
+        <message>
+            <location filename="../../gui/why/panel.py" line="425" />
+            <source>Adversarial nudge</source>
+            <translation>Gezielter Schubs</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="924" />
+            <source>Best this session: {0} pixels</source>
+            <translation>Bestwert bisher: {0} Pixel</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="389" />
+            <source>Colour the drawing by how much each part pushes the answer</source>
+            <translation>Die Zeichnung danach einfärben, wie stark jeder Teil die Antwort beeinflusst</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="477" />
+            <source>Draw a digit first</source>
+            <translation>Zeichne zuerst eine Ziffer</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="934" />
+            <source>Draw a digit first.</source>
+            <translation>Zeichne zuerst eine Ziffer.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="403" />
+            <source>Draw a digit, choose the right answer and press Teach: the network takes one small learning step on your drawing alone. Undo teaching puts the weights back exactly.</source>
+            <translation>Zeichne eine Ziffer, wähle die richtige Antwort und drücke „Beibringen“: Das Netz macht einen kleinen Lernschritt nur mit deiner Zeichnung. „Beibringen rückgängig“ stellt die Gewichte exakt wieder her.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="858" />
+            <source>First draw a digit it reads well.</source>
+            <translation>Zeichne zuerst eine Ziffer, die es sicher erkennt.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="385" />
+            <source>Fool it</source>
+            <translation>Austricksen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="416" />
+            <source>Fool the network: start from a digit it reads well, then add as little ink as you can until it reads another digit.</source>
+            <translation>Trickse das Netz aus: Beginne mit einer Ziffer, die es sicher erkennt, und füge so wenig Tinte wie möglich hinzu, bis es eine andere Ziffer liest.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="910" />
+            <source>Fooled! {0} pixels of ink turned {1} into {2}.</source>
+            <translation>Ausgetrickst! {0} Pixel Tinte haben aus {1} eine {2} gemacht.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="488" />
+            <source>For every conv filter, the picture that excites it most (found by gradient ascent)</source>
+            <translation>Für jeden Conv-Filter das Bild, das ihn am stärksten anregt (per Gradientenaufstieg gefunden)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="413" />
+            <source>How each filter changes (red: weights grow, blue: they shrink), conv1 and conv2:</source>
+            <translation>Wie sich jeder Filter ändert (rot: Gewichte wachsen, blau: sie schrumpfen), conv1 und conv2:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="917" />
+            <source>Ink added: {0} pixels. It still reads {1}.</source>
+            <translation>Hinzugefügte Tinte: {0} Pixel. Es liest immer noch {1}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="903" />
+            <source>It reads {0}. Add ink until it reads another digit.</source>
+            <translation>Es liest {0}. Füge Tinte hinzu, bis es eine andere Ziffer liest.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="756" />
+            <source>Left: the filter's weights (red positive, blue negative). Right: the picture that excites it most.</source>
+            <translation>Links: die Gewichte des Filters (rot positiv, blau negativ). Rechts: das Bild, das ihn am stärksten anregt.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="427" />
+            <source>Let the computer find the smallest change of every pixel that flips the answer</source>
+            <translation>Den Computer die kleinste Änderung aller Pixel suchen lassen, die die Antwort kippt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="949" />
+            <source>Looking for the smallest change…</source>
+            <translation>Suche die kleinste Änderung …</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="732" />
+            <source>Looking for what each filter wants to see…</source>
+            <translation>Suche, was jeder Filter sehen will …</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="738" />
+            <source>Looking for what the filters of {0} want to see…</source>
+            <translation>Suche, was die Filter von {0} sehen wollen …</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="390" />
+            <source>Method:</source>
+            <translation>Verfahren:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="452" />
+            <source>Needs the NumPy network: this ONNX model has no .npz twin next to it. Open a .npz model or one trained in ConvLens.</source>
+            <translation>Braucht das NumPy-Netz: Neben diesem ONNX-Modell liegt kein .npz-Zwilling. Öffne ein .npz-Modell oder eines, das in ConvLens trainiert wurde.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="970" />
+            <source>No pixel moved by more than {0}%, and it reads {1} instead of {2}.</source>
+            <translation>Kein Pixel hat sich um mehr als {0} % verändert, und es liest {1} statt {2}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="975" />
+            <source>No small change flips this answer.</source>
+            <translation>Keine kleine Änderung kippt diese Antwort.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="698" />
+            <source>Not available: this model has no NumPy network.</source>
+            <translation>Nicht verfügbar: Dieses Modell hat kein NumPy-Netz.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="464" />
+            <source>Occlusion works for any model; gradient needs the NumPy network</source>
+            <translation>Verdecken funktioniert mit jedem Modell; Gradient braucht das NumPy-Netz</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="476" />
+            <source>One learning step on this drawing</source>
+            <translation>Ein Lernschritt mit dieser Zeichnung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="411" />
+            <source>Probabilities: grey before, blue after teaching</source>
+            <translation>Wahrscheinlichkeiten: grau vorher, blau nach dem Beibringen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="400" />
+            <source>Rank the feature maps by their part in the answer</source>
+            <translation>Merkmalskarten nach ihrem Anteil an der Antwort ordnen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="394" />
+            <source>Red ink pushes the network towards its answer, blue ink pushes it away. Occlusion covers small patches of the drawing and watches the answer drop (works for any model). Gradient asks the network itself how each pixel moves its answer (needs the NumPy network).</source>
+            <translation>Rote Tinte spricht für die Antwort des Netzes, blaue dagegen. Verdecken deckt kleine Stücke der Zeichnung ab und beobachtet, wie die Antwort sinkt (funktioniert mit jedem Modell). Gradient fragt das Netz selbst, wie jedes Pixel seine Antwort bewegt (braucht das NumPy-Netz).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="401" />
+            <source>Show what each filter looks for</source>
+            <translation>Zeigen, wonach jeder Filter sucht</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="424" />
+            <source>Show where it looks</source>
+            <translation>Zeigen, wohin es schaut</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="422" />
+            <source>Start the challenge</source>
+            <translation>Herausforderung starten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="846" />
+            <source>Steps taught: {0} (not saved).</source>
+            <translation>Beigebrachte Schritte: {0} (nicht gespeichert).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="422" />
+            <source>Stop the challenge</source>
+            <translation>Herausforderung beenden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="839" />
+            <source>Taught {0}: its probability went from {1} to {2}.</source>
+            <translation>{0} beigebracht: Die Wahrscheinlichkeit stieg von {1} auf {2}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="385" />
+            <source>Teach</source>
+            <translation>Beibringen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="483" />
+            <source>Teaching is not available for this model.</source>
+            <translation>Beibringen ist mit diesem Modell nicht möglich.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="648" />
+            <source>The maps of {0} that pushed most towards {1}, best first:</source>
+            <translation>Die Karten von {0}, die am stärksten für {1} sprachen, die stärkste zuerst:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="985" />
+            <source>The nudge failed: {0}</source>
+            <translation>Der Schubs ist fehlgeschlagen: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="845" />
+            <source>The original network is back.</source>
+            <translation>Das ursprüngliche Netz ist zurück.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="763" />
+            <source>The pictures could not be computed: {0}</source>
+            <translation>Die Bilder konnten nicht berechnet werden: {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="408" />
+            <source>The right digit:</source>
+            <translation>Die richtige Ziffer:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="410" />
+            <source>Undo teaching</source>
+            <translation>Beibringen rückgängig</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="385" />
+            <source>What filters look for</source>
+            <translation>Wonach Filter suchen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="385" />
+            <source>Where it looks</source>
+            <translation>Wohin es schaut</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="471" />
+            <source>Which pooled maps helped the answer most (Grad-CAM weights)</source>
+            <translation>Welche gepoolten Karten der Antwort am meisten halfen (Grad-CAM-Gewichte)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="384" />
+            <source>Why?</source>
+            <translation>Warum?</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="392" />
+            <source>gradient</source>
+            <translation>Gradient</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="391" />
+            <source>occlusion</source>
+            <translation>Verdecken</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="965" />
+            <source>reads {0} ({1})</source>
+            <translation>liest {0} ({1})</translation>
+        </message>
+        <message>
+            <location filename="../../gui/why/panel.py" line="978" />
+            <source>the change</source>
+            <translation>die Änderung</translation>
+        </message>
+    </context>
+    <context>
         <name>_Legend</name>
         <message>
-            <location filename="../../gui/panels/filters.py" line="64" />
+            <location filename="../../gui/panels/filters.py" line="79" />
             <source>Filter weights: blue negative, white zero, red positive (each layer scaled to its ±max)</source>
             <translation>Filtergewichte: blau negativ, weiß null, rot positiv (jede Schicht auf ihr ±Maximum skaliert)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="96" />
+            <source>neg</source>
+            <translation>neg</translation>
+        </message>
+        <message>
+            <location filename="../../gui/panels/filters.py" line="96" />
+            <source>pos</source>
+            <translation>pos</translation>
         </message>
     </context>
 </TS>

@@ -13,8 +13,9 @@
 filters, feature-map layers with fixed colour levels from a calibration pass, summary, shapes) and runs the
 live path. ``gui.controller.Controller`` is the Qt adapter over it (signals; the canvas throttles the pen).
 
-The live path (:meth:`LivePipeline.run_canvas`) does exactly: preprocessing, one ``run``, and marking the
-arrays read-only; everything else happens when a model is swapped in.
+The live path (:meth:`LivePipeline.run_canvas`) does exactly: preprocessing, one ``run``, marking the arrays
+read-only and the reading state (:mod:`convlens.services.reading`: is it a digit at all? a few microseconds);
+everything else happens when a model is swapped in.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ import numpy as np
 from convlens.engine.model import Predictor
 from convlens.engine.preprocess import PreprocessSteps, mnist_style_steps, to_batch
 from convlens.services.model_check import check_probabilities, open_checked_model
+from convlens.services.reading import EMPTY_READING, Reader, Reading
 
 __all__ = [
     "EMPTY_RESULT",
     "NO_MODEL",
+    "UNREAD",
     "LivePipeline",
     "LiveResult",
     "MapLayer",
@@ -146,6 +149,9 @@ class LiveResult:
         The winning class, or None when ``probs`` is None.
     error : str or None
         Why the model failed on this input (``probs`` is then None), else None.
+    reading : Reading
+        Is it a digit: ``reading.state`` is ``"empty"``, ``"digit"``, ``"unsure"`` or ``"not_a_digit"``
+        (:mod:`convlens.services.reading`); ``"unsure"`` without probabilities.
     """
 
     image28: np.ndarray | None
@@ -154,6 +160,7 @@ class LiveResult:
     activations: OrderedDict[str, np.ndarray]
     digit: int | None
     error: str | None = None
+    reading: Reading = EMPTY_READING
 
     @property
     def confidence(self) -> float:
@@ -168,6 +175,8 @@ class LiveResult:
 
 EMPTY_RESULT = LiveResult(None, None, None, OrderedDict(), None)
 """The result for an empty canvas."""
+UNREAD = Reading("unsure", None, None, 0.0, "no probabilities")
+"""The reading of a drawing without probabilities (no model, or the model failed on it)."""
 
 
 def readonly(a: np.ndarray) -> np.ndarray:
@@ -295,9 +304,13 @@ class LivePipeline:
         self._calibration = calibration
         self._model: Predictor | None = None
         self._info = NO_MODEL
-        self._before_preview: tuple[Predictor | None, ModelInfo] | None = None
+        self._before_preview: tuple[Predictor | None, ModelInfo, Reader] | None = None
+        self._reader = Reader()
         self.last_canvas: np.ndarray | None = None
         """The last canvas given to :meth:`run_canvas` (re-run after a model swap)."""
+        self.last_image28: np.ndarray | None = None
+        """The last image shown with ``run_image28(..., remember=True)`` (re-run after a model swap instead of
+        :attr:`last_canvas`, which is then None)."""
 
     # -- the model --------------------------------------------------------------------------------------------
     @property
@@ -309,6 +322,11 @@ class LivePipeline:
     def info(self) -> ModelInfo:
         """The :class:`ModelInfo` of the model in use (:data:`NO_MODEL` if there is none)."""
         return self._info
+
+    @property
+    def reader(self) -> Reader:
+        """What decides the reading state for the model in use (with its non-digit detector, if one fits it)."""
+        return self._reader
 
     @property
     def previewing(self) -> bool:
@@ -343,6 +361,7 @@ class LivePipeline:
             raise TypeError(f"{type(model).__name__} does not implement engine.model.Predictor")
         info = describe_model(model, self._calibration(), path=path, metadata=metadata)
         self._model, self._info = model, info
+        self._reader = Reader.for_model(model, info.filters)
         self._before_preview = None  # a real model replaces any training preview
         log.info("model loaded: %s", info.label)
         return info
@@ -365,10 +384,12 @@ class LivePipeline:
         if model is None:
             if self._before_preview is None:
                 return None
-            self._model, self._info = self._before_preview
+            self._model, self._info, self._reader = self._before_preview
             self._before_preview = None
             return self._info
-        saved = self._before_preview if self._before_preview is not None else (self._model, self._info)
+        saved = (
+            self._before_preview if self._before_preview is not None else (self._model, self._info, self._reader)
+        )
         base = saved[1]
         filters = model_filters(model)
         same_layers = [(k, v[0].shape) for k, v in filters.items()] == [
@@ -379,6 +400,7 @@ class LivePipeline:
                 base, path=None, backend=model.backend, filters=filters, metadata={"training_preview": True}
             )
             self._model, self._info = model, info
+            self._reader = Reader.for_model(model, filters)
         else:
             info = self.set_model(model, path=None, metadata={"training_preview": True})
         self._before_preview = saved
@@ -400,6 +422,7 @@ class LivePipeline:
             ``error`` set (and no ``probs``) when the model raised, which is logged, never propagated.
         """
         self.last_canvas = canvas
+        self.last_image28 = None
         steps = mnist_style_steps(canvas)
         if steps is None:
             return EMPTY_RESULT
@@ -408,19 +431,25 @@ class LivePipeline:
             return self._infer(image28, steps)
         except Exception as exc:  # noqa: BLE001 - a failing model must not take the app down mid-stroke
             log.exception("inference failed")
-            return LiveResult(image28, steps, None, OrderedDict(), None, error=str(exc))
+            return LiveResult(image28, steps, None, OrderedDict(), None, error=str(exc), reading=UNREAD)
 
     def rerun(self) -> LiveResult | None:
-        """:meth:`run_canvas` on :attr:`last_canvas` (after a model swap), or None if there was none."""
+        """The last input again (after a model swap): :attr:`last_image28` if one is shown, else :meth:`run_canvas`
+        on :attr:`last_canvas`; None if there was none."""
+        if self.last_image28 is not None:
+            return self.run_image28(self.last_image28, remember=True)
         return None if self.last_canvas is None else self.run_canvas(self.last_canvas)
 
-    def run_image28(self, img: np.ndarray) -> LiveResult:
+    def run_image28(self, img: np.ndarray, remember: bool = False) -> LiveResult:
         """Run the model on an image that is already MNIST-style.
 
         Parameters
         ----------
         img : np.ndarray
             28 * 28 values in [0, 1], white digit on black (any shape with 784 elements).
+        remember : bool
+            Make it the current input (the canvas shows it): :meth:`rerun` then runs this image, not the last
+            canvas. By default a one-off prediction that changes nothing.
 
         Returns
         -------
@@ -428,15 +457,19 @@ class LivePipeline:
             ``steps`` is None; ``probs``/``digit`` are None if there is no model. Model errors propagate.
         """
         image28 = readonly(np.array(img, dtype=np.float32).reshape(28, 28))
+        if remember:
+            self.last_image28, self.last_canvas = image28, None
         return self._infer(image28, None)
 
     def _infer(self, image28: np.ndarray, steps: PreprocessSteps | None) -> LiveResult:
         model = self._model
         if model is None:
-            return LiveResult(image28, steps, None, OrderedDict(), None)
+            return LiveResult(image28, steps, None, OrderedDict(), None, reading=UNREAD)
         with np.errstate(all="ignore"):
             probs, acts = model.run(to_batch(image28))
         check_probabilities(probs, 1)  # NaN or overflow on this drawing: an error result, never NaN bars
         p = readonly(np.asarray(probs[0], dtype=np.float32))
         frozen: OrderedDict[str, np.ndarray] = OrderedDict((k, readonly(v)) for k, v in acts.items())
-        return LiveResult(image28, steps, p, frozen, int(np.argmax(p)))
+        extent = None if steps is None else max(steps.cropped.shape) / float(max(steps.raw.shape))
+        reading = self._reader.read(image28, p, frozen, extent)
+        return LiveResult(image28, steps, p, frozen, int(np.argmax(p)), reading=reading)

@@ -12,8 +12,8 @@ What the controller does to the window (and undoes in :meth:`KioskController.shu
   a long-press (``admin_hold_s``, default 3 s) in the top-left corner, or Ctrl+Alt+Shift+A, opens the
   PIN pad (:class:`gui.kiosk.pin.PinDialog`); the right PIN closes the window (and so quits the app);
 * touch: buttons, tabs and boxes at least 48 px (:mod:`gui.kiosk.touch`), the cursor hidden when a touch
-  screen is present (or always/never, per config); presenter mode scales every font by
-  :data:`PRESENTER_SCALE`;
+  screen is present (or always/never, per config); presenter mode is the desktop's
+  (:func:`gui.style.set_presenter_mode`: type :data:`PRESENTER_SCALE` larger, thicker plot lines);
 * training hidden when the config forbids it (Train button, training tab);
 * the idle timer, attract loop, translations and crash recovery (:mod:`gui.kiosk.idle`,
   :mod:`gui.kiosk.i18n`, :mod:`gui.kiosk.recovery`).
@@ -70,6 +70,7 @@ from convlens.gui.kiosk.idle import AttractLoop, AttractOverlay, IdleWatcher
 from convlens.gui.kiosk.pin import PinDialog
 from convlens.gui.kiosk.recovery import CrashGuard
 from convlens.gui.kiosk.touch import MIN_TOUCH_PX, TouchStyle, touch_screen_present
+from convlens.gui.style import PRESENTER_SCALE, set_presenter_mode, widget_style_name
 
 __all__ = [
     "ALLOWED_ACTIONS",
@@ -87,9 +88,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CORNER_PX = 72
+WATCHDOG_MS = 750
+"""How often the kiosk checks that it is really on the screen. A window manager's "show desktop" can unmap the
+window without telling Qt anything but "not exposed" (openbox: Super+D); Qt still reports it visible and
+full-screen, and the screen would stay black."""
 """Side of the top-left square where the admin long-press counts."""
-PRESENTER_SCALE = 1.4
-"""Font scale in presenter mode."""
 ALLOWED_ACTIONS = frozenset({"undoAction", "clearAction"})
 """Actions (by objectName) whose shortcuts keep working in the kiosk (Ctrl+Z, Esc/Delete)."""
 _URL_SCHEMES = ("http", "https", "file", "mailto", "ftp")
@@ -120,7 +123,12 @@ class _AppState:
         self.saved_style: str | None = None
         self.url_handlers = False
 
-    def release(self, *_: object) -> None:
+    def release_after_destroy(self) -> None:
+        """:meth:`release` for the window's destroyed signal."""
+        self.release(dying=True)
+
+    def release(self, dying: bool = False) -> None:
+        """Give back what the kiosk took from the application; ``dying``: the window is being destroyed."""
         app = QApplication.instance()
         if self.url_handlers:
             for scheme in _URL_SCHEMES:
@@ -130,7 +138,13 @@ class _AppState:
             QApplication.restoreOverrideCursor()
             self.cursor_hidden = False
         if self.saved_style is not None and isinstance(app, QApplication):
-            app.setStyle(self.saved_style)
+            style = self.saved_style
+            if dying:
+                # Called by the window's destroyed signal: a new style now would repolish the half-destroyed
+                # window's widgets (a crash); the next turn of the event loop restores it (at exit: never).
+                QTimer.singleShot(0, app, lambda: app.setStyle(style))
+            else:
+                app.setStyle(style)
             self.saved_style = None
         self.guard.uninstall()
 
@@ -220,7 +234,13 @@ class KioskController(QObject):
         self._fullscreen_timer = QTimer(self)
         self._fullscreen_timer.setSingleShot(True)
         self._fullscreen_timer.setInterval(0)
-        self._fullscreen_timer.timeout.connect(self._enforce_fullscreen)
+        self._fullscreen_timer.timeout.connect(self.restore_window)
+        self._watchdog = QTimer(self)
+        self._watchdog.setObjectName("kioskWatchdog")
+        self._watchdog.setInterval(WATCHDOG_MS)
+        self._watchdog.timeout.connect(self._watch)
+        self._unexposed_ticks = 0
+        self._shown_once = False
 
         self.idle.idle.connect(self._on_idle)
         self.idle.pressed.connect(self._on_press)
@@ -257,7 +277,7 @@ class KioskController(QObject):
         app = QApplication.instance()
         assert app is not None
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
-        w.destroyed.connect(self._app_state.release)
+        w.destroyed.connect(self._app_state.release_after_destroy)
         for scheme in _URL_SCHEMES:
             QDesktopServices.setUrlHandler(scheme, self._url_sink, "swallow")  # type: ignore[arg-type]  # the stub says bytes; PySide6 wants str
         self._app_state.url_handlers = True
@@ -291,13 +311,15 @@ class KioskController(QObject):
             self._add_corner_spacer()
         self._disable_plot_menus()
         assert isinstance(app, QApplication)
-        self._app_state.saved_style = app.style().name()
-        app.setStyle(TouchStyle(app.style().name()))
+        # By name: app.style() is Qt's style-sheet wrapper while the theme's sheet is set (its name is empty, and
+        # restoring "" would leave the touch style in place for the windows that come after).
+        self._app_state.saved_style = widget_style_name()
+        app.setStyle(TouchStyle(widget_style_name()))
         for button in w.findChildren(QAbstractButton):
             if button.minimumHeight() < MIN_TOUCH_PX:
                 button.setMinimumHeight(MIN_TOUCH_PX)
         if self.config.presenter_mode:
-            self._scale_fonts(PRESENTER_SCALE)
+            set_presenter_mode(w, True)
         self._update_cursor()
 
         if self.config.language != "en":
@@ -307,11 +329,16 @@ class KioskController(QObject):
         self._connections.append((controller.predictionChanged, self._after_prediction))
         controller.modelChanged.connect(self._sweep_texts)
         self._connections.append((controller.modelChanged, self._sweep_texts))
+        app.applicationStateChanged.connect(self._on_application_state)
+        self._connections.append((app.applicationStateChanged, self._on_application_state))
+        self.attract.digitDrawn.connect(self._schedule_restore)
+        self._connections.append((self.attract.digitDrawn, self._schedule_restore))
 
         app.installEventFilter(self)
         self.idle.install()
         self.crash_guard.install()
         self._active = True
+        self._watchdog.start()
         if was_visible:
             w.showFullScreen()
         if self.config_errors:
@@ -335,6 +362,7 @@ class KioskController(QObject):
         self.attract.stop(clear=False)
         self._hold.stop()
         self._fullscreen_timer.stop()
+        self._watchdog.stop()
         if self._pin_dialog is not None:
             self._pin_dialog.reject()
         for action in self._disabled_actions:
@@ -446,18 +474,6 @@ class KioskController(QObject):
                 elif isinstance(item, pg.PlotItem):
                     item.setMenuEnabled(False)
 
-    def _scale_fonts(self, factor: float) -> None:
-        w = self.window
-        widgets = [w, *[c for c in w.findChildren(QWidget) if c.testAttribute(Qt.WidgetAttribute.WA_SetFont)]]
-        for widget in widgets:
-            font = widget.font()
-            scaled = type(font)(font)
-            if font.pointSizeF() > 0:
-                scaled.setPointSizeF(font.pointSizeF() * factor)
-            elif font.pixelSize() > 0:
-                scaled.setPixelSize(int(round(font.pixelSize() * factor)))
-            widget.setFont(scaled)
-
     def _update_cursor(self) -> None:
         mode = self.config.hide_cursor
         hide = mode == "always" or (mode == "auto" and touch_screen_present())
@@ -514,7 +530,9 @@ class KioskController(QObject):
         self.start_idle_state()
 
     def start_idle_state(self) -> None:
-        """What happens after the idle timeout: clear the canvas, start the attract loop (if configured)."""
+        """What happens after the idle timeout: back on screen (:meth:`restore_window`), clear the canvas, start the
+        attract loop (if configured)."""
+        self.restore_window()
         self.host.clear_drawing()
         if self.config.attract_loop:
             self.attract.start()
@@ -563,7 +581,7 @@ class KioskController(QObject):
         if self.host.sideTabs.count():
             self.host.sideTabs.setCurrentIndex(0)
         if self._active:
-            self._enforce_fullscreen()
+            self.restore_window()
             if self.config.attract_loop:
                 self.attract.start()
             self.idle.restart()
@@ -574,12 +592,78 @@ class KioskController(QObject):
             self.window.raise_()
             self.window.activateWindow()
 
-    def _enforce_fullscreen(self) -> None:
+    def _off_screen(self) -> str | None:
+        """Why the window is off the screen (``"hidden"``, ``"minimised"``, ``"not full-screen"``), or None."""
         w = self.window
-        if not self._active or self._unlocked:
+        state = w.windowState()
+        if not w.isVisible():
+            return "hidden"
+        if state & Qt.WindowState.WindowMinimized:
+            return "minimised"
+        return None if state & Qt.WindowState.WindowFullScreen else "not full-screen"
+
+    @staticmethod
+    def _dialog_up() -> bool:
+        return QApplication.activeModalWidget() is not None or QApplication.activePopupWidget() is not None
+
+    def needs_restoring(self) -> bool:
+        """Whether the kiosk window is off the screen: hidden, minimised, not full-screen, or (while no dialog of the
+        app is up) not the active window."""
+        return self._off_screen() is not None or (not self.window.isActiveWindow() and not self._dialog_up())
+
+    def restore_window(self) -> None:
+        """Put the kiosk back: visible, full-screen, on top and active.
+
+        A window manager can hide or minimise it ("show desktop", Super+D) or another program can cover it; the screen
+        would stay black for good. Called at once when Qt reports it (window state change, hide, the application no
+        longer active; through a 0 ms timer) and, at the latest, at every idle reset and after each attract digit.
+        """
+        w = self.window
+        if not self._active or self._unlocked or not self.needs_restoring():
             return
-        if not (w.windowState() & Qt.WindowState.WindowFullScreen) or not w.isVisible():
+        why = self._off_screen()
+        if why is not None:
+            log.warning("kiosk: the window was %s; restoring it", why)
+            w.setWindowState((w.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowFullScreen)
             w.showFullScreen()
+        if not self._dialog_up():
+            w.raise_()
+            w.activateWindow()
+
+    def exposed(self) -> bool:
+        """Whether the window system shows the window (False while a window manager has it unmapped)."""
+        handle = self.window.windowHandle()
+        return handle is None or handle.isExposed()
+
+    def _watch(self) -> None:
+        """The watchdog (every :data:`WATCHDOG_MS`): a shown kiosk that is off the screen is put back.
+
+        "Not exposed" must last two ticks (a full-screen switch is briefly unexposed too); then the window is
+        mapped again (hide + show full screen: the window manager leaves its "show desktop" mode for it).
+        """
+        if not self._active or self._unlocked or not self._shown_once:
+            return
+        if self.window.isVisible() and not self.exposed():
+            self._unexposed_ticks += 1
+            if self._unexposed_ticks >= 2:
+                self._unexposed_ticks = 0
+                log.warning("kiosk: the window is visible but not on the screen (unmapped by the window manager); "
+                            "showing it again")
+                self.window.hide()
+                self.window.showFullScreen()
+                self._take_focus()
+            return
+        self._unexposed_ticks = 0
+        if self._off_screen() is not None:
+            self.restore_window()
+
+    def _schedule_restore(self, *_: object) -> None:
+        if self._active and not self._unlocked and not self._fullscreen_timer.isActive():
+            self._fullscreen_timer.start()
+
+    def _on_application_state(self, state: Qt.ApplicationState) -> None:
+        if state != Qt.ApplicationState.ApplicationActive:  # another program came to the front
+            self._schedule_restore()
 
     # -- the event filter -----------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
@@ -597,20 +681,28 @@ class KioskController(QObject):
         return False
 
     def _on_window_state(self, watched: QObject, event: QEvent) -> bool:
-        """WindowStateChange and Resize: anything that takes the window out of full-screen is undone."""
-        if watched is self.window and not self._unlocked and self._active:
-            if not (self.window.windowState() & Qt.WindowState.WindowFullScreen):
-                if not self._fullscreen_timer.isActive():
-                    self._fullscreen_timer.start()
+        """WindowStateChange and Resize: anything that minimises it or takes it out of full-screen is undone."""
+        if watched is self.window:
+            state = self.window.windowState()
+            if state & Qt.WindowState.WindowMinimized or not state & Qt.WindowState.WindowFullScreen:
+                self._schedule_restore()
         return False
 
     def _on_hide(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and not self._unlocked and not event.spontaneous():
-            self._fullscreen_timer.start()
+        """Hidden by the program or by the window manager (a spontaneous hide): shown again."""
+        if watched is self.window:
+            self._schedule_restore()
+        return False
+
+    def _on_deactivate(self, watched: QObject, event: QEvent) -> bool:
+        """Another program's window took the focus (no window of this app is active): the kiosk takes it back."""
+        if watched is self.window and QApplication.activeWindow() is None:
+            self._schedule_restore()
         return False
 
     def _on_show(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window:
+            self._shown_once = True
             QTimer.singleShot(0, self._take_focus)
         elif isinstance(watched, QFileDialog):
             log.warning("kiosk: file dialog %r closed (no file access in kiosk mode)", watched.windowTitle())
@@ -687,6 +779,7 @@ class KioskController(QObject):
         QEvent.Type.WindowStateChange: _on_window_state,
         QEvent.Type.Resize: _on_window_state,
         QEvent.Type.Hide: _on_hide,
+        QEvent.Type.WindowDeactivate: _on_deactivate,
         QEvent.Type.Show: _on_show,
         QEvent.Type.KeyPress: _on_key,
         QEvent.Type.KeyRelease: _on_key,

@@ -1,27 +1,35 @@
 """Find the app's visitor-facing strings and keep the ``.ts`` translation sources in step with them.
 
-``python -m gui.kiosk.strings --update de`` scans ``gui/`` and merges what it finds into
+``python -m convlens.gui.kiosk.strings --update de`` scans ``gui/`` (the whole GUI: window, menus, panels,
+lesson, training, kiosk, message boxes, dialogs) and merges what it finds into
 ``assets/translations/convlens_de.ts`` (new strings are added as *unfinished*, strings no longer in the
 code are marked *vanished*, existing translations are kept), then compiles every ``.ts`` with
-``pyside6-lrelease``.  ``--missing de`` lists the strings without a translation (exit status 1 if any).
+``pyside6-lrelease``.  ``--missing de`` lists the strings without a translation, the texts handed to Qt
+without ``tr`` and the computed ones (exit status 1 if any).
 
 What counts as a string (static analysis, no imports):
 
-* ``self.tr("...")`` (context: the enclosing class), ``QCoreApplication.translate("Ctx", "...")``, and
-  calls of a module-level helper ``def tr(text): return QCoreApplication.translate("Ctx", text)``;
-* string literals handed to Qt's text APIs without ``tr`` (``QPushButton("Clear")``, ``setToolTip``,
-  ``addTab(page, "Network")``, ...), context: the enclosing class.  The kiosk re-translates those at
-  run time (:class:`gui.kiosk.i18n.Retranslator`); they still should be wrapped in ``self.tr`` so
-  that texts set after start-up are translated too.
+* ``self.tr("...")`` (context: the enclosing class), ``QCoreApplication.translate("Ctx", "...")``,
+  ``QT_TRANSLATE_NOOP("Ctx", "...")`` (a constant translated where it is shown) and calls of a module-level
+  helper ``def tr(text): return QCoreApplication.translate("Ctx", text)``;
+* texts handed to Qt's text APIs: widgets and their setters (``QPushButton("Clear")``, ``setToolTip``,
+  ``addTab(page, "Network")``, ``setFormat``, ...), menus and actions, message boxes
+  (``QMessageBox.warning(parent, title, text)``, ``QMessageBox(icon, title, text)``), file and progress dialogs,
+  pyqtgraph captions (``addLabel``, ``LabelItem``, ``TextItem``), axis titles (``setLabel``) and legend names
+  (``plot(name=...)``).  A literal there without ``tr`` is *unwrapped* (:func:`unwrapped`): it would stay in the
+  language it was set in after a switch, so every one must be wrapped.
 
-f-strings and other computed texts cannot be found; :func:`untranslatable` lists them so they can be
-rewritten as ``self.tr("... {n} ...").format(n=...)``.
+f-strings and other computed texts cannot be looked up; :func:`untranslatable` lists those handed to Qt
+so they can be rewritten as ``self.tr("... {n} ...").format(n=...)`` (numbers and notation such as
+``max(...)`` are fine).  Texts built elsewhere and shown later are checked at run time by
+``tests/gui/test_kiosk_i18n.py``, which walks the German window for English.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -40,39 +48,78 @@ __all__ = [
     "missing_translations",
     "read_ts",
     "untranslatable",
+    "unwrapped",
 ]
 
 GUI_DIR = Path(__file__).resolve().parents[1]
 TRANSLATIONS_DIR = ASSETS_DIR / "translations"
 
-_TEXT_CALLS = {
-    # constructor or method name -> index of the text argument
-    "QPushButton": 0,
-    "QLabel": 0,
-    "QCheckBox": 0,
-    "QRadioButton": 0,
-    "QToolButton": 0,
-    "QGroupBox": 0,
-    "QAction": 0,
-    "QMenu": 0,
-    "setText": 0,
-    "setToolTip": 0,
-    "setWindowTitle": 0,
-    "setTitle": 0,
-    "setPlaceholderText": 0,
-    "setStatusTip": 0,
-    "setPrefix": 0,
-    "setSuffix": 0,
-    "set_hint": 0,
-    "addMenu": 0,
-    "showMessage": 0,
-    "addTab": 1,
-    "add_tab": 1,
-    "setTabText": 1,
-    "insertTab": 2,
-    "setItemText": 1,
-    "addItem": 0,
+_TEXT_CALLS: dict[str, tuple[int, ...]] = {
+    # constructor, function or method name -> positions of its text arguments
+    "QPushButton": (0,),
+    "QLabel": (0,),
+    "QCheckBox": (0,),
+    "QRadioButton": (0,),
+    "QToolButton": (0,),
+    "QGroupBox": (0,),
+    "QAction": (0,),
+    "QMenu": (0,),
+    "QMessageBox": (1, 2),  # QMessageBox(icon, title, text, ...)
+    "QProgressDialog": (0, 1),  # QProgressDialog(label, cancel button, ...)
+    "setText": (0,),
+    "setToolTip": (0,),
+    "setWindowTitle": (0,),
+    "setTitle": (0,),
+    "setPlaceholderText": (0,),
+    "setStatusTip": (0,),
+    "setPrefix": (0,),
+    "setSuffix": (0,),
+    "setSpecialValueText": (0,),
+    "setInformativeText": (0,),
+    "setLabelText": (0,),
+    "setCancelButtonText": (0,),
+    "setFormat": (0,),
+    "set_hint": (0,),
+    "addMenu": (0,),
+    "addAction": (0,),
+    "showMessage": (0,),
+    "addTab": (1,),
+    "add_tab": (1,),
+    "setTabText": (1,),
+    "setTabToolTip": (1,),
+    "insertTab": (2,),
+    "setItemText": (1,),
+    "addItem": (0,),
+    # pyqtgraph: captions, free text, axis labels
+    "addLabel": (0,),
+    "LabelItem": (0,),
+    "TextItem": (0,),
+    "setLabel": (1,),
 }
+_STATIC_TEXT_CALLS: dict[tuple[str, str], tuple[int, ...]] = {
+    # ``Class.function(...)``: message boxes and file dialogs (title, text; caption, filter)
+    ("QMessageBox", "critical"): (1, 2),
+    ("QMessageBox", "warning"): (1, 2),
+    ("QMessageBox", "information"): (1, 2),
+    ("QMessageBox", "question"): (1, 2),
+    ("QMessageBox", "about"): (1, 2),
+    ("QFileDialog", "getOpenFileName"): (1, 3),
+    ("QFileDialog", "getOpenFileNames"): (1, 3),
+    ("QFileDialog", "getSaveFileName"): (1, 3),
+    ("QFileDialog", "getExistingDirectory"): (1,),
+}
+_TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
+    # call name -> keyword arguments that are visible texts (pyqtgraph legends and plot titles)
+    "plot": ("name",),
+    "PlotWidget": ("title",),
+    "PlotItem": ("title",),
+    "addPlot": ("title",),
+    "QProgressDialog": ("labelText", "cancelButtonText"),
+}
+NOTATION = frozenset({"max", "min", "MB", "kB", "px", "ch"})
+"""Words inside computed texts that read the same in every language (``max(...)``, ``12.5 MB``)."""
+_LIST_CALLS = {"addItems", "setHorizontalHeaderLabels", "setVerticalHeaderLabels"}
+_FORMAT_CODES = re.compile(r"\{[^{}]*\}|%[0-9a-zA-Z]|&[a-zA-Z]+;|<[^<>]*>")
 _SKIP_DIRS = {"__pycache__"}
 
 
@@ -102,6 +149,30 @@ def _const_str(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     return None
+
+
+def is_text(text: str) -> bool:
+    """Whether ``text`` holds letters to translate (not only placeholders, format codes, tags, digits)."""
+    return any(ch.isalpha() for ch in _FORMAT_CODES.sub("", text))
+
+
+def _template(node: ast.AST) -> str:
+    """The text an f-string or a ``+`` of strings builds, with ``{}`` for every computed part (calls of
+    ``tr``/``translate`` included: their text is found where they are)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_template(v) if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _template(node.left) + _template(node.right)
+    return "{}"
+
+
+def _has_text_parts(node: ast.AST) -> bool:
+    """An f-string or a ``+`` of strings with words in its literal parts (``f"{a}, {b}"`` has none; nor has
+    notation that reads the same in every language, see :data:`NOTATION`)."""
+    words = re.findall(r"[^\W\d_]+", _FORMAT_CODES.sub(" ", _template(node)))
+    return any(len(word) > 1 and word not in NOTATION for word in words)
 
 
 def _callee_name(func: ast.AST) -> str:
@@ -166,6 +237,7 @@ class _Visitor(ast.NodeVisitor):
         self.found: list[Message] = []
         self.computed: list[str] = []
         self.sequences: dict[str, tuple[str, ...]] = {}
+        self.constants: dict[str, str] = {}
 
     def visit_Module(self, node: ast.Module) -> None:  # noqa: N802 - ast API
         for stmt in node.body:
@@ -176,6 +248,11 @@ class _Visitor(ast.NodeVisitor):
                 value, targets = stmt.value, [stmt.target]
             else:
                 continue
+            text = _const_str(value)
+            if text is not None:
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.constants[target.id] = text
             if isinstance(value, ast.List | ast.Tuple):
                 texts = tuple(t for t in (_const_str(e) for e in value.elts) if t is not None)
                 if texts and len(texts) == len(value.elts):
@@ -192,43 +269,69 @@ class _Visitor(ast.NodeVisitor):
     def _context(self) -> str:
         return self.classes[0] if self.classes else "ConvLens"
 
-    def _add(self, context: str, text: str, node: ast.Call, wrapped: bool) -> None:
-        if any(ch.isalpha() for ch in text):
-            self.found.append(Message(context, text, f"{self.rel}:{node.lineno}", wrapped))
+    def _add(self, context: str, text: str, node: ast.AST, wrapped: bool) -> None:
+        if is_text(text):
+            self.found.append(Message(context, text, f"{self.rel}:{getattr(node, 'lineno', 0)}", wrapped))
+
+    def _computed(self, arg: ast.AST, node: ast.AST) -> None:
+        self.computed.append(f"{self.rel}:{getattr(node, 'lineno', 0)}: {ast.unparse(arg)}")
 
     def visit_Call(self, node: ast.Call) -> None:  # noqa: N802 - ast API
         name = _callee_name(node.func)
+        owner = node.func.value.id if isinstance(node.func, ast.Attribute) and isinstance(
+            node.func.value, ast.Name) else ""
         if name == "tr" and isinstance(node.func, ast.Attribute) and node.args:
-            text = _const_str(node.args[0])
-            if text is not None:
-                self._add(self._context(), text, node, True)
+            self._wrapped(self._context(), node.args[0], node)
         elif name in self.helpers and isinstance(node.func, ast.Name) and node.args:
-            text = _const_str(node.args[0])
-            if text is not None:
-                self._add(self.helpers[name], text, node, True)
-        elif name == "translate" and len(node.args) >= 2:
-            ctx, text = _const_str(node.args[0]), _const_str(node.args[1])
-            if ctx is not None and text is not None:
-                self._add(ctx, text, node, True)
+            self._wrapped(self.helpers[name], node.args[0], node)
+        elif name in ("translate", "QT_TRANSLATE_NOOP") and len(node.args) >= 2:
+            ctx = _const_str(node.args[0])
+            if ctx is None and isinstance(node.args[0], ast.Name):
+                ctx = self.constants.get(node.args[0].id)
+            if ctx is not None:
+                self._wrapped(ctx, node.args[1], node)
+        elif (owner, name) in _STATIC_TEXT_CALLS:
+            for index in _STATIC_TEXT_CALLS[(owner, name)]:
+                if len(node.args) > index:
+                    self._plain(node.args[index], node)
         elif name in _TEXT_CALLS:
-            index = _TEXT_CALLS[name]
-            if len(node.args) > index:
-                self._plain(node.args[index], node)
-        elif name == "addItems" and node.args:
+            for index in _TEXT_CALLS[name]:
+                if len(node.args) > index:
+                    self._plain(node.args[index], node)
+        elif name in _LIST_CALLS and node.args:
             for text in self._string_list(node.args[0]):
                 self._add(self._context(), text, node, False)
+        for keyword in node.keywords:
+            if keyword.arg is not None and keyword.arg in _TEXT_KEYWORDS.get(name, ()):
+                self._plain(keyword.value, node)
         self.generic_visit(node)
 
+    def _wrapped(self, context: str, arg: ast.AST, node: ast.Call) -> None:
+        """The text inside ``tr(...)``: a literal; an f-string there cannot be looked up."""
+        text = _const_str(arg)
+        if text is not None:
+            self._add(context, text, node, True)
+        elif isinstance(arg, ast.JoinedStr | ast.BinOp) and _has_text_parts(arg):
+            self._computed(arg, node)
+
     def _plain(self, arg: ast.AST, node: ast.Call) -> None:
-        """A text handed to Qt without ``tr``: a literal, or ``"a" if cond else "b"``."""
+        """A text handed to Qt: a literal (or ``"a" if cond else "b"``) without ``tr`` is recorded unwrapped;
+        an f-string, a ``"..." + x`` or a ``"...".format(...)`` of a literal with words is computed."""
         text = _const_str(arg)
         if text is not None:
             self._add(self._context(), text, node, False)
         elif isinstance(arg, ast.IfExp):
             self._plain(arg.body, node)
             self._plain(arg.orelse, node)
-        elif isinstance(arg, ast.JoinedStr):
-            self.computed.append(f"{self.rel}:{node.lineno}: {ast.unparse(arg)}")
+        elif isinstance(arg, ast.JoinedStr | ast.BinOp) and _has_text_parts(arg):
+            self._computed(arg, node)
+        elif (
+            isinstance(arg, ast.Call)
+            and isinstance(arg.func, ast.Attribute)
+            and arg.func.attr == "format"
+            and (literal := _const_str(arg.func.value)) is not None
+        ):
+            self._add(self._context(), literal, node, False)
 
     def _string_list(self, arg: ast.AST) -> list[str]:
         """``["a", "b"]``, ``("a", "b")``, ``list(NAME)`` or ``NAME`` of a module-level tuple of strings."""
@@ -274,6 +377,16 @@ def extract(root: Path = GUI_DIR) -> list[Message]:
         if key not in seen or (message.wrapped and not seen[key].wrapped):
             seen[key] = message
     return sorted(seen.values())
+
+
+def unwrapped(root: Path = GUI_DIR) -> list[Message]:
+    """Texts handed to Qt without ``tr``/``translate`` (one per place): they stay in the language they were
+    set in when the language changes later, so every visitor-facing text must be wrapped."""
+    seen: dict[str, Message] = {}
+    for message in _scan(root)[0]:
+        if not message.wrapped:
+            seen.setdefault(f"{message.location}:{message.source}", message)
+    return sorted(seen.values(), key=lambda m: (m.location, m.source))
 
 
 def untranslatable(root: Path = GUI_DIR) -> list[str]:
@@ -389,12 +502,19 @@ def missing_translations(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line; see the module docstring."""
-    parser = argparse.ArgumentParser(prog="python -m gui.kiosk.strings", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m convlens.gui.kiosk.strings", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--update", metavar="LANG", action="append", default=[], help="merge strings into the .ts"
     )
-    parser.add_argument("--missing", metavar="LANG", help="list untranslated strings (exit 1 if any)")
-    parser.add_argument("--computed", action="store_true", help="list f-strings that cannot be translated")
+    parser.add_argument(
+        "--missing",
+        metavar="LANG",
+        help="list strings without a translation, texts handed to Qt without tr() and computed texts "
+        "(exit 1 if any)",
+    )
+    parser.add_argument(
+        "--computed", action="store_true", help="list f-strings that cannot be translated (exit 1 if any)"
+    )
     parser.add_argument("--no-compile", action="store_true", help="do not run lrelease after --update")
     parser.add_argument(
         "--drop-vanished", action="store_true", help="--update drops strings gone from the code"
@@ -414,10 +534,20 @@ def main(argv: list[str] | None = None) -> int:
         for m in missing:
             print(f"{m.location}: [{m.context}] {m.source!r}")
         print(f"{len(missing)} untranslated string(s) for {args.missing}")
-        status = 1 if missing else 0
+        plain = unwrapped()
+        for m in plain:
+            print(f"{m.location}: [{m.context}] {m.source!r} is handed to Qt without tr()")
+        computed = untranslatable()
+        for line in computed:
+            print(f"{line} is computed: rewrite it as tr(\"... {{0}} ...\").format(...)")
+        if plain or computed:
+            print(f"{len(plain)} text(s) without tr(), {len(computed)} computed text(s)")
+        status = 1 if missing or plain or computed else 0
     if args.computed:
-        for line in untranslatable():
+        computed = untranslatable()
+        for line in computed:
             print(line)
+        status = max(status, 1 if computed else 0)
     return status
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QColor, QImage, QPixmap, QShowEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -104,12 +104,27 @@ def as_image28(image: np.ndarray | None) -> np.ndarray | None:
 
 
 def heading(text: str) -> QLabel:
+    """A bold caption; it wraps when its column is narrow (never cut)."""
     label = QLabel(text)
+    label.setWordWrap(True)
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 1.15)
     font.setBold(True)
     label.setFont(font)
     return label
+
+
+def block(caption: QWidget, *widgets: QWidget) -> QWidget:
+    """A caption over one or more widgets (a grid, an editor), top-aligned: one block of a ColumnsLayout."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(4)
+    layout.addWidget(caption)
+    for widget in widgets:
+        layout.addWidget(widget)
+    layout.addStretch(1)
+    return box
 
 
 def paragraph(text: str, object_name: str | None = None) -> QLabel:
@@ -127,8 +142,27 @@ def hint_label(text: str, object_name: str = "lessonEmptyHint") -> QLabel:
     label.setObjectName(object_name)
     label.setWordWrap(True)
     label.setFrameShape(QFrame.Shape.StyledPanel)
-    label.setStyleSheet("QLabel { background: #fff6d5; color: #5a4300; padding: 6px; border-radius: 4px; }")
+    label.setProperty(NOTICE_PROPERTY, True)
+    style_notice(label)
     return label
+
+
+NOTICE_PROPERTY = "lessonNotice"
+"""Dynamic property of the lesson's notice labels (the "draw a digit first" hints), restyled with the palette."""
+_NOTICE_STYLES = {
+    False: "QLabel { background: #fff6d5; color: #5a4300; padding: 6px; border-radius: 4px; }",
+    True: "QLabel { background: #3b3320; color: #ffd98a; padding: 6px; border-radius: 4px; }",
+}
+
+
+def is_dark(widget: QWidget) -> bool:
+    """Whether the widget's palette is a dark one (dark window background)."""
+    return widget.palette().window().color().lightness() < 128
+
+
+def style_notice(label: QLabel) -> None:
+    """Amber notice colours that suit the label's palette: dark text on pale amber, or pale text on dark amber."""
+    label.setStyleSheet(_NOTICE_STYLES[is_dark(label)])
 
 
 def signed_terms(values: Sequence[float], fmt: str = "{:g}") -> str:
@@ -170,10 +204,14 @@ class LessonStep(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
+        scroll.setObjectName("lessonScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll)
+        self.scroll_area = scroll
+        """The page scrolls vertically only: every part wraps or shrinks to the width (no horizontal bar)."""
         content = QWidget()
+        content.setObjectName("lessonContent")
         scroll.setWidget(content)
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(12, 8, 12, 8)
@@ -186,7 +224,8 @@ class LessonStep(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         title_label.setFont(font)
         self.body.addWidget(title_label)
-        self.body.addWidget(paragraph(intro))
+        self.intro = paragraph(intro)
+        self.body.addWidget(self.intro)
 
     def title(self) -> str:
         return self._title
@@ -220,6 +259,17 @@ class LessonStep(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.ensure_fresh()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_palette()
+
+    def apply_palette(self) -> None:
+        """Restyle what does not follow the palette by itself (notices; plots in subclasses) for the new theme."""
+        for label in self.findChildren(QLabel):
+            if label.property(NOTICE_PROPERTY):
+                style_notice(label)
 
     def refresh(self) -> None:
         """Recompute and redraw everything the page shows."""

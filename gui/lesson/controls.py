@@ -7,13 +7,14 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QWidget,
 )
 
+from convlens.gui.layouts import FlowLayout, group
 from convlens.gui.lesson.common import translate
 
 
@@ -32,8 +33,7 @@ class StepControls(QWidget):
 
     def __init__(self, prefix: str, parent: QWidget | None = None, interval_ms: int = 450) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = FlowLayout(self, h_spacing=6)  # the buttons wrap onto a second line in a narrow page
         self.prev_button = QPushButton(translate("◀ Previous position"))
         self.prev_button.setObjectName(prefix + "PrevPositionButton")
         self.next_button = QPushButton(translate("Next position ▶"))
@@ -46,12 +46,12 @@ class StepControls(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName(prefix + "PositionSlider")
         self.slider.setMinimumWidth(160)
+        self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.label = QLabel()
-        self.label.setMinimumWidth(90)
+        self.label.setObjectName(prefix + "PositionLabel")
         for widget in (self.prev_button, self.next_button, self.play_button, self.all_button):
             layout.addWidget(widget)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.label)
+        layout.addWidget(group(self.slider, self.label, expanding=True))
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)

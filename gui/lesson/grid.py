@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from convlens.gui.lesson.common import diverging_rgb, gray_rgb, text_colour
@@ -50,6 +50,8 @@ class ValueGrid(QWidget):
         cell: int = 40,
         max_cell: int = 60,
         max_extent: int = 480,
+        min_cell: int = 4,
+        min_extent: int = 100_000,
         object_name: str | None = None,
     ) -> None:
         super().__init__(parent)
@@ -58,6 +60,9 @@ class ValueGrid(QWidget):
         self._cell = cell
         self._max_cell = max(cell, max_cell)
         self._max_extent = max_extent  # the whole grid's longest side never exceeds this many pixels
+        self._min_cell = max(1, min(min_cell, cell))  # the layout never squeezes a cell below this ...
+        self._min_extent = min_extent  # ... unless the grid's longest side would then exceed this many pixels
+        self._text_width = 0.0  # the widest cell text at a 100 px font (see _text_px)
         self._values = np.full((1, 1), np.nan)
         self._texts: list[list[str]] = [[""]]
         self._colours = np.full((1, 1, 3), 255, dtype=np.uint8)
@@ -113,6 +118,10 @@ class ValueGrid(QWidget):
         for r, c in zip(*np.nonzero(pad), strict=True):
             text_rows[r][c] = pad_text
         resized = values.shape != self._values.shape
+        if text_rows != self._texts:
+            metrics = QFontMetricsF(self._reference_font())
+            unique = {t for row in text_rows for t in row if t}
+            self._text_width = max((metrics.horizontalAdvance(t) for t in unique), default=0.0)
         self._values, self._texts, self._colours, self._pad = values, text_rows, colours, pad
         if resized:
             self.updateGeometry()
@@ -149,8 +158,12 @@ class ValueGrid(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         h, w = self._values.shape
-        side = max(4, min(self._cell, 120 // max(h, w, 1)))
-        return QSize(w * side + 2, h * side + 2)
+        side = max(1.0, min(float(self._min_cell), self._cell_cap(), self._min_extent / max(h, w)))
+        return QSize(int(w * side) + 2, int(h * side) + 2)
+
+    def max_useful_width(self) -> int:
+        """The widest the grid is worth making: every cell at its largest size."""
+        return int(self._values.shape[1] * self._cell_cap()) + 2
 
     def _cell_cap(self) -> float:
         h, w = self._values.shape
@@ -169,16 +182,44 @@ class ValueGrid(QWidget):
         cell = max(1.0, min((self.width() - 2) / w, (self.height() - 2) / h, self._cell_cap()))
         return cell, 1.0, 1.0
 
+    def cell_size(self) -> float:
+        """The side of one cell on screen, in pixels."""
+        return self._geometry()[0]
+
+    # -- numbers --------------------------------------------------------------------------------------------
+    def _reference_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(100)
+        return font
+
+    def _text_px(self, cell: float) -> int:
+        """The font size (pixels) of the cell texts: as large as fits the widest text into a cell, at most
+        45 % of the cell; 0 when even :data:`MIN_TEXT_PX` does not fit (the numbers are hidden then)."""
+        if self._text_width <= 0:
+            return 0
+        fits = (cell - 3.0) * 100.0 / self._text_width  # the widest text fills the cell minus a margin
+        px = int(min(cell * 0.45, fits))
+        return px if px >= MIN_TEXT_PX else 0
+
+    def numbers_shown(self) -> bool:
+        """Whether the cells are large enough to show their numbers (at the current size)."""
+        return self._text_px(self.cell_size()) > 0
+
+    def min_cell_for_numbers(self) -> float:
+        """The smallest cell side (pixels) at which the numbers are shown."""
+        if self._text_width <= 0:
+            return float("inf")
+        return max(MIN_TEXT_PX / 0.45, MIN_TEXT_PX * self._text_width / 100.0 + 3.0)
+
     # -- painting -------------------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         h, w = self._values.shape
         cell, x0, y0 = self._geometry()
-        longest = max((len(t) for row in self._texts for t in row), default=0)
         font = QFont(self.font())
-        px = int(min(cell * 0.42, 1.55 * cell / max(longest, 1)))
-        show_text = longest > 0 and px >= MIN_TEXT_PX
+        px = self._text_px(cell)
+        show_text = px > 0
         if show_text:
             font.setPixelSize(px)
             painter.setFont(font)

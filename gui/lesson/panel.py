@@ -10,8 +10,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QListWidget,
     QPushButton,
@@ -34,6 +36,10 @@ from convlens.services.live import LiveResult, ModelInfo
 from convlens.services.samples import first_training_digits
 
 _EXAMPLES: ExampleDigits | None = None
+
+COMPACT_PAGE_CHARS = 90
+"""Below this many average characters of room beside the step list, the list becomes a drop-down above the page
+(at 1024 x 700 that gives the page about 200 px more)."""
 
 
 def cached_examples() -> ExampleDigits:
@@ -85,11 +91,15 @@ class LessonPanel(QWidget):
         self.step_list = QListWidget()
         self.step_list.setObjectName("lessonStepList")
         self.step_list.addItems(self.step_titles())
-        self.step_list.setMaximumWidth(240)
         font = self.step_list.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.step_list.setFont(font)
         self.step_list.setStyleSheet("QListWidget::item { padding: 7px 4px; }")
+        self.step_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.step_list.setWordWrap(True)
+        self.step_combo = QComboBox()  # the step list of a narrow panel (see COMPACT_PAGE_CHARS)
+        self.step_combo.setObjectName("lessonStepCombo")
+        self.step_combo.addItems(self.step_titles())
         self.stack = QStackedWidget()
         self.stack.setObjectName("lessonStack")
         for step in self._steps:
@@ -99,21 +109,77 @@ class LessonPanel(QWidget):
         self.next_button = QPushButton(translate("Next ▶"))
         self.next_button.setObjectName("lessonNextButton")
 
-        side = QVBoxLayout()
+        # wide: the step list in a column on the left, Previous / Next under it
+        self.side = QWidget()
+        self.side.setObjectName("lessonSide")
+        side = QVBoxLayout(self.side)
+        side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.step_list, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.prev_button)
-        buttons.addWidget(self.next_button)
-        side.addLayout(buttons)
+        self._side_buttons = QHBoxLayout()
+        side.addLayout(self._side_buttons)
+        # narrow: one line above the page, Previous / the steps as a drop-down / Next
+        self.top_bar = QWidget()
+        self.top_bar.setObjectName("lessonTopBar")
+        self._top_layout = QHBoxLayout(self.top_bar)
+        self._top_layout.setContentsMargins(0, 0, 0, 0)
+        self._top_layout.addWidget(self.step_combo, 1)
+        page = QVBoxLayout()
+        page.addWidget(self.top_bar)
+        page.addWidget(self.stack, 1)
         layout = QHBoxLayout(self)
-        layout.addLayout(side)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.side)
+        layout.addLayout(page, 1)
+        self._compact: bool | None = None
+        self._set_compact(False)
 
         self.step_list.currentRowChanged.connect(self._row_changed)
+        self.step_combo.currentIndexChanged.connect(self.goto_step)
         self.prev_button.clicked.connect(lambda: self.goto_step(self.current_step() - 1))
         self.next_button.clicked.connect(lambda: self.goto_step(self.current_step() + 1))
         self.stacking.layerActivated.connect(self.layerActivated)
         self.step_list.setCurrentRow(0)
+
+    # -- layout ---------------------------------------------------------------------------------------------
+    def is_compact(self) -> bool:
+        """Whether the steps are a drop-down above the page (a narrow panel) instead of a list beside it."""
+        return bool(self._compact)
+
+    def _list_width(self) -> int:
+        """The step list's width: its longest title, within 16 to 26 average characters."""
+        metrics = QFontMetrics(self.step_list.font())
+        titles = [self.step_list.item(i).text() for i in range(self.step_list.count())]  # as shown (translated)
+        widest = max(metrics.horizontalAdvance(t) for t in titles) + 24
+        chars = metrics.averageCharWidth()
+        return int(min(max(widest, 16 * chars), 26 * chars)) + 2 * self.step_list.frameWidth()
+
+    def _set_compact(self, compact: bool) -> None:
+        if compact == self._compact:
+            return
+        self._compact = compact
+        if compact:
+            self._top_layout.insertWidget(0, self.prev_button)
+            self._top_layout.addWidget(self.next_button)
+        else:
+            self._side_buttons.addWidget(self.prev_button)
+            self._side_buttons.addWidget(self.next_button)
+        self.side.setVisible(not compact)
+        self.top_bar.setVisible(compact)
+
+    def _update_layout(self) -> None:
+        width = self._list_width()
+        self.side.setFixedWidth(max(width, self.prev_button.sizeHint().width() + self.next_button.sizeHint().width()
+                                    + 6))
+        room = self.width() - self.side.width() - 24
+        self._set_compact(room < COMPACT_PAGE_CHARS * QFontMetrics(self.font()).averageCharWidth())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._update_layout()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.LanguageChange):
+            self._update_layout()
 
     # -- navigation -----------------------------------------------------------------------------------------
     def step_titles(self) -> list[str]:
@@ -137,6 +203,9 @@ class LessonPanel(QWidget):
             for controls in step.findChildren(StepControls):  # stop any step-by-step playback left running
                 controls.stop()
         self.stack.setCurrentIndex(row)
+        self.step_combo.blockSignals(True)
+        self.step_combo.setCurrentIndex(row)
+        self.step_combo.blockSignals(False)
         self.prev_button.setEnabled(row > 0)
         self.next_button.setEnabled(row < len(self._steps) - 1)
         self.stepChanged.emit(row)

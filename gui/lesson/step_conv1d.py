@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from convlens.engine.lesson_data import KERNEL1D_PRESETS, SIGNAL_PRESETS, Conv1dStep, conv1d_trace
+from convlens.gui.layouts import FlowLayout, group
 from convlens.gui.lesson.common import (
     WINDOW_COLOUR,
     LessonStep,
@@ -53,7 +54,12 @@ class Conv1dStepPage(LessonStep):
             ),
             parent,
         )
-        controls = QGridLayout()
+        self.operation = paragraph(translate(
+            "<b>What this step computes:</b> a true convolution — the kernel is <i>flipped</i> "
+            "(g[m] multiplies f[n − m]), exactly as in the formula. (Step 4's 2D “convolution” does not flip.)"),
+            "conv1dOperation")
+        self.body.addWidget(self.operation)
+        controls = FlowLayout()
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("conv1dSourceCombo")
         self.source_combo.addItem(translate("A row of your drawing"), "row")
@@ -64,9 +70,7 @@ class Conv1dStepPage(LessonStep):
         self.row_spin.setRange(0, 27)
         self.row_spin.setValue(14)
         self.row_spin.setPrefix(translate("row "))
-        controls.addWidget(QLabel(translate("Signal f:")), 0, 0)
-        controls.addWidget(self.source_combo, 0, 1)
-        controls.addWidget(self.row_spin, 0, 2)
+        controls.addWidget(group(QLabel(translate("Signal f:")), self.source_combo, self.row_spin))
         self.size_combo = QComboBox()
         self.size_combo.setObjectName("conv1dKernelSize")
         self.size_combo.addItem(translate("3 taps (M = 1)"), 3)
@@ -74,13 +78,15 @@ class Conv1dStepPage(LessonStep):
         self.preset_combo = QComboBox()
         self.preset_combo.setObjectName("conv1dKernelPreset")
         self.kernel_editor = KernelEditor("conv1d")
-        controls.addWidget(QLabel(translate("Kernel g:")), 1, 0)
-        controls.addWidget(self.size_combo, 1, 1)
-        controls.addWidget(self.preset_combo, 1, 2)
-        controls.addWidget(self.kernel_editor, 1, 3)
+        controls.addWidget(group(QLabel(translate("Kernel g:")), self.size_combo, self.preset_combo))
         self.kernel_caption = QLabel()
-        controls.addWidget(self.kernel_caption, 2, 3)
-        controls.setColumnStretch(4, 1)
+        kernel_box = QWidget()
+        kernel_layout = QVBoxLayout(kernel_box)
+        kernel_layout.setContentsMargins(0, 0, 0, 0)
+        kernel_layout.setSpacing(2)
+        kernel_layout.addWidget(self.kernel_editor)
+        kernel_layout.addWidget(self.kernel_caption)
+        controls.addWidget(kernel_box)
         self.body.addLayout(controls)
 
         self.hint = hint_label(translate("Draw a digit on the canvas to convolve one of its rows "
@@ -88,14 +94,20 @@ class Conv1dStepPage(LessonStep):
         self.body.addWidget(self.hint)
 
         rows = QGridLayout()
-        self.signal_grid = ValueGrid(cell=34, max_cell=40, max_extent=2000, object_name="conv1dSignalGrid")
-        self.kernel_grid = ValueGrid(cell=34, max_cell=40, max_extent=2000, object_name="conv1dKernelGrid")
-        self.products_grid = ValueGrid(cell=34, max_cell=40, max_extent=2000, object_name="conv1dProductsGrid")
-        self.output_grid = ValueGrid(cell=34, max_cell=40, max_extent=2000, object_name="conv1dOutputGrid")
+        def row_grid(name: str) -> ValueGrid:
+            return ValueGrid(cell=34, max_cell=40, max_extent=2000, min_cell=6, object_name=name)
+
+        self.signal_grid = row_grid("conv1dSignalGrid")
+        self.kernel_grid = row_grid("conv1dKernelGrid")
+        self.products_grid = row_grid("conv1dProductsGrid")
+        self.output_grid = row_grid("conv1dOutputGrid")
         captions = (translate("f"), translate("g flipped at n"), translate("products"), translate("f ∗ g"))
         for r, (caption, grid) in enumerate(zip(
                 captions, (self.signal_grid, self.kernel_grid, self.products_grid, self.output_grid), strict=True)):
-            rows.addWidget(QLabel(caption), r, 0)
+            label = QLabel(caption)
+            label.setWordWrap(True)
+            label.setMaximumWidth(120)
+            rows.addWidget(label, r, 0)
             rows.addWidget(grid, r, 1)
         rows.setColumnStretch(1, 1)
         self.body.addLayout(rows)
@@ -107,7 +119,7 @@ class Conv1dStepPage(LessonStep):
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("conv1dPlot")
-        self.plot.setBackground("w")
+        self.plot.setBackground(None)  # follows the theme: apply_palette
         self.plot.setMinimumHeight(180)
         self.plot.setMaximumHeight(280)
         self.plot.addLegend(offset=(10, 5))
@@ -129,6 +141,17 @@ class Conv1dStepPage(LessonStep):
         self.preset_combo.currentIndexChanged.connect(lambda *_: self._apply_preset())
         self.kernel_editor.kernelChanged.connect(self.invalidate)
         self.controls.positionChanged.connect(lambda *_: self._show_position())
+        self.apply_palette()
+
+    def apply_palette(self) -> None:
+        super().apply_palette()
+        palette = self.palette()
+        self.plot.setBackground(palette.base().color())
+        for axis in ("left", "bottom"):
+            item = self.plot.getAxis(axis)
+            item.setPen(palette.text().color())
+            item.setTextPen(palette.text().color())
+        self._f_curve.setPen(pg.mkPen(palette.placeholderText().color(), width=2))
 
     # -- kernel ---------------------------------------------------------------------------------------------
     def _fill_presets(self) -> None:

@@ -10,13 +10,10 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,10 +29,12 @@ from convlens.engine.lesson_data import (
     lecture_x_image,
     truncate2,
 )
+from convlens.gui.layouts import ColumnsLayout, FlowLayout, group
 from convlens.gui.lesson.common import (
     CURRENT_COLOUR,
     WINDOW_COLOUR,
     LessonStep,
+    block,
     heading,
     hint_label,
     number_text,
@@ -80,7 +79,13 @@ class Conv2dStepPage(LessonStep):
             ),
             parent,
         )
-        top = QHBoxLayout()
+        self.operation = paragraph(translate(
+            "<b>What this step computes:</b> the lecture's 2D “convolution” is a <i>cross-correlation</i>: "
+            "the filter is laid on the image as it is, <i>not flipped</i> (step 3's 1D convolution flips its "
+            "kernel). Conv layers compute exactly this; for a symmetric filter both give the same numbers."),
+            "conv2dOperation")
+        self.body.addWidget(self.operation)
+        top = FlowLayout()
         self.lecture_radio = QRadioButton(translate("The lecture's X (9 × 9)"))
         self.lecture_radio.setObjectName("conv2dSourceLecture")
         self.digit_radio = QRadioButton(translate("Your digit (28 × 28)"))
@@ -89,53 +94,35 @@ class Conv2dStepPage(LessonStep):
         self._source_group = QButtonGroup(self)
         self._source_group.addButton(self.lecture_radio)
         self._source_group.addButton(self.digit_radio)
-        top.addWidget(self.lecture_radio)
-        top.addWidget(self.digit_radio)
-        top.addSpacing(20)
-        top.addWidget(QLabel(translate("Filter:")))
+        top.addWidget(group(self.lecture_radio, self.digit_radio))
         self.preset_combo = kernel_preset_combo("conv2dPresetCombo")
         self.preset_combo.addItem(translate(str(PRESET_LABELS["network"])), "network")
-        top.addWidget(self.preset_combo)
+        top.addWidget(group(QLabel(translate("Filter:")), self.preset_combo))
         self.filter_index = QSpinBox()
         self.filter_index.setObjectName("conv2dFilterIndex")
         self.filter_index.setPrefix(translate("filter #"))
-        top.addWidget(self.filter_index)
         self.reset_button = QPushButton(translate("Reset filter"))
         self.reset_button.setObjectName("conv2dResetKernel")
-        top.addWidget(self.reset_button)
-        top.addStretch(1)
+        top.addWidget(group(self.filter_index, self.reset_button))
         self.body.addLayout(top)
 
         self.hint = hint_label(translate("Draw a digit on the canvas to slide the filter over it "
                                          "(an empty canvas is all zeros)."))
         self.body.addWidget(self.hint)
 
-        main = QGridLayout()
-        self.input_grid = ValueGrid(cell=34, max_cell=40, object_name="conv2dInputGrid")
-        self.input_grid.setMinimumSize(250, 250)
+        # the image, the filter, the products and the output side by side while they fit, else wrapped
+        self.input_grid = ValueGrid(cell=34, max_cell=44, min_cell=18, min_extent=170, object_name="conv2dInputGrid")
         self.kernel_editor = KernelEditor("conv2d")
-        self.products_grid = ValueGrid(cell=44, max_cell=44, object_name="conv2dProductsGrid")
-        self.products_grid.setMinimumSize(132, 132)
-        self.output_grid = ValueGrid(cell=44, max_cell=50, object_name="conv2dOutputGrid")
-        self.output_grid.setMinimumSize(250, 250)
+        self.products_grid = ValueGrid(cell=44, max_cell=48, min_cell=32, object_name="conv2dProductsGrid")
+        self.output_grid = ValueGrid(cell=44, max_cell=54, min_cell=26, min_extent=190, object_name="conv2dOutputGrid")
         self._input_caption = heading("")
         self._output_caption = heading("")
-        main.addWidget(self._input_caption, 0, 0)
-        main.addWidget(heading(translate("Filter (edit me)")), 0, 1)
-        main.addWidget(heading(translate("Products")), 0, 2)
-        main.addWidget(self._output_caption, 0, 3)
-        main.addWidget(self.input_grid, 1, 0)
-        kernel_box = QVBoxLayout()
-        kernel_box.addWidget(self.kernel_editor)
-        kernel_box.addStretch(1)
-        main.addLayout(kernel_box, 1, 1)
-        products_box = QVBoxLayout()
-        products_box.addWidget(self.products_grid)
-        products_box.addStretch(1)
-        main.addLayout(products_box, 1, 2)
-        main.addWidget(self.output_grid, 1, 3)
-        main.setColumnStretch(0, 3)
-        main.setColumnStretch(3, 3)
+        main = ColumnsLayout()
+        # spare width by columns (9, 3, 7), so that the image's and the output's cells grow alike
+        main.add(block(self._input_caption, self.input_grid), 9.0, self.input_grid.max_useful_width)
+        main.add(block(heading(translate("Filter (edit me)")), self.kernel_editor), 0.0)
+        main.add(block(heading(translate("Products")), self.products_grid), 2.0, self.products_grid.max_useful_width)
+        main.add(block(self._output_caption, self.output_grid), 7.0, self.output_grid.max_useful_width)
         self.body.addLayout(main)
 
         self.equation = paragraph("", "conv2dEquation")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QRadioButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton, QWidget
 
 from convlens.engine.lesson_data import (
     DIAGONAL_FILTER,
@@ -14,11 +14,13 @@ from convlens.engine.lesson_data import (
     pool_table,
     truncate2,
 )
+from convlens.gui.layouts import ColumnsLayout, FlowLayout, group
 from convlens.gui.lesson.common import (
     CURRENT_COLOUR,
     MAX_COLOUR,
     WINDOW_COLOUR,
     LessonStep,
+    block,
     heading,
     hint_label,
     paragraph,
@@ -46,7 +48,7 @@ class PoolingStep(LessonStep):
             ),
             parent,
         )
-        controls = QHBoxLayout()
+        controls = FlowLayout()
         self.lecture_radio = QRadioButton(translate("The lecture's 7 × 7 table"))
         self.lecture_radio.setObjectName("poolSourceLecture")
         self.digit_radio = QRadioButton(translate("Your digit after the diagonal filter (26 × 26)"))
@@ -57,8 +59,6 @@ class PoolingStep(LessonStep):
         self._source_group.addButton(self.digit_radio)
         controls.addWidget(self.lecture_radio)
         controls.addWidget(self.digit_radio)
-        controls.addSpacing(20)
-        controls.addWidget(QLabel(translate("Padding:")))
         self.valid_radio = QRadioButton(translate("valid"))
         self.valid_radio.setObjectName("poolPaddingValid")
         self.same_radio = QRadioButton(translate("same"))
@@ -67,27 +67,19 @@ class PoolingStep(LessonStep):
         self._padding_group = QButtonGroup(self)
         self._padding_group.addButton(self.valid_radio)
         self._padding_group.addButton(self.same_radio)
-        controls.addWidget(self.valid_radio)
-        controls.addWidget(self.same_radio)
-        controls.addStretch(1)
+        controls.addWidget(group(QLabel(translate("Padding:")), self.valid_radio, self.same_radio))
         self.body.addLayout(controls)
         self.hint = hint_label(translate("Draw a digit on the canvas to pool its feature map "
                                          "(an empty canvas gives a flat map)."))
         self.body.addWidget(self.hint)
 
-        grids = QGridLayout()
-        self.input_grid = ValueGrid(cell=48, max_cell=54, object_name="poolInputGrid")
-        self.input_grid.setMinimumWidth(300)
-        self.output_grid = ValueGrid(cell=48, max_cell=54, object_name="poolOutputGrid")
-        self.output_grid.setMinimumWidth(200)
+        self.input_grid = ValueGrid(cell=44, max_cell=44, min_cell=26, min_extent=210, object_name="poolInputGrid")
+        self.output_grid = ValueGrid(cell=44, max_cell=44, min_cell=26, min_extent=120, object_name="poolOutputGrid")
         self._input_caption = heading("")
         self._output_caption = heading("")
-        grids.addWidget(self._input_caption, 0, 0)
-        grids.addWidget(self._output_caption, 0, 1)
-        grids.addWidget(self.input_grid, 1, 0)
-        grids.addWidget(self.output_grid, 1, 1)
-        grids.setColumnStretch(2, 1)  # the grids keep their natural size; spare width goes to the right
-        grids.setHorizontalSpacing(32)
+        grids = ColumnsLayout(spacing=32)
+        grids.add(block(self._input_caption, self.input_grid), 2.0, self.input_grid.max_useful_width)
+        grids.add(block(self._output_caption, self.output_grid), 1.0, self.output_grid.max_useful_width)
         self.body.addLayout(grids)
         self.equation = paragraph("", "poolEquation")
         font = self.equation.font()

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QRadioButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton, QWidget
 
 from convlens.engine.lesson_data import (
     KERNEL_PRESETS,
@@ -23,10 +16,12 @@ from convlens.engine.lesson_data import (
     padded,
     truncate2,
 )
+from convlens.gui.layouts import ColumnsLayout, FlowLayout, group
 from convlens.gui.lesson.common import (
     CURRENT_COLOUR,
     WINDOW_COLOUR,
     LessonStep,
+    block,
     heading,
     hint_label,
     paragraph,
@@ -51,8 +46,7 @@ class StrideStep(LessonStep):
             ),
             parent,
         )
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel(translate("Stride:")))
+        controls = FlowLayout()
         self._stride_group = QButtonGroup(self)
         self.stride_radios: dict[tuple[int, int], QRadioButton] = {}
         for stride in LECTURE_STRIDES:
@@ -60,10 +54,8 @@ class StrideStep(LessonStep):
             radio.setObjectName(f"stride_{stride[0]}_{stride[1]}")
             self._stride_group.addButton(radio)
             self.stride_radios[stride] = radio
-            controls.addWidget(radio)
         self.stride_radios[LECTURE_STRIDES[1]].setChecked(True)
-        controls.addSpacing(20)
-        controls.addWidget(QLabel(translate("Padding:")))
+        controls.addWidget(group(QLabel(translate("Stride:")), *self.stride_radios.values()))
         self._padding_group = QButtonGroup(self)
         self.padding_radios: dict[str, QRadioButton] = {}
         for padding in PADDINGS:
@@ -71,13 +63,10 @@ class StrideStep(LessonStep):
             radio.setObjectName(f"padding{padding.capitalize()}")
             self._padding_group.addButton(radio)
             self.padding_radios[padding] = radio
-            controls.addWidget(radio)
         self.padding_radios["valid"].setChecked(True)
-        controls.addSpacing(20)
-        controls.addWidget(QLabel(translate("Filter:")))
+        controls.addWidget(group(QLabel(translate("Padding:")), *self.padding_radios.values()))
         self.kernel_combo = kernel_preset_combo("strideKernelCombo")
-        controls.addWidget(self.kernel_combo)
-        controls.addStretch(1)
+        controls.addWidget(group(QLabel(translate("Filter:")), self.kernel_combo))
         self.body.addLayout(controls)
 
         self.formula = paragraph("", "strideFormulaLabel")
@@ -86,19 +75,19 @@ class StrideStep(LessonStep):
         self.formula.setFont(font)
         self.body.addWidget(self.formula)
 
-        grids = QGridLayout()
-        self.x_input = ValueGrid(cell=30, max_cell=32, object_name="strideXInputGrid")
-        self.x_output = ValueGrid(cell=40, max_cell=48, object_name="strideXOutputGrid")
-        self.digit_input = ValueGrid(cell=10, max_cell=12, object_name="strideDigitInputGrid")
-        self.digit_output = ValueGrid(cell=16, max_cell=24, object_name="strideDigitOutputGrid")
-        for grid in (self.x_input, self.x_output, self.digit_input, self.digit_output):
-            grid.setMinimumWidth(180)
+        self.x_input = ValueGrid(cell=30, max_cell=40, min_cell=20, min_extent=200, object_name="strideXInputGrid")
+        self.x_output = ValueGrid(cell=40, max_cell=54, min_cell=26, min_extent=200,
+                                  object_name="strideXOutputGrid")
+        self.digit_input = ValueGrid(cell=10, max_cell=14, min_cell=6, min_extent=160,
+                                     object_name="strideDigitInputGrid")
+        self.digit_output = ValueGrid(cell=16, max_cell=30, min_cell=12, min_extent=160,
+                                      object_name="strideDigitOutputGrid")
         self._captions = [heading("") for _ in range(4)]
-        for col, (caption, grid) in enumerate(zip(
-                self._captions, (self.x_input, self.x_output, self.digit_input, self.digit_output), strict=True)):
-            grids.addWidget(caption, 0, col)
-            grids.addWidget(grid, 1, col)
-            grids.setColumnStretch(col, 1)
+        grids = ColumnsLayout()
+        for caption, grid, weight in zip(
+                self._captions, (self.x_input, self.x_output, self.digit_input, self.digit_output), (2, 2, 1, 1),
+                strict=True):
+            grids.add(block(caption, grid), weight, grid.max_useful_width)
         self.body.addLayout(grids)
         self.hint = hint_label(translate("Draw a digit on the canvas to see its output too "
                                          "(an empty canvas gives all zeros)."))
@@ -163,23 +152,36 @@ class StrideStep(LessonStep):
         self.x_input.set_values(x_padded, fmt=lambda v: f"{v:.0f}", vmin=-1, vmax=1, pad_mask=x_pad, pad_text="0")
         d_padded, d_pad = padded(digit, kernel.shape, stride, padding)
         self.digit_input.set_values(d_padded, cmap="gray", vmin=0, vmax=1, pad_mask=d_pad)
-        self.x_output.set_values(truncate2(self._x_out), fmt=format2, vmin=-1, vmax=1)
         self.digit_output.set_values(self._digit_out, fmt=lambda v: f"{v:.1f}")
-        self._captions[0].setText(translate("X with padding: {0} × {1}").format(*x_padded.shape))
+        if padding == "same":
+            self._captions[0].setText(translate("The X with padding: {0} × {1}").format(*x_padded.shape))
+            self._captions[2].setText(translate("Your digit with padding: {0} × {1}").format(*d_padded.shape))
+        else:
+            self._captions[0].setText(translate("The X, no padding: {0} × {1}").format(*x_padded.shape))
+            self._captions[2].setText(translate("Your digit, no padding: {0} × {1}").format(*d_padded.shape))
         self._captions[1].setText(translate("X output: {0} × {1}").format(*self._x_out.shape))
-        self._captions[2].setText(translate("Your digit with padding: {0} × {1}").format(*d_padded.shape))
-        self._captions[3].setText(translate("Digit output: {0} × {1}").format(*self._digit_out.shape))
+        self._captions[3].setText(translate("Digit output, every position: {0} × {1}").format(*self._digit_out.shape))
         self.controls.set_count(self._x_out.size)
         self._show_position()
 
     def _show_position(self) -> None:
+        """The X's output built up window by window (like step 4): cells after the current one are still empty."""
         stride, kernel = self.stride(), self.kernel()
         h_out, w_out = self._x_out.shape
-        r, c = divmod(min(self.controls.position(), self._x_out.size - 1), w_out)
+        position = min(self.controls.position(), self._x_out.size - 1)
+        r, c = divmod(position, w_out)
+        filled = np.where(np.arange(self._x_out.size).reshape(self._x_out.shape) <= position,
+                          truncate2(self._x_out), np.nan)
+        self.x_output.set_values(filled, fmt=format2, vmin=-1, vmax=1)
         self.x_input.set_highlights(
             [Highlight(r * stride[0], c * stride[1], kernel.shape[0], kernel.shape[1], WINDOW_COLOUR, 3.0)]
         )
         self.x_output.set_highlights([Highlight(r, c, 1, 1, CURRENT_COLOUR, 3.0)])
+
+    def displayed_x_output(self) -> np.ndarray:
+        """The X's output as shown (truncated to 2 decimals; NaN where not computed yet)."""
+        self.ensure_fresh()
+        return self.x_output.values()
 
     # -- for tests ------------------------------------------------------------------------------------------
     def displayed_output_shape(self, which: str = "x") -> tuple[int, int]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QRadioButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from convlens.engine.lesson_data import DIAGONAL_FILTER, SECOND_FILTER, colour_example, tensor_examples
 from convlens.gui import ASSETS_DIR
+from convlens.gui.layouts import ColumnsLayout
 from convlens.gui.lesson.common import LessonStep, heading, paragraph, qimage_to_rgb, rgb_to_pixmap, translate
 from convlens.gui.lesson.grid import ValueGrid
 
@@ -38,28 +39,53 @@ def load_colour_example(path: Path = COLOUR_EXAMPLE_PATH) -> np.ndarray:
     return qimage_to_rgb(image)
 
 
-def _table(object_name: str, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
+class FittedTable(QTableWidget):
+    """A read-only table as wide as its page: one column (``wrap_column``) takes the rest of the width and wraps
+    its text; the height always fits every row (no scroll bars of its own)."""
+
+    def __init__(self, headers: list[str], wrap_column: int) -> None:
+        super().__init__(0, len(headers))
+        self.setHorizontalHeaderLabels(headers)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(wrap_column, QHeaderView.ResizeMode.Stretch)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(200, super().minimumSizeHint().height())
+
+    def fit_height(self) -> None:
+        """Re-wrap the rows at the current column widths and fit the height to them."""
+        self.resizeRowsToContents()
+        height = self.horizontalHeader().height() + sum(self.rowHeight(r) for r in range(self.rowCount()))
+        self.setFixedHeight(height + 2 * self.frameWidth())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.fit_height()
+
+
+def _table(object_name: str, headers: list[str], wrap_column: int) -> FittedTable:
+    table = FittedTable(headers, wrap_column)
     table.setObjectName(object_name)
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+def _fill(table: FittedTable, rows: list[list[str]]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
             item.setTextAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
             table.setItem(r, c, item)
-    table.resizeRowsToContents()
-    height = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows))) + 4
-    table.setFixedHeight(height)
+    table.fit_height()
 
 
 def _preview(arr: np.ndarray) -> str:
@@ -88,6 +114,7 @@ class TensorsStep(LessonStep):
         self.orders_table = _table(
             "tensorsOrdersTable",
             [translate("Order"), translate("Name"), translate("Example from your image"), translate("Shape")],
+            wrap_column=2,
         )
         self.body.addWidget(self.orders_table)
 
@@ -97,31 +124,34 @@ class TensorsStep(LessonStep):
         self.filters_table = _table(
             "tensorsFiltersTable",
             [translate("Layer"), translate("Filters (H_f, W_f, C_in, C_out)"), translate("Meaning")],
+            wrap_column=2,
         )
         self.body.addWidget(self.filters_table)
-        lecture_row = QHBoxLayout()
+        lecture_row = ColumnsLayout()
         self._lecture_stack = np.stack([DIAGONAL_FILTER, SECOND_FILTER], axis=-1)[:, :, None, :]
         for k in range(2):
             grid = ValueGrid(cell=26, object_name=f"tensorsLectureFilter{k}")
             grid.set_values(self._lecture_stack[:, :, 0, k], fmt=lambda v: f"{v:.0f}")
             grid.setFixedSize(grid.sizeHint())
-            lecture_row.addWidget(grid)
-        lecture_row.addWidget(
+            lecture_row.add(grid, 0.0)
+        lecture_row.add(
             paragraph(translate("The lecture's two 3 × 3 filters stacked: one conv tensor of shape {0}.").format(
-                tuple(self._lecture_stack.shape)))
+                tuple(self._lecture_stack.shape))), 1.0
         )
-        lecture_row.addStretch(1)
         self.body.addLayout(lecture_row)
 
         self.body.addWidget(heading(translate("Colour images")))
         self._colour = load_colour_example()
-        colour_row = QHBoxLayout()
+        colour_row = ColumnsLayout()
         picture = QLabel()
         picture.setObjectName("tensorsColourImage")
         picture.setPixmap(rgb_to_pixmap(self._colour, 4))
-        colour_row.addWidget(picture)
+        colour_row.add(picture, 0.0)
         names = (translate("Red channel"), translate("Green channel"), translate("Blue channel"))
         self.channel_labels: list[QLabel] = []
+        channels = QWidget()
+        channels_row = QHBoxLayout(channels)
+        channels_row.setContentsMargins(0, 0, 0, 0)
         for c, name in enumerate(names):
             box = QVBoxLayout()
             channel = QLabel()
@@ -130,11 +160,17 @@ class TensorsStep(LessonStep):
             tinted[:, :, c] = self._colour[:, :, c]
             channel.setPixmap(rgb_to_pixmap(tinted, 3))
             caption = QLabel(name)
+            caption.setWordWrap(True)
+            caption.setMaximumWidth(channel.pixmap().width())
             self.channel_labels.append(caption)
             box.addWidget(channel)
             box.addWidget(caption)
-            colour_row.addLayout(box)
-        layout_box = QGridLayout()
+            box.addStretch(1)
+            channels_row.addLayout(box)
+        colour_row.add(channels, 0.0)
+        layout_widget = QWidget()
+        layout_box = QVBoxLayout(layout_widget)
+        layout_box.setContentsMargins(0, 0, 0, 0)
         self.hwc_radio = QRadioButton(translate("(H, W, C): channels last"))
         self.hwc_radio.setObjectName("tensorsLayoutHWC")
         self.chw_radio = QRadioButton(translate("(C, H, W): channels first"))
@@ -143,11 +179,12 @@ class TensorsStep(LessonStep):
         self._layout_group = QButtonGroup(self)
         self._layout_group.addButton(self.hwc_radio)
         self._layout_group.addButton(self.chw_radio)
-        layout_box.addWidget(self.hwc_radio, 0, 0)
-        layout_box.addWidget(self.chw_radio, 1, 0)
+        layout_box.addWidget(self.hwc_radio)
+        layout_box.addWidget(self.chw_radio)
         self.layout_label = paragraph("", "tensorsLayoutLabel")
-        layout_box.addWidget(self.layout_label, 2, 0)
-        colour_row.addLayout(layout_box, 1)
+        layout_box.addWidget(self.layout_label)
+        layout_box.addStretch(1)
+        colour_row.add(layout_widget, 1.0)
         self.body.addLayout(colour_row)
         self.body.addStretch(1)
         self._layout_group.buttonToggled.connect(lambda *_: self.invalidate())
@@ -184,8 +221,11 @@ class TensorsStep(LessonStep):
             h_f, w_f, c_in, c_out = (int(d) for d in w.shape)
             filter_rows.append([
                 name, str((h_f, w_f, c_in, c_out)),
-                translate("{0} filters of {1} × {2} cells, each reading {3} channel(s): {0} output channels")
-                .format(c_out, h_f, w_f, c_in),
+                (
+                    translate("{0} filters of {1} × {2} cells, each reading 1 channel: {0} output channels")
+                    if c_in == 1
+                    else translate("{0} filters of {1} × {2} cells, each reading {3} channels: {0} output channels")
+                ).format(c_out, h_f, w_f, c_in),
             ])
         if not filter_rows:
             filter_rows = [["—", "—", translate("No model loaded yet")]]

@@ -22,7 +22,15 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from convlens.gui.render import tile_at, tile_grid, tile_rect
 
-__all__ = ["TileGrid", "choose_columns", "fit_heights", "configure_pyqtgraph", "new_image_item", "new_view"]
+__all__ = [
+    "TileGrid",
+    "choose_columns",
+    "fit_heights",
+    "configure_pyqtgraph",
+    "new_image_item",
+    "new_view",
+    "title_height",
+]
 
 
 def configure_pyqtgraph() -> None:
@@ -158,7 +166,7 @@ class TileGrid:
         pen.setWidthF(3.0)
         return pen
 
-    def highlight(self, indices: list[int] | None, whole_column: bool = False) -> None:
+    def highlight(self, indices: list[int] | None, whole_column: bool = False, whole_row: bool = False) -> None:
         """Outline the given tiles (None or [] removes the outlines).
 
         Parameters
@@ -167,6 +175,8 @@ class TileGrid:
             Tiles to outline.
         whole_column : bool
             Outline the whole column of each tile instead (used when a column is one filter).
+        whole_row : bool
+            Outline the whole row of each tile instead (used when a row is one filter).
         """
         for item in self._highlights:
             self.view.removeItem(item)
@@ -177,6 +187,8 @@ class TileGrid:
             top, left, h, w = tile_rect(index, self.tile_shape, self.tile_cols, self.pad)
             if whole_column:
                 top, h = 0, self.mosaic_shape[0]
+            if whole_row:
+                left, w = 0, self.mosaic_shape[1]
             m = self.pad / 2.0
             rect = QGraphicsRectItem(QRectF(left - m, top - m, w + 2 * m, h + 2 * m))
             rect.setPen(self._pen())
@@ -236,6 +248,14 @@ def choose_columns(counts: list[int], width: float, height: float) -> int:
 
 
 TITLE_HEIGHT = 22
+"""Height of a grid's caption (a pyqtgraph label) at the normal type size."""
+
+
+def title_height(widget: Any) -> int:
+    """:data:`TITLE_HEIGHT` for ``widget``'s window: larger in presenter mode (:func:`gui.style.presenter_scale`)."""
+    from convlens.gui.style import presenter_scale
+
+    return int(round(TITLE_HEIGHT * presenter_scale(widget)))
 
 
 class FittedGridsMixin:
@@ -268,6 +288,9 @@ class FittedGridsMixin:
         grids = list(self._grids.values())
         if not grids:
             return
-        height = self.view.height() - len(grids) * (TITLE_HEIGHT + 4) - 8
+        title = title_height(self.view)  # captions grow with presenter mode
+        for label in getattr(self, "_titles", {}).values():
+            label.setMaximumHeight(title)
+        height = self.view.height() - len(grids) * (title + 4) - 8
         for grid, h in zip(grids, fit_heights([g.aspect for g in grids], self.view.width() - 8, height), strict=True):
             grid.set_display_height(h)

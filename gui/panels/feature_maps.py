@@ -12,17 +12,22 @@ from collections import OrderedDict
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, Qt, Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from convlens.gui.controller import LiveResult, MapLayer, ModelInfo
+from convlens.gui.layouts import FlowLayout, WrapCheckBox
 from convlens.gui.panels import TITLE_HEIGHT, FittedGridsMixin, TileGrid, choose_columns, new_view
 from convlens.gui.render import SEQUENTIAL_LUT, apply_lut, maps_to_stack
 from convlens.gui.style import Theme, get_theme, rgba
 
 __all__ = ["FeatureMapsPanel"]
 
-_KIND_TEXT = {"conv": "after {name} (conv + ReLU)", "pool": "after {name} (max-pool)", "other": "after {name}"}
+_KIND_TEXT = {
+    "conv": QT_TRANSLATE_NOOP("FeatureMapsPanel", "after {name} (conv + ReLU)"),
+    "pool": QT_TRANSLATE_NOOP("FeatureMapsPanel", "after {name} (max-pool)"),
+    "other": QT_TRANSLATE_NOOP("FeatureMapsPanel", "after {name}"),
+}
 
 
 class FeatureMapsPanel(FittedGridsMixin, QWidget):
@@ -45,23 +50,28 @@ class FeatureMapsPanel(FittedGridsMixin, QWidget):
         self._grids: OrderedDict[str, TileGrid] = OrderedDict()
         self._titles: dict[str, pg.LabelItem] = {}
         self._stacks: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._last_result: LiveResult | None = None
         self._selection: tuple[str, int] | None = None
         self._cols = 16
 
-        title = QLabel("<b>Feature maps</b>")
+        title = QLabel(self.tr("<b>Feature maps</b>"))
         title.setObjectName("featureMapsTitle")
-        self.convCheck = QCheckBox("Also show maps after each conv")
+        self.convCheck = WrapCheckBox(self.tr("Also show maps after each conv"))
         self.convCheck.setObjectName("showConvMapsCheck")
-        self.convCheck.setToolTip("Show the rectified conv outputs (before pooling) too")
+        self.convCheck.setToolTip(self.tr("Show the rectified conv outputs (before pooling) too"))
         self.convCheck.toggled.connect(self.set_show_conv)
-        self.valueLabel = QLabel("Hover a map for its values; click one for its filter")
+        self.valueLabel = QLabel(self.tr("Hover a map for its values; click one for its filter"))
         self.valueLabel.setObjectName("featureValueLabel")
         self.valueLabel.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.valueLabel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clip, never overlap
-        header = QHBoxLayout()
+        # The read-out takes the rest of the header's line (at least 24 characters, else a line of its own) and
+        # wraps there: never cut, and its changing text never moves the other controls.
+        self.valueLabel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.valueLabel.setWordWrap(True)
+        self.valueLabel.setMinimumWidth(24 * self.valueLabel.fontMetrics().averageCharWidth())
+        header = FlowLayout(h_spacing=8)
         header.addWidget(title)
         header.addWidget(self.convCheck)
-        header.addWidget(self.valueLabel, 1)
+        header.addWidget(self.valueLabel)
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.setObjectName("featureMapsView")
@@ -127,8 +137,7 @@ class FeatureMapsPanel(FittedGridsMixin, QWidget):
             grid.set_highlight_colour(self._theme.accent)
             self._grids[layer.name] = grid
             self._titles[layer.name] = label
-            previous = self._stacks.get(layer.name)
-            stacks[layer.name] = previous if previous is not None else np.zeros((c, h, w), np.float32)
+            stacks[layer.name] = self._stack_for(layer)
             self._paint(layer, stacks[layer.name])
             row += 2
         self._stacks = stacks
@@ -144,12 +153,15 @@ class FeatureMapsPanel(FittedGridsMixin, QWidget):
 
     def _title_text(self, layer: MapLayer) -> str:
         h, w, c = layer.shape
-        what = _KIND_TEXT.get(layer.kind, "after {name}").format(name=layer.name)
+        what = self.tr(str(_KIND_TEXT.get(layer.kind, _KIND_TEXT["other"]))).format(name=layer.name)
+        maps = (self.tr("{count} map of {h}&times;{w}") if c == 1 else self.tr("{count} maps of {h}&times;{w}")).format(
+            count=c, h=h, w=w
+        )
+        levels = self.tr("colour 0&ndash;{top}").format(top=f"{layer.levels[1]:.2f}")
         colour = self._theme.muted
         return (
             f"<span style='color:{self._theme.text}'><b>{layer.name}</b></span>"
-            f"<span style='color:{colour}'> &nbsp;{what} &middot; {c} maps of {h}&times;{w} &middot; "
-            f"colour 0&ndash;{layer.levels[1]:.2f}</span>"
+            f"<span style='color:{colour}'> &nbsp;{what} &middot; {maps} &middot; {levels}</span>"
         )
 
     def _paint(self, layer: MapLayer, stack: np.ndarray) -> None:
@@ -157,8 +169,21 @@ class FeatureMapsPanel(FittedGridsMixin, QWidget):
         if grid is not None:
             grid.set_rgba(apply_lut(stack, SEQUENTIAL_LUT, layer.levels))
 
+    def _stack_for(self, layer: MapLayer) -> np.ndarray:
+        """A newly shown layer's maps: from the last live update (a layer shown later, e.g. the conv maps ticked on,
+        is filled at once, not left black until the drawing changes); zeros when it has none (an empty canvas)."""
+        h, w, c = layer.shape
+        if self._last_result is None:
+            previous = self._stacks.get(layer.name)
+            return previous if previous is not None else np.zeros((c, h, w), np.float32)
+        act = self._last_result.activations.get(layer.name)
+        if act is not None and np.shape(act)[1:] == (h, w, c):
+            return maps_to_stack(act)
+        return np.zeros((c, h, w), np.float32)
+
     def update_result(self, result: LiveResult) -> None:
         """Show the maps of one live update (an empty result blanks every map)."""
+        self._last_result = result
         for layer in self.visible_layers():
             act = result.activations.get(layer.name)
             if act is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from convlens.gui.controller import LiveResult
@@ -18,7 +20,14 @@ from convlens.gui.style import Theme, get_theme
 
 __all__ = ["NetworkInputPanel", "pad_to_square"]
 
-_STEP_TITLES = ("1 raw canvas", "2 cropped to the ink", "3 scaled to 20×20")
+STEP_THUMB_PX = 44
+"""Smallest side of a preprocessing step's thumbnail."""
+
+_STEP_TITLES = (
+    QT_TRANSLATE_NOOP("NetworkInputPanel", "1 raw canvas"),
+    QT_TRANSLATE_NOOP("NetworkInputPanel", "2 cropped to the ink"),
+    QT_TRANSLATE_NOOP("NetworkInputPanel", "3 scaled to 20×20"),
+)
 
 
 def pad_to_square(img: np.ndarray, side: int | None = None) -> np.ndarray:
@@ -41,11 +50,11 @@ class NetworkInputPanel(QWidget):
         self._image = np.zeros((28, 28), dtype=np.float32)
         self._steps_images: list[np.ndarray] = [np.zeros((1, 1), np.float32)] * 3
 
-        self.title = QLabel("<b>Network input</b>")
+        self.title = QLabel(self.tr("<b>Network input</b>"))
         self.title.setObjectName("networkInputTitle")
-        self.stepsCheck = QCheckBox("Show the steps")
+        self.stepsCheck = QCheckBox(self.tr("Show the steps"))
         self.stepsCheck.setObjectName("showStepsCheck")
-        self.stepsCheck.setToolTip("How the drawing becomes the 28×28 image MNIST digits look like")
+        self.stepsCheck.setToolTip(self.tr("How the drawing becomes the 28×28 image MNIST digits look like"))
         self.stepsCheck.toggled.connect(self.set_show_steps)
 
         self.stepsView = pg.GraphicsLayoutWidget()
@@ -54,21 +63,29 @@ class NetworkInputPanel(QWidget):
         self._step_items: list[pg.ImageItem] = []
         self._step_views: list[pg.ViewBox] = []
         self._step_labels: list[pg.LabelItem] = []
-        for i, text in enumerate(_STEP_TITLES):
-            self._step_labels.append(self.stepsView.ci.addLabel(text, row=2 * i, col=0))
+        # The three steps side by side, numbered; their names in a wrapping caption under them. (Stacked, they
+        # shrank to dots in a short window: side by side each keeps a third of the column's width.)
+        for i in range(len(_STEP_TITLES)):
+            self._step_labels.append(self.stepsView.ci.addLabel(str(i + 1), row=0, col=i))
             vb = new_view()
             item = new_image_item()
             vb.addItem(item)
-            self.stepsView.ci.addItem(vb, row=2 * i + 1, col=0)
+            self.stepsView.ci.addItem(vb, row=1, col=i)
             self._step_items.append(item)
             self._step_views.append(vb)
         self.stepsView.setVisible(False)
-        self.stepsView.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.stepsView.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.stepsView.setFixedHeight(STEP_THUMB_PX + 26)
+        self.stepsCaption = QLabel()
+        self.stepsCaption.setObjectName("preprocessStepsCaption")
+        self.stepsCaption.setWordWrap(True)
+        self.stepsCaption.setVisible(False)
+        self._caption_steps()
 
         self.inputView = pg.GraphicsLayoutWidget()
         self.inputView.setObjectName("networkInputView")
         self.inputView.ci.setContentsMargins(2, 2, 2, 2)
-        self._final_label = self.inputView.ci.addLabel("28×28, white on black", row=0, col=0)
+        self._final_label = self.inputView.ci.addLabel(self.tr("28×28, white on black"), row=0, col=0)
         self._input_vb = new_view()
         self.inputItem = new_image_item()
         self._input_vb.addItem(self.inputItem)
@@ -77,7 +94,7 @@ class NetworkInputPanel(QWidget):
         self._com = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("#ff5050", width=2), brush=None)
         self._input_vb.addItem(self._com, ignoreBounds=True)
         self._com.setVisible(False)
-        self.inputView.setMinimumSize(120, 150)
+        self.inputView.setMinimumSize(100, 120)
         self.inputView.setMaximumHeight(210)
         self.inputView.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
@@ -85,10 +102,11 @@ class NetworkInputPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.stepsCheck)
-        layout.addWidget(self.stepsView, 3)
+        layout.addWidget(self.stepsView, 0)
+        layout.addWidget(self.stepsCaption, 0)
         layout.addWidget(self.inputView, 0)
         layout.addStretch(1)
-        self.setMinimumWidth(150)
+        self._fit_width()
         self.set_theme(self._theme)
         self._paint()
 
@@ -99,9 +117,38 @@ class NetworkInputPanel(QWidget):
             self.stepsCheck.setChecked(show)
             return
         self.stepsView.setVisible(show)
-        self._final_label.setText("4 centred (28×28)" if show else "28×28, white on black")
+        self.stepsCaption.setVisible(show)
+        self._final_label.setText(self.tr("4 centred (28×28)") if show else self.tr("28×28, white on black"))
         self._com.setVisible(show)
         self._paint()
+
+    def _caption_steps(self) -> None:
+        self.stepsCaption.setText("  ·  ".join(self.tr(str(text)) for text in _STEP_TITLES))
+
+    def _fit_width(self) -> None:
+        """A fixed width that follows the font (presenter mode) and the longest of the title and the check box."""
+        metrics = QFontMetrics(self.font())
+        needed = max(self.title.sizeHint().width(), self.stepsCheck.sizeHint().width(), 24 * metrics.averageCharWidth())
+        self.setFixedWidth(max(170, needed + 4))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self._caption_steps()
+        if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.FontChange):
+            self._fit_width()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        # square thumbnails: a third of the width each (minus the gaps), never below STEP_THUMB_PX
+        side = max(STEP_THUMB_PX, (self.width() - 16) // 3)
+        self.stepsView.setFixedHeight(side + 26)
+        self.stepsCaption.setMinimumHeight(self.stepsCaption.heightForWidth(self.width()))  # all its lines
+        # the image's caption wraps in the column instead of being cut (presenter type, German)
+        label = self._final_label
+        label.item.setTextWidth(max(40, self.width() - 12))
+        label.setMaximumHeight(100_000)
+        label.updateMin()
 
     def show_steps(self) -> bool:
         """Whether the steps are shown."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from convlens.gui.controller import Controller
+from convlens.gui.layouts import WrapCheckBox
 from convlens.services.corrections import CorrectionStore, CorrectionStoreError
 from convlens.services.live import LiveResult
 
@@ -72,12 +72,12 @@ class CorrectionBar(QWidget):
             button.setObjectName(f"correctDigit{digit}")
             button.setMinimumWidth(28)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.setToolTip(tr("It was a {digit}").format(digit=digit))
+            button.setToolTip((tr("It was an {digit}") if digit == 8 else tr("It was a {digit}")).format(digit=digit))
             button.clicked.connect(lambda _=False, d=digit: self.correct(d))
             row.addWidget(button)
             self.buttons.append(button)
         layout.addLayout(row)
-        self.save_box = QCheckBox(tr("Save my corrections (on this computer, to improve the network)"))
+        self.save_box = WrapCheckBox(tr("Save my corrections (on this computer, to improve the network)"))  # wraps
         self.save_box.setObjectName("saveCorrections")
         self.save_box.setChecked(False)
         layout.addWidget(self.save_box)
@@ -106,20 +106,24 @@ class CorrectionBar(QWidget):
         if self._image is None:
             return
         image = self._image.copy()
+        a_digit = (tr("an {0}") if digit == 8 else tr("a {0}")).format(digit)
         if self.save_box.isChecked():
             try:
                 count = self.store.add(image, digit)
             except CorrectionStoreError as exc:
                 self.status.setText(tr("Could not save the correction: {error}").format(error=exc))
             else:
-                self.status.setText(
-                    tr("Thanks! Saved as a {digit} ({count} corrections so far).").format(digit=digit, count=count)
+                saved = (
+                    tr("Thanks! Saved as {digit} (1 correction so far).")
+                    if count == 1
+                    else tr("Thanks! Saved as {digit} ({count} corrections so far).")
                 )
+                self.status.setText(saved.format(digit=a_digit, count=count))
                 self.saved.emit(count)
         else:
             self.status.setText(
-                tr("Thanks! It was a {digit}. Tick “Save my corrections” to keep it for training.").format(
-                    digit=digit
+                tr("Thanks! It was {digit}. Tick “Save my corrections” to keep it for training.").format(
+                    digit=a_digit
                 )
             )
         self.corrected.emit(digit, image)
@@ -168,10 +172,16 @@ class CorrectBox(QGroupBox):
 
     def update_count(self, _count: int | None = None) -> None:
         count = self.store.count()
-        self.countLabel.setText(
-            tr("{n} saved corrections. Tick “Fine-tune … on my corrections” in the advanced settings to "
-               "train on them.").format(n=count)
-            if count
-            else tr("No saved corrections yet.")
-        )
+        if count == 1:
+            text = tr(
+                "1 saved correction. Tick “Fine-tune … on my corrections” in the advanced settings to train on it."
+            )
+        elif count:
+            text = tr(
+                "{n} saved corrections. Tick “Fine-tune … on my corrections” in the advanced settings to "
+                "train on them."
+            ).format(n=count)
+        else:
+            text = tr("No saved corrections yet.")
+        self.countLabel.setText(text)
         self.countChanged.emit(count)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,8 +31,8 @@ from convlens.services.training import TrainingRequest
 __all__ = ["APP_SOURCE", "PRESET_LABELS", "SettingsForm", "app_request"]
 
 PRESET_LABELS = {
-    "default": "default: 16 + 32 filters (the shipped network)",
-    "small": "small: 8 + 16 filters (faster)",
+    "default": QT_TRANSLATE_NOOP("Training", "default: 16 + 32 filters (the shipped network)"),
+    "small": QT_TRANSLATE_NOOP("Training", "small: 8 + 16 filters (faster)"),
 }
 APP_SOURCE = "ConvLens app (Train button)"
 ALL_IMAGES = 60000
@@ -74,7 +74,7 @@ class SettingsForm(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.quickTrainButton = QPushButton(tr("Quick train (about a minute)"))
+        self.quickTrainButton = QPushButton(tr("Quick train (about half a minute)"))
         self.quickTrainButton.setObjectName("quickTrainButton")
         self.quickTrainButton.setMinimumHeight(44)
         self._quick_tip = tr("Train the default network for {epochs} epochs on all of MNIST").format(
@@ -102,7 +102,7 @@ class SettingsForm(QWidget):
         self.presetCombo = QComboBox()
         self.presetCombo.setObjectName("presetCombo")
         for key in PRESETS:
-            self.presetCombo.addItem(PRESET_LABELS.get(key, key), key)
+            self.presetCombo.addItem(tr(str(PRESET_LABELS[key])) if key in PRESET_LABELS else key, key)
         self.presetCombo.setCurrentIndex(max(self.presetCombo.findData("default"), 0))
         form.addRow(tr("Network"), self.presetCombo)
         self.epochsSpin = self._spin("epochsSpin", 1, 50, QUICK.epochs)

@@ -121,11 +121,12 @@ class RunStatus(QWidget):
 
     def show_start(self, what: str, epochs: int, batch_size: int, lr: float) -> None:
         self.set_bar(0.0, tr("starting…"))
-        self.statusLabel.setText(
-            tr("Training {what}: {epochs} epoch(s), batch {batch}, learning rate {lr:g}…").format(
-                what=what, epochs=epochs, batch=batch_size, lr=lr
-            )
+        text = (
+            tr("Training {what}: 1 epoch, batch {batch}, learning rate {lr:g}…")
+            if epochs == 1
+            else tr("Training {what}: {epochs} epochs, batch {batch}, learning rate {lr:g}…")
         )
+        self.statusLabel.setText(text.format(what=what, epochs=epochs, batch=batch_size, lr=lr))
 
     def show_done(self, accuracy: float, seconds: float, swapped: bool) -> str:
         """The bar full with the test accuracy; returns the status text (shown now when the model is in use)."""

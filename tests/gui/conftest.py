@@ -1,6 +1,6 @@
 """Explorer fixtures: a shown main window on the shipped model, and drawing with real mouse events.
 
-Nothing here is autouse.  ``explorer`` is the window from ``create_window()`` shown offscreen at
+Autouse: a private user data folder per test.  ``explorer`` is the window from ``create_window()`` shown offscreen at
 1280x800; ``draw`` replays strokes (normalised canvas points) on a canvas as QTest mouse
 press / move / release events, interpolating every few pixels like a real pointer.
 """
@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from convlens.gui.canvas import DrawingCanvas
@@ -84,7 +85,15 @@ def explorer(qtbot: QtBot) -> Iterator[object]:
     window.show()
     qtbot.waitExposed(window)
     yield window
+    delete_window(window)
+
+
+def delete_window(window: QWidget) -> None:
+    """Close ``window`` and delete it now: a closed window that lives on still costs every later
+    application-wide style-sheet change (a theme switch repolishes every widget alive) and slows later tests."""
     window.close()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 @pytest.fixture(autouse=True)
@@ -95,3 +104,4 @@ def _private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     each other's saved models.
     """
     monkeypatch.setenv("CONVLENS_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
+

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMenuBar, QMessageBox, QPushButton, 
 from pytestqt.qtbot import QtBot
 
 from convlens.gui.app import create_window
+from convlens.gui.layouts import settle
 from convlens.gui.render import SAMPLE_STROKES
 from convlens.gui.style import get_theme
 
@@ -298,7 +299,7 @@ def test_dark_and_light_themes(explorer) -> None:
 def test_layout_holds_at_1280x800_and_1920x1080(explorer, qtbot: QtBot) -> None:
     for w, h in ((1280, 800), (1920, 1080), (1024, 700)):
         explorer.resize(w, h)
-        qtbot.wait(5)
+        settle(explorer)
         canvas = explorer.canvas.drawing_rect()
         # room under the probabilities is shared with the "Correct me" bar; the smallest size keeps a usable canvas
         assert canvas.width() >= (280 if w >= 1280 else 200), (w, h, canvas)

@@ -700,3 +700,22 @@ def test_setting_up_a_kiosk_twice_replaces_the_first(
     assert window.close() is False
     qtbot.wait(10)
     assert len([w for w in window.findChildren(QWidget, "attractOverlay") if w.isVisible()]) == 1
+
+
+def test_shutting_the_kiosk_down_gives_the_next_window_the_app_style_back(qtbot: QtBot, tmp_path: Path) -> None:
+    """The touch style (28 px scroll bars and indicators, 48 px targets) must not outlive the kiosk: the theme's
+    style sheet hides the style's name from ``app.style().name()``, and restoring that empty name once left the
+    touch style on for every later window (a German presenter check box cut at 1024x700 in the next test)."""
+    from PySide6.QtWidgets import QStyle, QStyleFactory
+
+    extent = QStyle.PixelMetric.PM_ScrollBarExtent
+    fusion = QStyleFactory.create("Fusion").pixelMetric(extent)
+    config = tmp_path / "kiosk.toml"
+    config.write_text('hide_cursor = "never"\n')
+    window = app_module.create_window(kiosk=True, config_path=config)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert QApplication.style().pixelMetric(extent) > fusion
+    window.kioskController.shutdown()
+    assert QApplication.style().pixelMetric(extent) == fusion

@@ -51,6 +51,7 @@ PACKAGE_DATA = [
     "convlens/assets/strokes/digit_9.json",
     "convlens/assets/lesson/colour_example.png",
     "convlens/assets/kiosk/kiosk.example.toml",
+    "convlens/assets/reading/default.npz",
 ]
 BUILD_LEFTOVERS = ("build", "dist", "convlens.egg-info", "convlens/convlens.egg-info")
 
