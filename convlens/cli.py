@@ -61,6 +61,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         return _err(f"cannot write the model into {out_dir}: {exc}")
     if args.validation_split is not None and not 0.0 <= args.validation_split < 1.0:
         return _err(f"--validation-split must be in [0, 1), got {args.validation_split}")
+    if args.label_smoothing is not None and not 0.0 <= args.label_smoothing < 1.0:
+        return _err(f"--label-smoothing must be in [0, 1), got {args.label_smoothing}")
+    if args.mixup is not None and not 0.0 <= args.mixup <= 10.0:
+        return _err(f"--mixup must be in [0, 10], got {args.mixup}")
     recipe = (QUICK if args.quick else FULL).with_overrides(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -69,6 +73,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         augment=args.augment,
         optimizer=args.optimizer,
         weight_decay=args.weight_decay,
+        label_smoothing=args.label_smoothing,
+        mixup=args.mixup,
         # --no-augment switches every augmentation off, the pen-drawn mix-in too (unless asked for by name)
         pen_fraction=0.0 if args.augment is False and args.pen_fraction is None else args.pen_fraction,
     )
@@ -502,6 +508,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="optimiser (default: adam)")
     train.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay (default: 0)")
+    train.add_argument(
+        "--label-smoothing", type=float, help="target (1 - s) * one-hot + s / 10 in the loss (default: the recipe's)"
+    )
+    train.add_argument("--mixup", type=float, help="alpha of mixup (0: off; default: the recipe's)")
     train.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and augmentation")
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--workers", type=int, help="data-parallel training processes (default: 2 on 2+ cores)")

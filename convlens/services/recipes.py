@@ -28,6 +28,11 @@ class Recipe:
         Random affine and elastic changes of each batch (:mod:`convlens.engine.augment`).
     optimizer : {"adam", "sgd"}
     weight_decay : float
+    label_smoothing : float
+        Target ``(1 - s) * onehot + s / 10`` in the loss: the network is not pushed to 100% on every training
+        digit, so its mistakes on unfamiliar drawings are less sure (0: off).
+    mixup : float
+        ``alpha`` of mixup (:func:`convlens.engine.train.mix_up`; 0: off).
     pen_fraction : float
         Share of every batch swapped for pen-drawn versions of its digits (:mod:`convlens.engine.drawn`; 0: off).
     pen_variants : int
@@ -51,6 +56,8 @@ class Recipe:
     augment: bool = False
     optimizer: str = "adam"
     weight_decay: float = 0.0
+    label_smoothing: float = 0.0
+    mixup: float = 0.0
     pen_fraction: float = 0.0
     pen_variants: int = 1
     pen_style: PenStyle = field(default_factory=PenStyle)
@@ -75,6 +82,8 @@ class Recipe:
             weight_decay=self.weight_decay,
             augment=self.augment,
             pen_fraction=self.pen_fraction,
+            label_smoothing=self.label_smoothing,
+            mixup=self.mixup,
             seed=seed,
             validation_split=validation_split,
             report_every=report_every,
