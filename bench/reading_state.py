@@ -15,7 +15,7 @@ over its penultimate layer, logits, softmax and ink amount), its two thresholds 
 ``measure`` runs the live pipeline's reader on all 10,000 MNIST test digits and on fresh generated drawings (seed 2,
 never seen by ``fit``) and writes ``docs/reading_state.md``. Needs MNIST in the user cache (``convlens data fetch``).
 
-Usage: ``python bench/reading_state.py [fit] [measure] [--per-family 2000] [--measure-per-family 1000]``
+Usage: ``python bench/reading_state.py [fit] [measure] [--per-family 4000] [--measure-per-family 1000]``
 """
 
 from __future__ import annotations
@@ -305,9 +305,9 @@ def measure(model: Predictor, per_family: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("steps", nargs="*", default=["fit", "measure"], choices=["fit", "measure"])
-    parser.add_argument("--per-family", type=int, default=2000, help="generated drawings per family for fit")
+    parser.add_argument("--per-family", type=int, default=4000, help="generated drawings per family for fit")
     parser.add_argument("--measure-per-family", type=int, default=1000, help="generated drawings per family")
-    parser.add_argument("--quantile", type=float, default=0.998, help="held-out digits below the threshold")
+    parser.add_argument("--quantile", type=float, default=0.997, help="held-out digits below the threshold")
     parser.add_argument("--unsure-quantile", type=float, default=0.99, help="held-out digits below 'unsure'")
     args = parser.parse_args(argv)
     model = open_checked_model(default_model_path())

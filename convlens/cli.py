@@ -63,8 +63,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_writable(out_dir, args.name)
     except (OSError, ModelSetBusyError) as exc:
         return _err(f"cannot write the model into {out_dir}: {exc}")
-    if not 0.0 <= args.validation_split < 1.0:
+    if args.validation_split is not None and not 0.0 <= args.validation_split < 1.0:
         return _err(f"--validation-split must be in [0, 1), got {args.validation_split}")
+    if args.label_smoothing is not None and not 0.0 <= args.label_smoothing < 1.0:
+        return _err(f"--label-smoothing must be in [0, 1), got {args.label_smoothing}")
+    if args.mixup is not None and not 0.0 <= args.mixup <= 10.0:
+        return _err(f"--mixup must be in [0, 10], got {args.mixup}")
     recipe = (QUICK if args.quick else FULL).with_overrides(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -73,8 +77,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         augment=args.augment,
         optimizer=args.optimizer,
         weight_decay=args.weight_decay,
+        label_smoothing=args.label_smoothing,
+        mixup=args.mixup,
+        # --no-augment switches every augmentation off, the pen-drawn mix-in too (unless asked for by name)
+        pen_fraction=0.0 if args.augment is False and args.pen_fraction is None else args.pen_fraction,
     )
-    validation_size = int(round(args.validation_split * (args.limit or 60000)))
+    validation_size = (
+        None if args.validation_split is None else int(round(args.validation_split * (args.limit or 60000)))
+    )
     request = TrainingRequest(
         recipe=recipe,
         architecture=args.arch,
@@ -136,7 +146,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         "examples_per_second": outcome.examples_per_second,
         "epochs": recipe.epochs,
         "train_images": outcome.train_images,
+        "temperature": outcome.model.temperature,
+        "mnist_test_ece": outcome.card["calibration"]["mnist_test"]["ece"],
+        "pen_fraction": recipe.pen_fraction,
     }
+    if "benchmarks" in outcome.card:
+        summary["drawn_accuracy"] = outcome.card["benchmarks"]["drawn_digits"]["all"]["accuracy"]
     if args.json:
         _print_json(summary)
     else:
@@ -595,14 +610,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="optimiser (default: adam)")
     train.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay (default: 0)")
+    train.add_argument(
+        "--label-smoothing", type=float, help="target (1 - s) * one-hot + s / 10 in the loss (default: the recipe's)"
+    )
+    train.add_argument("--mixup", type=float, help="alpha of mixup (0: off; default: the recipe's)")
     train.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and augmentation")
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--workers", type=int, help="data-parallel training processes (default: 2 on 2+ cores)")
     train.add_argument(
         "--validation-split",
         type=float,
-        default=0.0,
-        help="fraction of the training images held out to report validation loss and accuracy (default: 0)",
+        default=None,
+        help="fraction of the training images held out for validation and the calibration temperature "
+        "(default: the recipe's 5,000 images)",
     )
     train.add_argument(
         "--arch", "--preset", dest="arch", default="default", help="architecture: a preset name or a JSON file"
@@ -616,6 +636,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="random shifts, rotations, scaling and stroke widths (default: the recipe's)",
     )
     aug.add_argument("--no-augment", dest="augment", action="store_false", help="train on the images as they are")
+    train.add_argument(
+        "--pen-fraction",
+        type=float,
+        help="share of each batch swapped for pen-drawn digits (0: off; default: the recipe's)",
+    )
     train.add_argument(
         "--quick", action="store_true", help="the Train button's recipe (about half a minute on 2 cores)"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import math
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -168,6 +169,8 @@ class Sequential:
         One example's shape, default ``(28, 28, 1)``.
     seed : int
         Seed of the weight initialisation.
+    temperature : float
+        Calibration temperature ``T > 0``: probabilities are ``softmax(logits / T)`` (1: plain softmax).
 
     Attributes
     ----------
@@ -178,15 +181,20 @@ class Sequential:
 
     Notes
     -----
-    The last layer's output are the logits ``(N, K)``; :meth:`predict_proba` applies the softmax.
-    Implements :class:`Predictor`.
+    The last layer's output are the logits ``(N, K)``; :meth:`predict_proba` applies the softmax after dividing
+    them by :attr:`temperature` (fitted on held-out data by ``engine.calibration.fit_temperature``; the
+    exported ONNX graph divides by the same float32 value before its Softmax). Implements :class:`Predictor`.
     """
 
     backend = "numpy"
     is_trainable = True
 
     def __init__(
-        self, layers: Sequence[Layer], input_shape: tuple[int, ...] = INPUT_SHAPE, seed: int = 0
+        self,
+        layers: Sequence[Layer],
+        input_shape: tuple[int, ...] = INPUT_SHAPE,
+        seed: int = 0,
+        temperature: float = 1.0,
     ) -> None:
         if not layers:
             raise ValueError("a model needs at least one layer")
@@ -195,7 +203,26 @@ class Sequential:
         self.seed = int(seed)
         self.metadata: dict[str, Any] = {}
         self.source_path: Path | None = None
+        self.temperature = float(temperature)
         self._build()
+
+    @property
+    def temperature(self) -> float:
+        """Calibration temperature ``T``: ``predict_proba = softmax(logits / T)``."""
+        return self._temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        value = float(value)
+        if not (math.isfinite(value) and value > 0.0):
+            raise ValueError(f"temperature must be a finite number > 0, got {value}")
+        self._temperature = value
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """``softmax(logits / T)`` ``(N, K)`` for logits ``(N, K)`` (float32 in, as the ONNX graph computes)."""
+        if self._temperature == 1.0:
+            return softmax(logits.copy())
+        return softmax(logits / np.asarray(self._temperature, dtype=logits.dtype))
 
     def _build(self) -> None:
         rng = np.random.default_rng(self.seed)
@@ -245,10 +272,19 @@ class Sequential:
     # -- construction helpers -------------------------------------------------------------------------------
     @classmethod
     def from_config(
-        cls, architecture: Sequence[dict[str, Any]], input_shape: tuple[int, ...] = INPUT_SHAPE, seed: int = 0
+        cls,
+        architecture: Sequence[dict[str, Any]],
+        input_shape: tuple[int, ...] = INPUT_SHAPE,
+        seed: int = 0,
+        temperature: float = 1.0,
     ) -> Sequential:
         """Build from a list of layer descriptions as the model card lists them."""
-        return cls([layer_from_config(dict(cfg)) for cfg in architecture], input_shape=input_shape, seed=seed)
+        return cls(
+            [layer_from_config(dict(cfg)) for cfg in architecture],
+            input_shape=input_shape,
+            seed=seed,
+            temperature=temperature,
+        )
 
     def architecture(self) -> list[dict[str, Any]]:
         """The layers with their hyper-parameters and shapes (the model card's ``architecture``)."""
@@ -387,7 +423,7 @@ class Sequential:
         -------
         ndarray, shape (N, 10)
         """
-        return softmax(self.predict_logits(x, batch_size))
+        return self.probabilities(self.predict_logits(x, batch_size))
 
     def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Most likely class ``(N,)``."""
@@ -426,7 +462,7 @@ class Sequential:
         for layer in self.layers:
             h = layer.forward(h)
             acts[layer.name] = h
-        return RunResult(softmax(h.copy()), acts)
+        return RunResult(self.probabilities(h), acts)
 
     # -- files ----------------------------------------------------------------------------------------------
     def save(self, path: str | Path, metadata: dict[str, Any] | None = None) -> Path:
@@ -435,7 +471,8 @@ class Sequential:
         arrays: dict[str, np.ndarray] = {
             "__format__": _json_bytes(FORMAT),
             "__architecture__": _json_bytes(
-                {"input_shape": list(self.input_shape), "seed": self.seed, "layers": self.architecture()}
+                {"input_shape": list(self.input_shape), "seed": self.seed, "temperature": self.temperature,
+                 "layers": self.architecture()}
             ),
             "__metadata__": _json_bytes({"engine_version": __version__, **(metadata or {})}),
         }
@@ -558,6 +595,7 @@ def load_npz_model(path: str | Path) -> Sequential:
                     arch["layers"],
                     input_shape=tuple(arch.get("input_shape", INPUT_SHAPE)),
                     seed=arch.get("seed", 0),
+                    temperature=arch.get("temperature", 1.0),
                 )
             except ValueError as exc:
                 raise ModelFileError(f"{path}: bad architecture: {exc}") from None

@@ -14,6 +14,8 @@
 * a ``Flatten`` layer is exported as ``Transpose(0,2,3,1)`` + ``Flatten``: its exposed output is then the same
   NHWC-ordered vector the engine computes, and the following ``Gemm`` uses the engine's weights unchanged;
 * ``Dropout`` (the identity at inference time) becomes an ``Identity`` node so its name is still an output;
+* a calibrated model (``Sequential.temperature`` ``T != 1``) divides the logits by the float32 ``T`` (a ``Div``
+  node, initializer ``temperature``) before the ``Softmax``, as ``Sequential.predict_proba`` does;
 * ``metadata_props`` hold the model card (``"model_card"``, JSON) and the layer list (``"convlens_layers"``).
 
 :mod:`convlens.engine.onnx_reader` recognises these files by :data:`PRODUCER` and the ``"convlens_layers"``
@@ -188,7 +190,11 @@ def to_onnx_model(model: Sequential, model_card: dict[str, Any] | None = None) -
         g.tensor = convert(g, layer)
         g.shape = tuple(layer.output_shape)
         outputs.append(_float_output(layer.name, g.shape))
-    g.node("Softmax", [g.tensor], PROBS_NAME, "softmax", axis=1)
+    logits = g.tensor
+    if model.temperature != 1.0:  # calibration: softmax(logits / T), T as the same float32 the engine divides by
+        temperature = g.const("temperature", np.asarray(model.temperature, dtype=np.float32))
+        logits = g.node("Div", [logits, temperature], "logits_over_t", "temperature_scaling")
+    g.node("Softmax", [logits], PROBS_NAME, "softmax", axis=1)
     outputs.insert(0, _float_output(PROBS_NAME, g.shape))
 
     doc = (

@@ -1019,7 +1019,12 @@ def graph_details(
     biases: OrderedDict[str, np.ndarray] = OrderedDict()
     proto = onnx.ModelProto()
     proto.ParseFromString(spec.model_bytes)
-    floats = {t.name: t for t in proto.graph.initializer if t.data_type in PARAMETER_TYPES}
+    # single numbers are constants (e.g. the calibration temperature before the Softmax), not trainable weights
+    floats = {
+        t.name: t
+        for t in proto.graph.initializer
+        if t.data_type in PARAMETER_TYPES and int(np.prod(t.dims, dtype=np.int64)) > 1
+    }
     key_of = {o.tensor: o.key for o in spec.outputs}
     key_of.setdefault(spec.output_name, probs_key)
     seen: set[str] = set()

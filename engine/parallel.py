@@ -66,8 +66,14 @@ def pack_arrays(dicts: list[dict[str, np.ndarray]], out: np.ndarray | None = Non
     return out
 
 
-def compute_gradients(model: Sequential, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
+def compute_gradients(
+    model: Sequential, xb: np.ndarray, yb: np.ndarray, label_smoothing: float = 0.0
+) -> tuple[float, int]:
     """Forward and backward pass of one (slice of a) batch: fills ``model``'s grads.
+
+    ``yb`` holds labels ``(n,)`` or target distributions ``(n, K)``; ``label_smoothing`` is the loss's
+    (:func:`engine.losses.softmax_cross_entropy`). A prediction counts as correct when it is the target's
+    largest entry.
 
     Returns
     -------
@@ -76,9 +82,10 @@ def compute_gradients(model: Sequential, xb: np.ndarray, yb: np.ndarray) -> tupl
     """
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported by fit, not warned
         logits = model.forward(xb, training=True)
-        loss, dlogits = softmax_cross_entropy(logits, yb)
+        loss, dlogits = softmax_cross_entropy(logits, yb, label_smoothing)
         model.backward(dlogits)
-    return loss, int(np.sum(logits.argmax(axis=1) == yb))
+    truth = yb.argmax(axis=1) if yb.ndim == 2 else yb
+    return loss, int(np.sum(logits.argmax(axis=1) == truth))
 
 
 def _shared(ctx: Any, shape: tuple[int, ...], dtype: np.dtype) -> tuple[Any, np.ndarray]:
@@ -105,6 +112,7 @@ def _worker_main(conn: Connection, spec: dict[str, Any], raws: dict[str, Any]) -
                 layer.rng = np.random.default_rng([spec["seed"], int(getattr(layer, "seed", 0)), spec["rank"]])
         x = _view(raws["x"], (capacity, *spec["input_shape"]), dtype)
         y = _view(raws["y"], (capacity,), np.dtype(np.int64))
+        targets = _view(raws["targets"], (capacity, spec["classes"]), dtype)
         conn.send("ready")
     except Exception as exc:  # reported to the parent, which then trains without this worker
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -116,8 +124,10 @@ def _worker_main(conn: Connection, spec: dict[str, Any], raws: dict[str, Any]) -
             return
         if n is None:
             return
+        n, soft = n if isinstance(n, tuple) else (n, False)
         try:
-            conn.send(compute_gradients(model, x[:n], y[:n]))
+            labels = targets[:n] if soft else y[:n]
+            conn.send(compute_gradients(model, x[:n], labels, spec["label_smoothing"]))
         except Exception as exc:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
@@ -125,7 +135,16 @@ def _worker_main(conn: Connection, spec: dict[str, Any], raws: dict[str, Any]) -
 class _Worker:
     """The parent's handle on one worker process and its shared buffers."""
 
-    def __init__(self, ctx: Any, model: Sequential, capacity: int, rank: int, seed: int, dtype: np.dtype) -> None:
+    def __init__(
+        self,
+        ctx: Any,
+        model: Sequential,
+        capacity: int,
+        rank: int,
+        seed: int,
+        dtype: np.dtype,
+        label_smoothing: float = 0.0,
+    ) -> None:
         size = model.param_count()
         self.capacity = capacity
         raws: dict[str, Any] = {}
@@ -133,9 +152,11 @@ class _Worker:
         raws["grads"], self.grads = _shared(ctx, (size,), dtype)
         raws["x"], self.x = _shared(ctx, (capacity, *model.input_shape), dtype)
         raws["y"], self.y = _shared(ctx, (capacity,), np.dtype(np.int64))
+        raws["targets"], self.targets = _shared(ctx, (capacity, model.num_classes), dtype)
         spec = {
+            "classes": model.num_classes,
             "architecture": model.architecture(), "input_shape": list(model.input_shape), "dtype": dtype.str,
-            "size": size, "capacity": capacity, "rank": rank, "seed": seed,
+            "size": size, "capacity": capacity, "rank": rank, "seed": seed, "label_smoothing": label_smoothing,
         }
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
@@ -165,9 +186,13 @@ class _Worker:
         n = len(xb)
         np.copyto(self.params, params)
         np.copyto(self.x[:n], xb, casting="same_kind")
-        self.y[:n] = yb
+        soft = yb.ndim == 2
+        if soft:
+            np.copyto(self.targets[:n], yb, casting="same_kind")
+        else:
+            self.y[:n] = yb
         try:
-            self.conn.send(n)
+            self.conn.send((n, soft))
         except (OSError, ValueError) as exc:  # BrokenPipeError: the process is gone
             name, code = self.process.name, self.process.exitcode
             raise WorkerError(f"training worker {name} stopped (exit code {code})") from exc
@@ -208,10 +233,15 @@ class DataParallel:
         Largest batch :meth:`forward_backward` will be given (sizes the shared buffers).
     seed : int
         Seeds the workers' dropout masks.
+    label_smoothing : float
+        The loss's label smoothing (:func:`engine.losses.softmax_cross_entropy`).
     """
 
-    def __init__(self, model: Sequential, workers: int = 1, batch_size: int = 128, seed: int = 0) -> None:
+    def __init__(
+        self, model: Sequential, workers: int = 1, batch_size: int = 128, seed: int = 0, label_smoothing: float = 0.0
+    ) -> None:
         self.model = model
+        self.label_smoothing = float(label_smoothing)
         self.flat_params = pack_arrays([layer.params for layer in model.layers])
         self.flat_grads = pack_arrays([layer.grads for layer in model.layers])
         self.workers: list[_Worker] = []
@@ -223,31 +253,35 @@ class DataParallel:
                 ctx = multiprocessing.get_context("spawn")
                 capacity = math.ceil(batch_size / count)
                 for rank in range(1, count):
-                    self.workers.append(_Worker(ctx, model, capacity, rank, seed, self.flat_params.dtype))
+                    dtype = self.flat_params.dtype
+                    self.workers.append(_Worker(ctx, model, capacity, rank, seed, dtype, self.label_smoothing))
             except (OSError, WorkerError) as exc:  # no processes here (sandbox, limits): train in this process
                 self.fallback_reason = str(exc)
                 log.warning("training in one process: %s", exc)
                 self._stop_workers()
 
     def forward_backward(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
-        """Fill the model's grads for batch ``xb`` ``(B, ...)``; return (mean loss, correct count)."""
+        """Fill the model's grads for batch ``xb`` ``(B, ...)``; return (mean loss, correct count).
+
+        ``yb``: labels ``(B,)`` or target distributions ``(B, K)`` (mixup).
+        """
         parts = len(self.workers) + 1
         bounds = np.linspace(0, len(xb), parts + 1).astype(int)
         slices = [slice(bounds[i], bounds[i + 1]) for i in range(parts)]
         sizes = [sl.stop - sl.start for sl in slices]
         if parts == 1 or min(sizes) < 1 or max(sizes[1:]) > self.workers[0].capacity:
-            return compute_gradients(self.model, xb, yb)
+            return compute_gradients(self.model, xb, yb, self.label_smoothing)
         try:
             for worker, sl in zip(self.workers, slices[1:], strict=True):
                 worker.start(self.flat_params, xb[sl], yb[sl])
-            own = compute_gradients(self.model, xb[slices[0]], yb[slices[0]])
+            own = compute_gradients(self.model, xb[slices[0]], yb[slices[0]], self.label_smoothing)
             results = [own] + [worker.result() for worker in self.workers]
             self._worker_slices += len(self.workers)
         except WorkerError as exc:  # e.g. killed by the OS: the run goes on in this process, nothing is lost
             self.fallback_reason = str(exc)
             log.warning("training continues in one process: %s", exc)
             self._stop_workers()
-            return compute_gradients(self.model, xb, yb)
+            return compute_gradients(self.model, xb, yb, self.label_smoothing)
         total = float(sum(sizes))
         self.flat_grads *= sizes[0] / total
         for worker, size in zip(self.workers, sizes[1:], strict=True):

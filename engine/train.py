@@ -46,6 +46,15 @@ class TrainConfig:
     validation_split : float
         Fraction of the training images held out for validation (taken from the end).
     augment : bool
+        Random affine changes and stroke thickness (:mod:`engine.augment`) of every batch.
+    mixup : float
+        ``alpha`` of mixup (:func:`mix_up`): each batch blended with a shuffled copy of itself by
+        ``lam ~ Beta(alpha, alpha)``, the targets likewise; 0: off.
+    label_smoothing : float
+        Target ``(1 - s) * onehot + s / 10`` in the loss (:func:`engine.losses.softmax_cross_entropy`); 0: off.
+    pen_fraction : float
+        Share of each batch taken from the pen-drawn versions of its digits (``x_pen`` of :func:`fit`,
+        :mod:`engine.drawn`), before the augmentation; 0 switches the mix-in off.
     report_every : int
         Yield a step record every this many batches.
     workers : int
@@ -65,6 +74,9 @@ class TrainConfig:
     validation_split: float = 0.0
     augment: bool = False
     augment_config: AugmentConfig = field(default_factory=AugmentConfig)
+    pen_fraction: float = 0.0
+    label_smoothing: float = 0.0
+    mixup: float = 0.0
     report_every: int = 20
     workers: int = 1
 
@@ -171,6 +183,72 @@ def evaluate_loss(
     return total_loss / max(len(x), 1), correct / max(len(x), 1)
 
 
+def mix_up(
+    xb: np.ndarray, yb: np.ndarray, rng: np.random.Generator, alpha: float, classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mixup: blend a batch with a shuffled copy of itself, and the targets likewise.
+
+    Two digits laid over each other are neither digit for sure, so the network learns to answer such drawings
+    with divided probabilities instead of one confident (and often wrong) guess.
+
+    Parameters
+    ----------
+    xb : ndarray, shape (B, 28, 28, 1)
+    yb : ndarray of int, shape (B,)
+    rng : numpy Generator
+    alpha : float
+        ``lam ~ Beta(alpha, alpha)`` (small alpha: most batches stay close to one of the two digits).
+    classes : int
+        ``K``.
+
+    Returns
+    -------
+    xb : ndarray, shape (B, 28, 28, 1)
+        ``lam * xb + (1 - lam) * xb[perm]``.
+    targets : ndarray of float32, shape (B, K)
+        ``lam * onehot(yb) + (1 - lam) * onehot(yb[perm])``.
+    """
+    lam = float(rng.beta(alpha, alpha))
+    perm = rng.permutation(len(xb))
+    mixed = xb * np.float32(lam) + xb[perm] * np.float32(1.0 - lam)
+    targets = np.zeros((len(yb), classes), np.float32)
+    rows = np.arange(len(yb))
+    targets[rows, yb] += np.float32(lam)
+    targets[rows, yb[perm]] += np.float32(1.0 - lam)
+    return mixed.astype(xb.dtype, copy=False), targets
+
+
+def mix_pen(
+    xb: np.ndarray, idx: np.ndarray, x_pen: np.ndarray, rng: np.random.Generator, fraction: float
+) -> np.ndarray:
+    """Swap a random ``fraction`` of a batch for pen-drawn versions of the same digits.
+
+    Parameters
+    ----------
+    xb : ndarray, shape (B, 28, 28, 1)
+        float32 batch (a copy the caller owns; changed in place and returned).
+    idx : ndarray of int, shape (B,)
+        Indices of the batch's images in the training set.
+    x_pen : ndarray, shape (V, M, 28, 28), uint8
+        ``V`` re-drawn versions of the first ``M`` training images (``round(255 * image)``); images with an index
+        ``>= M`` (e.g. appended corrections) are never swapped.
+    rng : numpy Generator
+    fraction : float
+        Probability that an image is swapped; the version is picked uniformly.
+
+    Returns
+    -------
+    ndarray, shape (B, 28, 28, 1)
+    """
+    take = (rng.random(len(idx)) < fraction) & (idx < x_pen.shape[1])
+    version = rng.integers(0, x_pen.shape[0], len(idx))
+    if take.any():
+        pen = x_pen[version[take], idx[take]].astype(np.float32)
+        pen /= np.float32(255.0)
+        xb[take] = pen[..., None]
+    return xb
+
+
 def fit(
     model: Sequential,
     x: np.ndarray,
@@ -179,6 +257,7 @@ def fit(
     cancel: CancelFlag = None,
     x_val: np.ndarray | None = None,
     y_val: np.ndarray | None = None,
+    x_pen: np.ndarray | None = None,
 ) -> Iterator[TrainProgress]:
     """Train ``model`` in place, yielding progress.
 
@@ -193,6 +272,8 @@ def fit(
         Checked between batches; when set the generator yields a ``"cancelled"`` record and stops.
     x_val, y_val : ndarray, optional
         Validation set; if absent and ``config.validation_split > 0`` it is split off ``x``/``y``.
+    x_pen : ndarray, shape (V, M, 28, 28), uint8, optional
+        Pen-drawn versions of ``x[:M]`` (:func:`mix_pen`), used when ``config.pen_fraction > 0``.
 
     Yields
     ------
@@ -221,7 +302,7 @@ def fit(
     optimizer = make_optimizer(config.optimizer, config.lr, config.weight_decay)
     steps_per_epoch = math.ceil(len(x) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    replicas = DataParallel(model, config.workers, config.batch_size, config.seed)
+    replicas = DataParallel(model, config.workers, config.batch_size, config.seed, config.label_smoothing)
     params, grads = replicas.optimizer_arrays(optimizer.weight_decay > 0)
     last_good = [p.copy() for p in params]
     start = time.perf_counter()
@@ -255,8 +336,12 @@ def fit(
                     return
                 idx = np.sort(order[b * config.batch_size : (b + 1) * config.batch_size])
                 xb, yb = x[idx], y[idx]
+                if x_pen is not None and config.pen_fraction > 0:
+                    xb = mix_pen(xb, idx, x_pen, rng, config.pen_fraction)
                 if config.augment:
                     xb = augment_batch(xb, rng, config.augment_config)
+                if config.mixup > 0:
+                    xb, yb = mix_up(xb, yb, rng, config.mixup, model.num_classes)
                 optimizer.lr = learning_rate(config.schedule, config.lr, step, total_steps)
                 loss, correct = replicas.forward_backward(xb, yb)
                 if not math.isfinite(loss):

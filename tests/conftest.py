@@ -1,6 +1,6 @@
 """Shared fixtures: private user folders for the whole session, an offline engine.data and a tiny fake MNIST.
 
-One fixture is autouse for the whole session: :func:`_private_user_folders` points ``HOME``, the XDG folders,
+Autouse: for the whole session :func:`_private_user_folders` points ``HOME``, the XDG folders,
 ``CONVLENS_DATA_DIR`` and Qt's ``QSettings`` at a temporary folder before any Qt object exists, so no test (and no
 subprocess a test starts) reads or writes the real user's configuration, data or cache. The real locations are
 captured when this file is imported (:data:`REAL_ENV`, :data:`REAL_USER_PATHS`, :data:`REAL_MNIST_CACHE`); tests
@@ -10,6 +10,8 @@ The rest is opt-in: a test names the fixture. ``fake_mnist`` writes the four IDX
 replaces ``engine.data``'s table of expected SHA-256s and sizes with theirs, points ``CONVLENS_MNIST_DIR`` at them,
 moves the user cache into ``tmp_path`` and makes every download fail, so ``load_mnist()`` (and ``convlens
 train``/``evaluate``) run on the fixture without touching the network or the real cache.
+Also autouse, ``_private_pen_cache``: pen-drawn digits are cached into a temporary folder, never the real user
+cache.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 import platformdirs
 import pytest
 
-from convlens.engine import data, ops
+from convlens.engine import data, drawn, ops
 from convlens.services import model_store
 
 # -- the real user's folders, captured before anything is redirected ------------------------------------------------
@@ -155,6 +157,13 @@ def fake_digit_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarra
         col = 4 + 2 * int(label)
         images[i, top[i] : top[i] + 16, col : col + 2] = 255
     return images.clip(0, 255).astype(np.uint8)
+
+
+@pytest.fixture(autouse=True)
+def _private_pen_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-drawn digits of any test go to a temporary folder, whatever the test does with the MNIST cache."""
+    folder = tmp_path_factory.mktemp("pen-cache")
+    monkeypatch.setattr(drawn, "default_pen_cache_dir", lambda: folder)
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@ def save_model(
     ----------
     model : engine.model.Sequential
     card : dict, optional
-        Model card (see ``engine.cli.build_model_card``); stored in all three files.
+        Model card (see :func:`convlens.services.model_card.build_model_card`); stored in all three files.
     name : str
         Prefix of the id.
     make_current : bool

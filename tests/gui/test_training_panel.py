@@ -474,7 +474,7 @@ def test_the_session_runs_without_widgets(qtbot: QtBot, fake_mnist: Any, user_di
         assert session.start(request)
         assert session.is_running and not session.start(request)  # one run at a time
     assert finished.args == ["done"] and session.outcome == "done" and not session.is_running
-    assert phases == ["Loading MNIST", "Training", "Testing", "Saving"]
+    assert phases[0] == "Loading MNIST" and phases[-3:] == ["Training", "Testing", "Saving"]
     assert progress and progress[-1].epoch_pos == pytest.approx(1.0)
     result = session.result
     assert result is not None and result.stored is not None and swapped == [result.stored.path]

@@ -43,11 +43,15 @@ def test_fool_flips_the_answer_with_a_small_sign_change(onnx: Predictor, numpy_m
 
 
 def test_iterating_finds_a_smaller_change_than_one_fgsm_step(numpy_model: Sequential) -> None:
-    image = sample_digit_images(variants=False)[0][2]
-    single = fool(numpy_model, image, iterations=1, max_epsilon=0.5, levels=50)
-    iterated = fool(numpy_model, image, max_epsilon=0.5, levels=50)
-    assert iterated.flipped and single.flipped
-    assert iterated.epsilon <= single.epsilon
+    compared = 0
+    for image in sample_digit_images(variants=False)[0][:5]:
+        single = fool(numpy_model, image, iterations=1, max_epsilon=0.5, levels=50)
+        iterated = fool(numpy_model, image, max_epsilon=0.5, levels=50)
+        assert iterated.flipped  # iterating flips every digit one step flips, and more
+        if single.flipped:
+            assert iterated.epsilon <= single.epsilon
+            compared += 1
+    assert compared >= 2  # one step must flip some of them for the comparison to mean anything
 
 
 def test_targeted_fool_reaches_the_target(onnx: Predictor, numpy_model: Sequential) -> None:
