@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
@@ -174,6 +174,14 @@ class TimelapseBox(QGroupBox):
         self.playButton.setEnabled(len(self.frames) > 1)
         self.exportGifButton.setEnabled(has)
         self.exportStripButton.setEnabled(has)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """A language switch: the computed caption and the play button's state text in the new language."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.playButton.setText(tr("Pause") if self.playButton.isChecked() else tr("Play"))
+            if self.frames:
+                self._show(self.slider.value())
 
     # -- playing --------------------------------------------------------------------------------------------------
     def _on_play_toggled(self, playing: bool) -> None:

@@ -199,3 +199,22 @@ def test_app_kiosk_passes_the_configs_allow_export(monkeypatch: pytest.MonkeyPat
     with pytest.raises(RuntimeError):
         app_module.create_window(kiosk=True, install_extras=True)
     assert seen["allow_export"] is False  # the default kiosk config
+
+
+def test_the_box_speaks_german_after_a_language_switch(
+    qtbot: QtBot, make_panel: Callable[..., TrainingPanel]
+) -> None:
+    from convlens.gui.kiosk.i18n import LanguageSwitcher
+
+    switcher = LanguageSwitcher()
+    try:
+        assert switcher.set_language("de")
+        panel = make_panel()
+        box = panel.timelapse
+        assert box.title() == "Zeitraffer: So entstehen die Filter"
+        assert box.playButton.text() == "Abspielen" and box.exportGifButton.text() == "GIF exportieren…"
+        for frame in fake_frames(2):
+            box.add_frame(frame)
+        assert box.caption.text().startswith("Bild 2 von 2")
+    finally:
+        switcher.uninstall()
