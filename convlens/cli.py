@@ -63,6 +63,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_writable(out_dir, args.name)
     except (OSError, ModelSetBusyError) as exc:
         return _err(f"cannot write the model into {out_dir}: {exc}")
+    timelapse_dir: Path | None = None
+    if args.timelapse is not None:
+        from convlens.services.timelapse import check_writable_dir
+
+        if args.timelapse_every < 1:
+            return _err(f"--timelapse-every must be >= 1, got {args.timelapse_every}")
+        try:  # before the long run, like --out
+            timelapse_dir = check_writable_dir(args.timelapse)
+        except OSError as exc:
+            return _err(f"cannot write the time-lapse into {args.timelapse}: {exc}")
     if args.validation_split is not None and not 0.0 <= args.validation_split < 1.0:
         return _err(f"--validation-split must be in [0, 1), got {args.validation_split}")
     if args.label_smoothing is not None and not 0.0 <= args.label_smoothing < 1.0:
@@ -94,6 +104,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         validation_size=validation_size,
         validation_seconds=float("inf"),
         source="convlens train",
+        timelapse_every=args.timelapse_every if timelapse_dir is not None else None,
     )
     data_holder: list[Any] = []
 
@@ -152,6 +163,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     if "benchmarks" in outcome.card:
         summary["drawn_accuracy"] = outcome.card["benchmarks"]["drawn_digits"]["all"]["accuracy"]
+    if timelapse_dir is not None:
+        from convlens.services.timelapse import write_timelapse
+
+        try:
+            summary["timelapse"] = write_timelapse(outcome.timelapse, timelapse_dir).as_dict()
+        except (OSError, ValueError) as exc:
+            return _err(f"cannot write the time-lapse into {timelapse_dir}: {exc}")
+        if not args.json:
+            sys.stderr.write(f"time-lapse: {len(outcome.timelapse)} frames, {summary['timelapse']['gif']}\n")
     if args.json:
         _print_json(summary)
     else:
@@ -648,6 +668,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--name", default="model", help="file stem: DIR/NAME.npz, .onnx, .json")
     train.add_argument("--data-dir", help="directory holding the MNIST IDX files (default: the user cache)")
     train.add_argument("--json", action="store_true", help="print one JSON summary line, no progress")
+    train.add_argument(
+        "--timelapse",
+        metavar="DIR",
+        help="write a time-lapse of the filters forming: DIR/frame_0000.png ..., DIR/timelapse.gif, "
+        "DIR/timelapse_strip.png",
+    )
+    train.add_argument(
+        "--timelapse-every",
+        type=int,
+        default=10,
+        metavar="N",
+        help="batches between two time-lapse frames (default: 10; at most 120 frames, thinned evenly)",
+    )
 
     ev = sub.add_parser("evaluate", help="MNIST test accuracy, per-class accuracy, confusion matrix")
     ev.add_argument("--model", required=True, help="model to evaluate (.npz, or any .onnx MNIST classifier)")

@@ -99,7 +99,8 @@ def create_window(
             from convlens.gui.training import install_training
 
             allow_training = kiosk_config.config.allow_training if kiosk_config is not None else True
-            panel = install_training(window, allow_training=allow_training)
+            allow_export = kiosk_config.config.allow_export if kiosk_config is not None else None
+            panel = install_training(window, allow_training=allow_training, allow_export=allow_export)
             window.trainingPanel = panel
             if panel is not None:
                 window.add_to_draw_column(panel.make_correction_bar())

@@ -29,7 +29,7 @@
             <translation type="vanished">&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="248" />
+            <location filename="../../gui/app.py" line="249" />
             <source>An unexpected error happened; the app keeps running.
 
 {0}</source>
@@ -43,12 +43,12 @@
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="325" />
+            <location filename="../../gui/app.py" line="326" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="247" />
+            <location filename="../../gui/app.py" line="248" />
             <source>ConvLens: something went wrong</source>
             <translation>ConvLens: Etwas ist schiefgegangen</translation>
         </message>
@@ -58,7 +58,7 @@
             <translation>{0} wird geöffnet…</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="326" />
+            <location filename="../../gui/app.py" line="327" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -67,7 +67,7 @@
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="155" />
+            <location filename="../../gui/app.py" line="156" />
             <source>Your last trained model could not be opened ({0}); using the shipped model. The damaged files are kept in {1}.</source>
             <translation>Dein zuletzt trainiertes Modell konnte nicht geöffnet werden ({0}); das mitgelieferte Modell wird verwendet. Die beschädigten Dateien liegen in {1}.</translation>
         </message>
@@ -1833,9 +1833,82 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
         </message>
     </context>
     <context>
+        <name>Timelapse</name>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="217" />
+            <source>Cannot write {path}: {error}</source>
+            <translation>{path} lässt sich nicht schreiben: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="80" />
+            <source>Drag to see the filters at any moment of the training</source>
+            <translation>Ziehen, um die Filter zu jedem Zeitpunkt des Trainings zu sehen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="86" />
+            <source>Export GIF…</source>
+            <translation>GIF exportieren…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="217" />
+            <source>Export failed</source>
+            <translation>Export fehlgeschlagen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="88" />
+            <source>Export strip…</source>
+            <translation>Bildstreifen exportieren…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="196" />
+            <source>Export time-lapse GIF</source>
+            <translation>Zeitraffer als GIF exportieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="200" />
+            <source>Export time-lapse strip</source>
+            <translation>Zeitraffer als Bildstreifen exportieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="165" />
+            <source>Frame {n} of {count}: step {step} of {total} (epoch {epoch})</source>
+            <translation>Bild {n} von {count}: Schritt {step} von {total} (Epoche {epoch})</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="196" />
+            <source>GIF animation (*.gif)</source>
+            <translation>GIF-Animation (*.gif)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="200" />
+            <source>PNG picture (*.png)</source>
+            <translation>PNG-Bild (*.png)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="180" />
+            <source>Pause</source>
+            <translation>Pause</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="81" />
+            <source>Play</source>
+            <translation>Abspielen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="68" />
+            <source>Time-lapse: the filters forming</source>
+            <translation>Zeitraffer: So entstehen die Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/timelapse.py" line="72" />
+            <source>Train the network to watch its filters form, frame by frame.</source>
+            <translation>Trainiere das Netz und sieh Bild für Bild zu, wie seine Filter entstehen.</translation>
+        </message>
+    </context>
+    <context>
         <name>Training</name>
         <message>
-            <location filename="../../gui/training/__init__.py" line="75" />
+            <location filename="../../gui/training/__init__.py" line="86" />
             <source>&amp;Reset to the factory model</source>
             <translation>Auf das &amp;Werksmodell zurücksetzen</translation>
         </message>
@@ -1860,27 +1933,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Genauigkeit je Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="93" />
+            <location filename="../../gui/training/form.py" line="98" />
             <source>Advanced settings</source>
             <translation>Erweiterte Einstellungen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="122" />
+            <location filename="../../gui/training/form.py" line="127" />
             <source>Augment (small random shifts and rotations)</source>
             <translation>Variieren (kleine zufällige Verschiebungen und Drehungen)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="121" />
+            <location filename="../../gui/training/form.py" line="126" />
             <source>Batch size</source>
             <translation>Stapelgröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="87" />
+            <location filename="../../gui/training/run_status.py" line="90" />
             <source>Cancel</source>
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="51" />
+            <location filename="../../gui/training/run_status.py" line="54" />
             <source>Cannot load MNIST: {e}</source>
             <translation>MNIST kann nicht geladen werden: {e}</translation>
         </message>
@@ -1899,7 +1972,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Speichern nicht möglich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="267" />
+            <location filename="../../gui/training/session.py" line="280" />
             <source>Cannot use the new model</source>
             <translation>Das neue Modell kann nicht verwendet werden</translation>
         </message>
@@ -1914,7 +1987,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Korrigiere mich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="228" />
+            <location filename="../../gui/training/panel.py" line="239" />
             <source>Corrections</source>
             <translation>Korrekturen</translation>
         </message>
@@ -1934,7 +2007,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Falsch gelesene Ziffern (klicke eine an, um sie durch das Netz zu schicken):</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="131" />
+            <location filename="../../gui/training/run_status.py" line="134" />
             <source>Done in {secs:.0f} s: {acc:.2%} of the test digits read correctly.</source>
             <translation>Fertig in {secs:.0f} s: {acc:.2%} der Testziffern richtig gelesen.</translation>
         </message>
@@ -1954,17 +2027,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST wird heruntergeladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="109" />
+            <location filename="../../gui/training/form.py" line="114" />
             <source>Epochs</source>
             <translation>Epochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="126" />
+            <location filename="../../gui/training/form.py" line="131" />
             <source>Fine-tune the model in use on my corrections</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="185" />
+            <location filename="../../gui/training/form.py" line="190" />
             <source>Fine-tune the model in use on my corrections ({n} saved)</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren ({n} gespeichert)</translation>
         </message>
@@ -1984,7 +2057,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Es war eine {digit}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="119" />
+            <location filename="../../gui/training/form.py" line="124" />
             <source>Learning rate</source>
             <translation>Lernrate</translation>
         </message>
@@ -2014,7 +2087,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="267" />
+            <location filename="../../gui/training/panel.py" line="292" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
@@ -2023,7 +2096,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="107" />
+            <location filename="../../gui/training/form.py" line="112" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
@@ -2033,7 +2106,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Noch keine gespeicherten Korrekturen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="51" />
+            <location filename="../../gui/training/run_status.py" line="54" />
             <source>No training data</source>
             <translation>Keine Trainingsdaten</translation>
         </message>
@@ -2056,7 +2129,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="93" />
+            <location filename="../../gui/training/run_status.py" line="96" />
             <source>Press Quick train to start.</source>
             <translation>Drücke „Schnell trainieren“, um zu beginnen.</translation>
         </message>
@@ -2065,9 +2138,14 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Schnell trainieren (etwa eine Minute)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="77" />
+            <location filename="../../gui/training/form.py" line="82" />
             <source>Quick train (about half a minute)</source>
             <translation>Schnell trainieren (etwa eine halbe Minute)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="28" />
+            <source>Re-drawing MNIST digits as pen strokes (only the first time)…</source>
+            <translation>MNIST-Ziffern werden als Stiftstriche nachgezeichnet (nur beim ersten Mal)…</translation>
         </message>
         <message>
             <location filename="../../gui/training/model_box.py" line="74" />
@@ -2090,7 +2168,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Meine Korrekturen speichern (auf diesem Computer, um das Netz zu verbessern)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/__init__.py" line="73" />
+            <location filename="../../gui/training/__init__.py" line="84" />
             <source>Save the model in use as .onnx or .npz</source>
             <translation>Das verwendete Modell als .onnx oder .npz speichern</translation>
         </message>
@@ -2100,17 +2178,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{name} gespeichert.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="30" />
+            <location filename="../../gui/training/run_status.py" line="33" />
             <source>Saving the model…</source>
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="288" />
+            <location filename="../../gui/training/panel.py" line="313" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="256" />
+            <location filename="../../gui/training/panel.py" line="281" />
             <source>Stopping…</source>
             <translation>Wird beendet…</translation>
         </message>
@@ -2120,7 +2198,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Testgenauigkeit: {acc:.2%} ({wrong} von {n} nie gesehenen Ziffern falsch gelesen)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="29" />
+            <location filename="../../gui/training/run_status.py" line="32" />
             <source>Testing on digits it has never seen…</source>
             <translation>Test mit Ziffern, die es nie gesehen hat…</translation>
         </message>
@@ -2153,22 +2231,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Modell konnte nicht geöffnet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="124" />
+            <location filename="../../gui/training/panel.py" line="132" />
             <source>The network learns from 60,000 handwritten digits (MNIST). Watch its filters form on the Network tab and its guess for your drawing improve while it trains.</source>
             <translation>Das Netz lernt aus 60.000 handgeschriebenen Ziffern (MNIST). Sieh im Reiter „Netz“ zu, wie seine Filter entstehen und wie seine Antwort auf deine Zeichnung beim Training besser wird.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="267" />
+            <location filename="../../gui/training/session.py" line="280" />
             <source>The new model cannot be used: {e}</source>
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="266" />
+            <location filename="../../gui/training/panel.py" line="291" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="135" />
+            <location filename="../../gui/training/run_status.py" line="138" />
             <source>The new model is now in use.</source>
             <translation>Das neue Modell ist jetzt in Gebrauch.</translation>
         </message>
@@ -2178,22 +2256,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Es gibt kein Modell zum Speichern.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="80" />
+            <location filename="../../gui/training/form.py" line="85" />
             <source>Train the default network for {epochs} epochs on all of MNIST</source>
             <translation>Das Standardnetz {epochs} Epochen lang auf ganz MNIST trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="117" />
+            <location filename="../../gui/training/panel.py" line="125" />
             <source>Train the network</source>
             <translation>Das Netz trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="129" />
+            <location filename="../../gui/training/form.py" line="134" />
             <source>Train with these settings</source>
             <translation>Mit diesen Einstellungen trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="140" />
+            <location filename="../../gui/training/run_status.py" line="143" />
             <source>Training cancelled; the model that was in use is kept.</source>
             <translation>Training abgebrochen; das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
@@ -2203,17 +2281,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Trainingsdaten</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="52" />
+            <location filename="../../gui/training/run_status.py" line="55" />
             <source>Training failed</source>
             <translation>Training fehlgeschlagen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="52" />
+            <location filename="../../gui/training/run_status.py" line="55" />
             <source>Training failed: {e}. The model that was in use is kept.</source>
             <translation>Training fehlgeschlagen: {e}. Das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="112" />
+            <location filename="../../gui/training/form.py" line="117" />
             <source>Training images</source>
             <translation>Trainingsbilder</translation>
         </message>
@@ -2233,17 +2311,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Training braucht MNIST: Lade es zuerst herunter (braucht Internet).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="44" />
+            <location filename="../../gui/training/run_status.py" line="47" />
             <source>Training stopped</source>
             <translation>Training gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="45" />
+            <location filename="../../gui/training/run_status.py" line="48" />
             <source>Training stopped: the numbers blew up (the loss became NaN or infinite). The model that was in use is kept. Try a smaller learning rate.</source>
             <translation>Training gestoppt: Die Zahlen sind explodiert (der Verlust wurde NaN oder unendlich). Das bisherige Modell bleibt in Gebrauch. Versuche eine kleinere Lernrate.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="122" />
+            <location filename="../../gui/training/run_status.py" line="125" />
             <source>Training {what}: 1 epoch, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: 1 Epoche, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
@@ -2252,12 +2330,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Training {what}: {epochs} Epoche(n), Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="124" />
+            <location filename="../../gui/training/run_status.py" line="127" />
             <source>Training {what}: {epochs} epochs, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: {epochs} Epochen, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="28" />
+            <location filename="../../gui/training/run_status.py" line="31" />
             <source>Training… watch the filters on the Network tab.</source>
             <translation>Training läuft… sieh dir die Filter im Reiter „Netz“ an.</translation>
         </message>
@@ -2277,7 +2355,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="139" />
+            <location filename="../../gui/training/run_status.py" line="142" />
             <source>cancelled</source>
             <translation>abgebrochen</translation>
         </message>
@@ -2287,7 +2365,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>default: 16 + 32 Filter (das mitgelieferte Netz)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="130" />
+            <location filename="../../gui/training/run_status.py" line="133" />
             <source>done · {acc:.1%} test accuracy</source>
             <translation>fertig · {acc:.1%} Testgenauigkeit</translation>
         </message>
@@ -2297,7 +2375,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Epoche</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="243" />
+            <location filename="../../gui/training/panel.py" line="257" />
             <source>fine-tuning the model in use</source>
             <translation>Nachtraining des aktuellen Modells</translation>
         </message>
@@ -2307,7 +2385,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="85" />
+            <location filename="../../gui/training/run_status.py" line="88" />
             <source>ready</source>
             <translation>bereit</translation>
         </message>
@@ -2317,17 +2395,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>small: 8 + 16 Filter (schneller)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="120" />
+            <location filename="../../gui/training/run_status.py" line="123" />
             <source>starting…</source>
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="273" />
+            <location filename="../../gui/training/panel.py" line="298" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="243" />
+            <location filename="../../gui/training/panel.py" line="257" />
             <source>the {preset} network</source>
             <translation>das Netz „{preset}“</translation>
         </message>
@@ -2352,7 +2430,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="114" />
+            <location filename="../../gui/training/run_status.py" line="117" />
             <source>{pct}% · epoch {epoch}/{epochs} · {eta} left</source>
             <translation>{pct} % · Epoche {epoch}/{epochs} · noch {eta}</translation>
         </message>

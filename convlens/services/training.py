@@ -11,6 +11,7 @@ Phase(text)                      what the job is doing ("Loading MNIST", "Traini
 Progress(progress, epoch_pos)    an ``engine.train.TrainProgress`` and the position in epochs (float)
 Validation(epoch_pos, loss, accuracy)
 Snapshot(architecture, weights, step)   copies of the weights, for a live preview (only when asked for)
+TimelapseFrame(step, epoch, ...)        the conv filters every few batches, for the time-lapse (only when asked for)
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ from convlens.services.evaluation import ResultSummary, summarize
 from convlens.services.jobs import Cancelled, check_cancel
 from convlens.services.model_card import build_model_card
 from convlens.services.recipes import QUICK, Recipe
+from convlens.services.timelapse import DEFAULT_MAX_FRAMES, TimelapseFrame, TimelapseRecorder, capture_frame
 
 __all__ = [
     "Phase",
     "Progress",
     "Snapshot",
+    "TimelapseFrame",
     "TrainingEvent",
     "TrainingOutcome",
     "TrainingRequest",
@@ -89,6 +92,13 @@ class TrainingRequest:
         Where pen-drawn digits are cached (None: the user cache, :func:`convlens.engine.drawn.default_pen_cache_dir`).
     benchmark_limit : int or None
         Drawn-digit benchmark on the first this many test digits only (None: all), when the recipe measures it.
+    timelapse_every : int or None
+        A :class:`~convlens.services.timelapse.TimelapseFrame` of the conv filters every this many batches (None:
+        no time-lapse); the first before training, the last at the end.
+    timelapse_max : int
+        Most frames kept: a longer run is thinned evenly (:class:`~convlens.services.timelapse.TimelapseRecorder`).
+    timelapse_drawing : ndarray (28, 28) or (28, 28, 1), or None
+        The visitor's drawing, whose pooled maps each frame also keeps.
     """
 
     recipe: Recipe = QUICK
@@ -106,6 +116,9 @@ class TrainingRequest:
     source: str = "convlens train"
     pen_cache_dir: Path | None = None
     benchmark_limit: int | None = None
+    timelapse_every: int | None = None
+    timelapse_max: int = DEFAULT_MAX_FRAMES
+    timelapse_drawing: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -140,7 +153,7 @@ class Snapshot:
     shown: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
 
-TrainingEvent = Phase | Progress | Validation | Snapshot
+TrainingEvent = Phase | Progress | Validation | Snapshot | TimelapseFrame
 
 SNAPSHOT_WAIT = 0.5
 """Longest pause of the job for the consumer to show a snapshot."""
@@ -163,6 +176,8 @@ class TrainingOutcome:
         Time spent in :func:`~convlens.engine.train.fit`.
     train_images : int
     examples_per_second : float
+    timelapse : list of TimelapseFrame
+        The time-lapse frames kept (empty unless the request asked for them).
     """
 
     model: Sequential
@@ -172,6 +187,7 @@ class TrainingOutcome:
     train_seconds: float
     train_images: int
     examples_per_second: float
+    timelapse: list[TimelapseFrame] = field(default_factory=list)
 
 
 def is_urgent(item: object) -> bool:
@@ -285,17 +301,31 @@ def run_training(
         model = Sequential.from_config(resolve_architecture(request.architecture), seed=request.seed)
         arch_name = request.architecture
     architecture = model.architecture()
+    recorder: TimelapseRecorder | None = None
+    report_every = request.report_every
+    if request.timelapse_every is not None:
+        recorder = TimelapseRecorder(request.timelapse_every, request.timelapse_max)
+        report_every = math.gcd(max(report_every, 1), recorder.every)  # fit reports the steps to take frames at
     config = request.recipe.train_config(
         seed=request.seed,
         workers=request.workers or default_workers(),
-        report_every=request.report_every,
+        report_every=report_every,
     )
     steps_per_epoch = max(math.ceil(len(x) / config.batch_size), 1)
+    total_steps = steps_per_epoch * config.epochs
     snapshots = request.snapshot_seconds is not None
+
+    def take_frame(step: int) -> TimelapseFrame:
+        assert recorder is not None
+        frame = capture_frame(model, step, step / steps_per_epoch, total_steps, request.timelapse_drawing)
+        recorder.add(frame)
+        return frame
 
     yield Phase("Training")
     if snapshots:
         yield from _offer(Snapshot(architecture, model.get_weights(), 0), cancel)
+    if recorder is not None:
+        yield take_frame(0)
     if len(x_val):  # where the curves start: chance level for a fresh network
         val_loss, val_acc = evaluate_loss(model, x_val, y_val, batch_size=250)
         yield Validation(0.0, val_loss, val_acc)
@@ -329,6 +359,8 @@ def run_training(
                         "seconds": record.elapsed,
                     }
                 )
+            if recorder is not None and (record.kind == "done" or recorder.due(record.step)):
+                yield take_frame(record.step)
             if snapshots and (end_of_epoch or now - last_snapshot >= (request.snapshot_seconds or 0.0)):
                 yield from _offer(Snapshot(architecture, model.get_weights(), record.step), cancel)
                 last_snapshot = time.monotonic()
@@ -392,4 +424,5 @@ def run_training(
         train_seconds=train_seconds,
         train_images=int(len(x)),
         examples_per_second=last.examples_per_second if last is not None else 0.0,
+        timelapse=list(recorder.frames) if recorder is not None else [],
     )

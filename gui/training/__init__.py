@@ -3,7 +3,7 @@
 Modules: :mod:`~.session` (the run: worker thread, preview, outcome; no widgets), :mod:`~.worker` (the job the
 thread runs: ``services.training.run_training`` plus the save), the views :mod:`~.panel` (the tab),
 :mod:`~.form`, :mod:`~.data_box`, :mod:`~.run_status`, :mod:`~.curves`, :mod:`~.results`, :mod:`~.corrections`,
-:mod:`~.model_box`, and :mod:`~.canvas_bridge` (a test digit onto the canvas).
+:mod:`~.model_box`, :mod:`~.timelapse`, and :mod:`~.canvas_bridge` (a test digit onto the canvas).
 :func:`install_training` wires the tab into the explorer window.
 """
 
@@ -26,7 +26,10 @@ TAB_TITLE = "Training"
 
 
 def install_training(
-    window: ExplorerWindow, allow_training: bool = True, data_base: str | os.PathLike[str] | None = None
+    window: ExplorerWindow,
+    allow_training: bool = True,
+    data_base: str | os.PathLike[str] | None = None,
+    allow_export: bool | None = None,
 ) -> TrainingPanel | None:
     """Add the training tab to ``window`` and connect its Train button and File menu.
 
@@ -39,6 +42,9 @@ def install_training(
         In kiosk mode with ``allow_training=False`` nothing is added and the Train button is hidden.
     data_base : path, optional
         User data directory (default: ``$CONVLENS_DATA_DIR`` or platformdirs' user data dir).
+    allow_export : bool, optional
+        Offer the time-lapse exports (default: outside kiosk mode only; a kiosk passes its config's
+        ``allow_export``).
 
     Returns
     -------
@@ -57,7 +63,12 @@ def install_training(
         return None
 
     panel = TrainingPanel(
-        window.controller, window.canvas, kiosk=window.kiosk, allow_training=allow_training, data_base=data_base
+        window.controller,
+        window.canvas,
+        kiosk=window.kiosk,
+        allow_training=allow_training,
+        allow_export=allow_export,
+        data_base=data_base,
     )
     window.add_tab(panel, tr(TAB_TITLE))
 

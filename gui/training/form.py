@@ -42,6 +42,10 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("Training", text)
 
 
+TIMELAPSE_EVERY = 5
+"""Batches between two time-lapse frames in the app (a long run is thinned to at most 120 frames)."""
+
+
 def app_request(recipe: Recipe = QUICK, architecture: str = "default", **fields: Any) -> TrainingRequest:
     """A :class:`TrainingRequest` with the app's live-view settings; ``fields`` set any other request field.
 
@@ -51,6 +55,7 @@ def app_request(recipe: Recipe = QUICK, architecture: str = "default", **fields:
         "validation_size": 500,
         "snapshot_seconds": 2.0,
         "report_every": 1,
+        "timelapse_every": TIMELAPSE_EVERY,
         "source": APP_SOURCE,
     }
     return TrainingRequest(recipe=recipe, architecture=architecture, **{**settings, **fields})

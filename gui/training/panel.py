@@ -2,7 +2,8 @@
 
 Parts, top to bottom: :class:`~.data_box.DataBox` (MNIST download), :class:`~.form.SettingsForm` (quick train and
 the advanced settings), :class:`~.run_status.RunStatus` (progress, Cancel, status line),
-:class:`~.curves.CurvesView` (loss and accuracy), :class:`~.results.ResultsView` (test results),
+:class:`~.curves.CurvesView` (loss and accuracy), :class:`~.timelapse.TimelapseBox` (the filters forming, replayed
+and exported), :class:`~.results.ResultsView` (test results),
 :class:`~.corrections.CorrectBox` ("Correct me") and :class:`~.model_box.ModelBox` (save, factory reset).
 
 Signals
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,7 @@ from convlens.gui.training.model_box import ModelBox
 from convlens.gui.training.results import ResultsView
 from convlens.gui.training.run_status import RunStatus, failure_message
 from convlens.gui.training.session import TrainingSession
+from convlens.gui.training.timelapse import TimelapseBox
 from convlens.gui.training.worker import TrainingResult
 from convlens.services.corrections import CorrectionStore, CorrectionStoreError
 from convlens.services.training import TrainingRequest
@@ -62,9 +65,12 @@ class TrainingPanel(QWidget):
     canvas : DrawingCanvas, optional
         The drawing canvas, for the misclassified digits the visitor clicks.
     kiosk : bool
-        Hide "Save model as…".
+        Hide "Save model as…" (and the time-lapse exports unless ``allow_export``).
     allow_training : bool
         False: training is switched off (the reason is shown); the factory reset still works.
+    allow_export : bool, optional
+        Show the time-lapse's "Export GIF…"/"Export strip…" (default: outside a kiosk only; a kiosk passes its
+        config's ``allow_export``).
     corrections : CorrectionStore, optional
     data_base : path, optional
         User data directory for saved models (default :func:`model_store.user_data_dir`).
@@ -83,6 +89,7 @@ class TrainingPanel(QWidget):
         *,
         kiosk: bool = False,
         allow_training: bool = True,
+        allow_export: bool | None = None,
         corrections: CorrectionStore | None = None,
         data_base: str | os.PathLike[str] | None = None,
         parent: QWidget | None = None,
@@ -93,6 +100,7 @@ class TrainingPanel(QWidget):
         self.canvas = canvas
         self.kiosk = bool(kiosk)
         self.allow_training = bool(allow_training)
+        self.allow_export = (not self.kiosk) if allow_export is None else bool(allow_export)
         self.corrections = corrections or CorrectionStore()
         self.last_message: tuple[str, str] | None = None
         self._reset_after_run = False
@@ -133,14 +141,15 @@ class TrainingPanel(QWidget):
         self.form = SettingsForm()
         self.runStatus = RunStatus()
         self.curves = CurvesView()
+        self.timelapse = TimelapseBox(allow_export=self.allow_export)
         self.results = ResultsView()
         self.results.setVisible(False)
         self.correctBox = CorrectBox(self.corrections, self.controller)
         self.correctionBar = self.correctBox.bar
         self.form.set_corrections_count(self.corrections.count())
         self.modelBox = ModelBox(self.controller, data_base, kiosk=self.kiosk)
-        for part in (self.dataBox, self.form, self.runStatus, self.curves, self.results, self.correctBox,
-                     self.modelBox):
+        for part in (self.dataBox, self.form, self.runStatus, self.curves, self.timelapse, self.results,
+                     self.correctBox, self.modelBox):
             layout.addWidget(part)
         layout.addStretch(1)
 
@@ -154,6 +163,8 @@ class TrainingPanel(QWidget):
         session.progressed.connect(self.runStatus.show_progress)
         session.progressed.connect(self.curves.add_progress)
         session.validated.connect(self.curves.add_validation)
+        session.timelapseFrame.connect(self.timelapse.add_frame)
+        self.timelapse.message.connect(self._message)
         session.succeeded.connect(self._on_succeeded)
         session.failed.connect(self._on_failed)
         session.cancelled.connect(self.runStatus.show_cancelled)
@@ -239,6 +250,9 @@ class TrainingPanel(QWidget):
             self.runStatus.set_text(reason)
             return False
         self.curves.clear()
+        if request.timelapse_every is not None:
+            self.timelapse.clear(request.timelapse_max)
+            request = replace(request, timelapse_drawing=self._drawing())
         self.results.setVisible(False)
         what = tr("fine-tuning the model in use") if request.start_model is not None else tr(
             "the {preset} network"
@@ -248,6 +262,17 @@ class TrainingPanel(QWidget):
         self._update_enabled()
         self.trainingStarted.emit()
         return True
+
+    def _drawing(self) -> np.ndarray | None:
+        """The visitor's current drawing ``(28, 28)`` (its pooled maps go into the time-lapse), or None."""
+        try:
+            image = getattr(self.controller.last_result(), "image28", None)
+        except Exception:  # noqa: BLE001 - no drawing, no maps
+            return None
+        if image is None:
+            return None
+        picture = np.asarray(image, dtype=np.float32)
+        return picture.reshape(28, 28).copy() if picture.size == 28 * 28 else None
 
     def cancel(self) -> None:
         """Stop the run (within a batch or two); the model in use stays."""

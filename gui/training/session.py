@@ -26,7 +26,15 @@ from convlens.gui.controller import Controller
 from convlens.gui.training.worker import TrainingResult, training_job
 from convlens.gui.workers import JobThread
 from convlens.services import model_store
-from convlens.services.training import Phase, Progress, Snapshot, TrainingRequest, Validation, is_urgent
+from convlens.services.training import (
+    Phase,
+    Progress,
+    Snapshot,
+    TimelapseFrame,
+    TrainingRequest,
+    Validation,
+    is_urgent,
+)
 
 __all__ = ["TrainingSession"]
 
@@ -74,6 +82,8 @@ class TrainingSession(QObject):
     cancelled()
     finished(str)
         Always last, with ``outcome``.
+    timelapseFrame(object)
+        A :class:`~convlens.services.timelapse.TimelapseFrame` of the filters (when the request asks for them).
     modelSwapped(object)
         The path of the trained model now in use (None: in use from memory, it could not be saved).
     message(str, str)
@@ -83,6 +93,7 @@ class TrainingSession(QObject):
     phaseChanged = Signal(str)
     progressed = Signal(object)
     validated = Signal(object)
+    timelapseFrame = Signal(object)
     succeeded = Signal(object, bool)
     failed = Signal(object)
     cancelled = Signal()
@@ -206,6 +217,8 @@ class TrainingSession(QObject):
                 self.progressed.emit(item)
             elif isinstance(item, Validation):
                 self.validated.emit(item)
+            elif isinstance(item, TimelapseFrame) and not self.is_cancelled:
+                self.timelapseFrame.emit(item)
             elif isinstance(item, Phase) and not self.is_cancelled:
                 self.phaseChanged.emit(item.text)
         except Exception:  # noqa: BLE001 - a display glitch must not kill the run
