@@ -154,6 +154,14 @@ class LatestOnlyRunner(QObject):
             self._urgent = True
             self._kick()
 
+    def set_interval(self, min_interval_ms: int) -> None:
+        """Start requests at most one every ``min_interval_ms`` from now on (urgent ones excepted)."""
+        self._interval = max(0, int(min_interval_ms))
+
+    def interval(self) -> int:
+        """The least time between two starts of non-urgent requests, ms."""
+        return self._interval
+
     def drop_pending(self) -> None:
         """Forget the request still waiting (the one running finishes)."""
         self._pending, self._has_pending, self._urgent = None, False, False

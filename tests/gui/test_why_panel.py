@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from convlens.gui.render import SAMPLE_STROKES
 from convlens.gui.why.overlay import drawing_side
-from convlens.gui.why.panel import SALIENCY_INTERVAL_MS
+from convlens.gui.why.panel import GRADIENT_INTERVAL_MS, SALIENCY_INTERVAL_MS
 from convlens.resources import default_model_path
 from convlens.services.explain import Explainer
 
@@ -173,6 +173,20 @@ def test_the_overlay_after_the_pen_stops_explains_the_final_drawing(explorer, qt
     strokes = len(SAMPLE_STROKES[4])
     assert len(starts) <= drawn / (SALIENCY_INTERVAL_MS / 1000.0) + strokes + 2
     assert len(starts) < moves
+
+
+def test_the_gradient_overlay_runs_at_a_lower_rate_than_occlusion(explorer, qtbot: QtBot, draw) -> None:
+    window = explorer
+    why = window.why
+    _canvas_toggle(window).click()
+    for index in range(why.saliencyMethod.count()):
+        why.saliencyMethod.setCurrentIndex(index)
+        method = why.saliencyMethod.itemData(index)
+        draw(window.canvas, SAMPLE_STROKES[7])
+        qtbot.waitUntil(lambda: not why.busy(), timeout=WAIT_MS)
+        expected = GRADIENT_INTERVAL_MS if method == "gradient" else SALIENCY_INTERVAL_MS
+        assert why._runner.interval() == expected, method
+    assert GRADIENT_INTERVAL_MS > SALIENCY_INTERVAL_MS
 
 
 def test_a_map_still_computing_when_the_canvas_is_cleared_never_shows_over_the_next_drawing(
