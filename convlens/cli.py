@@ -416,19 +416,28 @@ def _read_for_export(args: argparse.Namespace) -> tuple[Any, int | None]:
         return None, _err(str(exc) if name in str(exc) else f"{name}: {exc}")
 
 
-def cmd_handout(args: argparse.Namespace) -> int:
-    """``convlens handout IMAGE --out FILE.pdf``: the Learn steps on the digit in IMAGE, as a PDF to print."""
-    out = Path(args.out)
-    problem = _check_out(out, (".pdf",)) or _check_language(args)
+def _prepare_export(args: argparse.Namespace, out: Path, suffixes: tuple[str, ...]) -> tuple[Any, int]:
+    """Check ``--out`` and ``--lang``, start Qt offscreen and read IMAGE: ``(reading, 0)``, or ``(None, exit code)``
+    after printing why (2: bad arguments or input, 3: no Qt)."""
+    problem = _check_out(out, suffixes) or _check_language(args)
     if problem is not None:
-        return _err(problem)
+        return None, _err(problem)
     problem = _start_offscreen_qt()
     if problem is not None:
         sys.stderr.write(problem + "\n")
-        return 3
+        return None, 3
     reading, code = _read_for_export(args)
     if reading is None:
-        return int(code or 2)
+        return None, int(code or 2)
+    return reading, 0
+
+
+def cmd_handout(args: argparse.Namespace) -> int:
+    """``convlens handout IMAGE --out FILE.pdf``: the Learn steps on the digit in IMAGE, as a PDF to print."""
+    out = Path(args.out)
+    reading, code = _prepare_export(args, out, (".pdf",))
+    if reading is None:
+        return code
     from convlens.gui.export.offscreen import write_handout
 
     try:
@@ -446,16 +455,9 @@ def cmd_handout(args: argparse.Namespace) -> int:
 def cmd_figure(args: argparse.Namespace) -> int:
     """``convlens figure IMAGE --panel P --out F.png|F.svg``: one panel of the explorer, drawn for IMAGE."""
     out = Path(args.out)
-    problem = _check_out(out, (".png", ".svg")) or _check_language(args)
-    if problem is not None:
-        return _err(problem)
-    problem = _start_offscreen_qt()
-    if problem is not None:
-        sys.stderr.write(problem + "\n")
-        return 3
-    reading, code = _read_for_export(args)
+    reading, code = _prepare_export(args, out, (".png", ".svg"))
     if reading is None:
-        return int(code or 2)
+        return code
     from convlens.gui.export.offscreen import write_figure
 
     try:

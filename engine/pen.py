@@ -93,6 +93,7 @@ def rasterize_strokes(strokes: Sequence[Sequence[Sequence[float]]], size: int, w
     """
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + np.float32(0.5)
     dist = np.full((size, size), np.inf, dtype=np.float32)
+    reach = width / 2.0 + 1.5  # farther pixels get no ink from a segment: only its bounding box is computed
     for stroke in strokes:
         pts = np.asarray(stroke, dtype=np.float32).reshape(-1, 2) * np.float32(size)
         if pts.shape[0] == 0:
@@ -100,14 +101,19 @@ def rasterize_strokes(strokes: Sequence[Sequence[Sequence[float]]], size: int, w
         if pts.shape[0] == 1:
             pts = np.concatenate([pts, pts])
         for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:], strict=True):
+            rows = slice(max(int(min(y0, y1) - reach), 0), max(int(max(y0, y1) + reach) + 1, 0))
+            cols = slice(max(int(min(x0, x1) - reach), 0), max(int(max(x0, x1) + reach) + 1, 0))
+            bx, by, box = xx[rows, cols], yy[rows, cols], dist[rows, cols]
+            if box.size == 0:
+                continue
             dx, dy = x1 - x0, y1 - y0
             length2 = dx * dx + dy * dy
             if length2 > 0:
-                t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / length2, 0.0, 1.0)
+                t = np.clip(((bx - x0) * dx + (by - y0) * dy) / length2, 0.0, 1.0)
             else:
-                t = np.zeros_like(xx)
-            d = np.hypot(xx - (x0 + t * dx), yy - (y0 + t * dy))
-            np.minimum(dist, d, out=dist)
+                t = np.zeros_like(bx)
+            d = np.hypot(bx - (x0 + t * dx), by - (y0 + t * dy))
+            np.minimum(box, d, out=box)
     return np.clip(np.float32(width / 2.0 + 0.5) - dist, 0.0, 1.0).astype(np.float32)
 
 

@@ -8,9 +8,9 @@ The strokes are the JSON files ``assets/strokes/digit_<d>.json`` (package data, 
 Every sample drawing of the app comes from them: the attract loop, the levels calibration of the feature maps,
 the tests that draw with the mouse, and the lesson's drawn stand-ins for MNIST's first training digits.
 
-:func:`rasterize_strokes` is the canvas's drawing in NumPy (round-capped, anti-aliased lines of a given width on
-a square canvas); :func:`sample_image` follows it with :func:`convlens.engine.preprocess.mnist_style`, which is
-what the live pipeline does to the canvas. Qt-free.
+:func:`rasterize_strokes` (the one NumPy rasteriser, :mod:`convlens.engine.pen`'s) is the canvas's drawing
+(round-capped, anti-aliased lines of a given width on a square canvas); :func:`sample_image` follows it with
+:func:`convlens.engine.preprocess.mnist_style`, which is what the live pipeline does to the canvas. Qt-free.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from convlens.engine.lesson_data import ExampleDigits
+from convlens.engine.pen import rasterize_strokes
 from convlens.engine.preprocess import mnist_style
 from convlens.resources import assets_dir
 
@@ -116,53 +117,6 @@ mouse, what calibrates the feature-map colour levels, and the lesson's drawn dig
 
 
 # ----------------------------------------------------------------------------------------- rasterizing
-
-
-def rasterize_strokes(strokes: Sequence[Sequence[tuple[float, float]]], size: int, width: float) -> np.ndarray:
-    """Draw strokes as anti-aliased round-capped lines into a square canvas (the canvas's pen, in NumPy).
-
-    Each pixel is ``clip(width / 2 + 0.5 - d, 0, 1)``, ``d`` the distance from its centre to the nearest
-    segment: full ink within half a pen width of the line, a one-pixel ramp at the edge.
-
-    Parameters
-    ----------
-    strokes : sequence of point lists
-        Each stroke a list of ``(x, y)`` in normalised canvas coordinates (0..1, y down); a single
-        point is a dot.
-    size : int
-        Canvas side in pixels.
-    width : float
-        Line width in pixels.
-
-    Returns
-    -------
-    np.ndarray
-        float32, shape (size, size), white ink (1) on black (0).
-    """
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + np.float32(0.5)
-    dist = np.full((size, size), np.inf, dtype=np.float32)
-    reach = width / 2.0 + 1.5  # farther pixels get no ink from a segment: only its bounding box is computed
-    for stroke in strokes:
-        pts = np.asarray(stroke, dtype=np.float32).reshape(-1, 2) * np.float32(size)
-        if pts.shape[0] == 0:
-            continue
-        if pts.shape[0] == 1:
-            pts = np.concatenate([pts, pts])
-        for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:], strict=True):
-            rows = slice(max(int(min(y0, y1) - reach), 0), max(int(max(y0, y1) + reach) + 1, 0))
-            cols = slice(max(int(min(x0, x1) - reach), 0), max(int(max(x0, x1) + reach) + 1, 0))
-            bx, by, box = xx[rows, cols], yy[rows, cols], dist[rows, cols]
-            if box.size == 0:
-                continue
-            dx, dy = x1 - x0, y1 - y0
-            length2 = dx * dx + dy * dy
-            if length2 > 0:
-                t = np.clip(((bx - x0) * dx + (by - y0) * dy) / length2, 0.0, 1.0)
-            else:
-                t = np.zeros_like(bx)
-            d = np.hypot(bx - (x0 + t * dx), by - (y0 + t * dy))
-            np.minimum(box, d, out=box)
-    return np.clip(np.float32(width / 2.0 + 0.5) - dist, 0.0, 1.0).astype(np.float32)
 
 
 def sample_image(strokes: Sequence[Sequence[tuple[float, float]]], size: int = CANVAS_SIZE) -> np.ndarray:
