@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -248,6 +248,13 @@ class ArchitectureEditor(QWidget):
         spin.setValue(value)
         spin.valueChanged.connect(self._on_edit)
         return spin
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """A language switch: the computed summary, the reason and "none" in the new language."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.denseSpin.setSpecialValueText(tr("none"))
+            self._refresh()
 
     # -- the network --------------------------------------------------------------------------------------------
     def spec(self) -> ArchitectureSpec:

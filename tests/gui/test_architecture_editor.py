@@ -233,3 +233,24 @@ def test_every_problem_sentence_is_offered_for_translation() -> None:
     from convlens.services.architecture import TEMPLATES
 
     assert architecture_editor.PROBLEM_TEXTS == TEMPLATES
+
+
+def test_the_reason_and_summary_in_german(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+    from convlens.gui.kiosk.i18n import qm_path
+
+    translator = QTranslator()
+    assert translator.load(str(qm_path("de")))
+    QCoreApplication.installTranslator(translator)
+    try:
+        widget = ArchitectureEditor()
+        qtbot.addWidget(widget, before_close_func=lambda w: w.shutdown())
+        assert widget.summaryLabel.text().startswith("106,122 Parameter · 2.6 MFLOP pro Bild")
+        widget.set_spec(ArchitectureSpec((ConvBlock(8, 5, "valid"),) * 3))
+        assert widget.errorLabel.text() == (
+            "Der 5x5-Filter von Block 3 passt nicht auf die 4x4-Karte, die nach 2 Poolings übrig ist: Nimm einen "
+            "kleineren Filter, Rand „same“ oder weniger Pooling."
+        )
+    finally:
+        QCoreApplication.removeTranslator(translator)
