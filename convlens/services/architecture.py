@@ -83,10 +83,11 @@ MAX_TRAINING_BYTES_PER_IMAGE = 2_000_000
 """Most bytes of training scratch memory per image (x128 images a batch: 256 MB; the default needs ~0.4 MB)."""
 TRAINING_FLOPS_FACTOR = 3
 """A training step costs about this many forward passes (forward, gradient of the weights, of the inputs)."""
-PARALLEL_SPEEDUP = {1: 1.0, 2: 1.2}
+PARALLEL_SPEEDUP = {1: 1.0, 2: 1.0}
 """Speed of ``workers`` data-parallel training processes over one process. Measured with ``engine.train.fit`` on
-15,000 images: 1.0x for the default network on a 2-core machine busy with other work (the worker process only
-helps when the second core is free; ``default_workers`` measured it faster on an idle one), so a modest 1.2x."""
+15,000 and 10,000 images: 1.0x and 0.85x for the default network on a 2-core machine busy with other work (the
+worker process only helps when the second core is free; ``default_workers`` measured it faster on an idle one).
+No speed-up is assumed: on an idle machine the estimate errs on the long side."""
 
 # The sentences of :class:`Problem` (English; the GUI translates the same texts, see
 # ``convlens.gui.training.architecture_editor``). Keys are the problem kinds.
@@ -409,7 +410,7 @@ def layer_key(layers: Sequence[dict[str, Any]]) -> str:
 
 @dataclass(frozen=True)
 class Rate:
-    """Training throughput measured on this machine.
+    """Throughput measured on this machine.
 
     Attributes
     ----------
@@ -419,13 +420,17 @@ class Rate:
         :func:`layer_key` of the network it was measured on.
     batch_size : int
     seconds : float
-        Duration of the timed steps.
+        Duration of the timed training steps.
+    forward_flops_per_second : float
+        Forward FLOPs (:func:`forward_flops`) per second of inference (validation and testing); 0: not measured,
+        :attr:`flops_per_second` stands in.
     """
 
     flops_per_second: float
     key: str
     batch_size: int
     seconds: float
+    forward_flops_per_second: float = 0.0
 
 
 def measure_rate(
@@ -436,7 +441,8 @@ def measure_rate(
     cancel: threading.Event | None = None,
     seed: int = 0,
 ) -> Rate:
-    """Time ``steps`` training steps (forward, backward, Adam) of ``layers`` on random images in this thread.
+    """Time ``steps`` training steps (forward, backward, Adam) of ``layers`` on random images in this thread,
+    then one inference pass over the same images.
 
     One untimed step first allocates the layers' workspaces. ``batch_size`` is capped at 128 (the scratch memory
     stays bounded; per image a step costs about the same from 64 images up). The caller checks the network first
@@ -448,6 +454,7 @@ def measure_rate(
         ``cancel`` was set (checked between steps).
     """
     batch = int(min(max(batch_size, 1), 128))
+    steps = max(int(steps), 1)
     rng = np.random.default_rng(seed)
     model = Sequential.from_config(layers, seed=seed)
     x = rng.random((batch, *INPUT_SHAPE), dtype=np.float32)
@@ -466,16 +473,24 @@ def measure_rate(
         step()
         check_cancel(cancel)
         started = time.perf_counter()
-        for _ in range(max(int(steps), 1)):
+        for _ in range(steps):
             step()
             check_cancel(cancel)
             time.sleep(0)  # let the GUI thread take the GIL between steps
         seconds = time.perf_counter() - started
     finally:
         model.release_buffers()
-    images = batch * max(int(steps), 1)
-    rate = training_flops(layers) * images / max(seconds, 1e-9)
-    return Rate(rate, layer_key(layers), batch, seconds)
+    started = time.perf_counter()
+    model.predict_logits(x)
+    inference = time.perf_counter() - started
+    flops = forward_flops(layers)
+    return Rate(
+        TRAINING_FLOPS_FACTOR * flops * batch * steps / max(seconds, 1e-9),
+        layer_key(layers),
+        batch,
+        seconds,
+        flops * batch / max(inference, 1e-9),
+    )
 
 
 def estimate_seconds(
@@ -485,8 +500,10 @@ def estimate_seconds(
     rate: Rate,
     workers: int = 1,
     test_images: int = 0,
+    validation_images: int = 0,
+    validation_seconds: float = 5.0,
 ) -> float:
-    """Seconds a run of ``layers`` will take: training FLOPs x images x epochs / measured rate.
+    """Seconds a run of ``layers`` will take: training FLOPs x images x epochs / measured rate, plus inference.
 
     Parameters
     ----------
@@ -498,12 +515,23 @@ def estimate_seconds(
     workers : int
         Data-parallel training processes (:data:`PARALLEL_SPEEDUP`).
     test_images : int
-        Images classified after training (a forward pass each: a third of a training step).
+        Images classified after training (forward passes at the measured inference rate).
+    validation_images, validation_seconds : int, float
+        Held-out images classified at the start, at the end of every epoch and every ``validation_seconds`` of
+        training (``services.training``'s validation points).
+
+    Notes
+    -----
+    Not included: loading MNIST, re-drawing it as pen strokes the first time, the calibration and the summaries
+    after the test (together a few seconds).
     """
-    speedup = PARALLEL_SPEEDUP.get(int(workers), float(max(workers, 1)) * 0.8)
+    speedup = PARALLEL_SPEEDUP.get(int(workers), 1.0)
     train = training_flops(layers) * max(int(images), 0) * max(int(epochs), 0) / speedup
-    test = forward_flops(layers) * max(int(test_images), 0)
-    return float((train + test) / max(rate.flops_per_second, 1e-9))
+    train_seconds = train / max(rate.flops_per_second, 1e-9)
+    points = (1 + max(int(epochs), 0) + train_seconds / max(validation_seconds, 1e-9)) if validation_images else 0
+    inference_images = max(int(test_images), 0) + points * max(int(validation_images), 0)
+    inference_rate = rate.forward_flops_per_second or rate.flops_per_second / TRAINING_FLOPS_FACTOR
+    return float(train_seconds + forward_flops(layers) * inference_images / max(inference_rate, 1e-9))
 
 
 def round_seconds(seconds: float) -> int:

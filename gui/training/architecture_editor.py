@@ -123,6 +123,8 @@ class RunSize:
         Data-parallel training processes.
     test_images : int
         Images classified after training.
+    validation_images : int
+        Held-out images classified at every validation point.
     """
 
     images: int = 59_500
@@ -131,6 +133,12 @@ class RunSize:
     augment: bool = False
     workers: int = 1
     test_images: int = 10_000
+    validation_images: int = 500
+
+    def seconds(self, layers: list[dict[str, Any]], rate: Rate) -> float:
+        """The estimated duration of this run of ``layers`` at ``rate``."""
+        return estimate_seconds(layers, self.images, self.epochs, rate, self.workers, self.test_images,
+                                self.validation_images)
 
 
 class ArchitectureEditor(QWidget):
@@ -329,11 +337,11 @@ class ArchitectureEditor(QWidget):
         rate = _RATES.get(self._key(layers))
         run = self._run
         if rate is not None:
-            seconds = estimate_seconds(layers, run.images, run.epochs, rate, run.workers, run.test_images)
+            seconds = run.seconds(layers, rate)
             text += " · " + tr("{duration} to train and test on this machine").format(duration=duration_text(seconds))
         elif _RATES:  # another network's rate (FLOP/s carry over roughly) until this one is measured
             other = list(_RATES.values())[-1]
-            seconds = estimate_seconds(layers, run.images, run.epochs, other, run.workers, run.test_images)
+            seconds = run.seconds(layers, other)
             text += " · " + tr("roughly {duration} to train and test (measuring this network…)").format(
                 duration=duration_text(seconds)
             )
@@ -347,8 +355,7 @@ class ArchitectureEditor(QWidget):
         rate = _RATES.get(self._key(layers)) if self._valid else None
         if rate is None:
             return None
-        run = self._run
-        return estimate_seconds(layers, run.images, run.epochs, rate, run.workers, run.test_images)
+        return self._run.seconds(layers, rate)
 
     # -- the run and the timing -------------------------------------------------------------------------------
     def set_run_size(self, run: RunSize) -> None:

@@ -202,6 +202,7 @@ class SettingsForm(QWidget):
                 batch_size=self.batchSizeSpin.value(),
                 augment=self.augmentCheck.isChecked(),
                 workers=default_workers(),
+                validation_images=APP_VALIDATION,
             )
         )
 

@@ -173,6 +173,11 @@ def test_estimate_is_close_to_a_real_run(name: str) -> None:
     real = time.perf_counter() - started
     estimate = estimate_seconds(layers, len(x), 2, rate, workers=1)
     assert real / 3 < estimate < real * 3, (estimate, real)
+    # testing and validation add forward passes at the measured inference rate
+    assert rate.forward_flops_per_second > 0
+    tested = estimate_seconds(layers, len(x), 2, rate, workers=1, test_images=1000)
+    assert tested - estimate == pytest.approx(forward_flops(layers) * 1000 / rate.forward_flops_per_second)
+    assert estimate_seconds(layers, len(x), 2, rate, workers=1, validation_images=100) > estimate
 
 
 def run(request: TrainingRequest) -> TrainingOutcome:
