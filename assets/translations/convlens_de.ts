@@ -1908,7 +1908,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Training</name>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="189" />
+            <location filename="../../gui/training/architecture_editor.py" line="199" />
             <source> px</source>
             <translation> px</translation>
         </message>
@@ -1923,7 +1923,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>1 gespeicherte Korrektur. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="196" />
+            <location filename="../../gui/training/architecture_editor.py" line="206" />
             <source>2x2</source>
             <translation>2x2</translation>
         </message>
@@ -1958,7 +1958,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Stapelgröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="174" />
+            <location filename="../../gui/training/architecture_editor.py" line="184" />
             <source>Block</source>
             <translation>Block</translation>
         </message>
@@ -1998,7 +1998,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die nach {pools} Poolings übrig ist: Nimm einen kleineren Filter, Rand „same“ oder weniger Pooling.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="185" />
+            <location filename="../../gui/training/architecture_editor.py" line="195" />
             <source>Block {n}</source>
             <translation>Block {n}</translation>
         </message>
@@ -2037,7 +2037,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Konfusionsmatrix (Zeilen: echte Ziffer, Spalten: Antwort des Netzes)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="169" />
+            <location filename="../../gui/training/architecture_editor.py" line="179" />
             <source>Conv blocks</source>
             <translation>Faltungsblöcke</translation>
         </message>
@@ -2067,7 +2067,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eigenes Netz…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="215" />
+            <location filename="../../gui/training/architecture_editor.py" line="225" />
             <source>Dense units</source>
             <translation>Dense-Neuronen</translation>
         </message>
@@ -2097,12 +2097,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST wird heruntergeladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="223" />
+            <location filename="../../gui/training/architecture_editor.py" line="233" />
             <source>Dropout</source>
             <translation>Dropout</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="168" />
+            <location filename="../../gui/training/architecture_editor.py" line="178" />
             <source>Each conv block is a layer of filters, optionally followed by 2x2 pooling</source>
             <translation>Jeder Faltungsblock ist eine Schicht von Filtern, auf Wunsch gefolgt von 2x2-Pooling</translation>
         </message>
@@ -2112,17 +2112,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Epochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="174" />
+            <location filename="../../gui/training/architecture_editor.py" line="184" />
             <source>Filter size</source>
             <translation>Filtergröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="190" />
+            <location filename="../../gui/training/architecture_editor.py" line="200" />
             <source>Filter size: the filters are this many pixels high and wide</source>
             <translation>Filtergröße: So viele Pixel hoch und breit sind die Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="174" />
+            <location filename="../../gui/training/architecture_editor.py" line="184" />
             <source>Filters</source>
             <translation>Filter</translation>
         </message>
@@ -2132,7 +2132,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="279" />
+            <location filename="../../gui/training/form.py" line="282" />
             <source>Fine-tune the model in use on my corrections ({n} saved)</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren ({n} gespeichert)</translation>
         </message>
@@ -2177,7 +2177,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST heruntergeladen und geprüft.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="198" />
+            <location filename="../../gui/training/architecture_editor.py" line="208" />
             <source>Max pooling: keep the largest of every 2x2 square, halving the map</source>
             <translation>Max-Pooling: Von jedem 2x2-Quadrat bleibt der größte Wert, die Karte wird halb so groß</translation>
         </message>
@@ -2234,12 +2234,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="174" />
+            <location filename="../../gui/training/architecture_editor.py" line="184" />
             <source>Padding</source>
             <translation>Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="174" />
+            <location filename="../../gui/training/architecture_editor.py" line="184" />
             <source>Pool</source>
             <translation>Pooling</translation>
         </message>
@@ -2391,7 +2391,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Es gibt kein Modell zum Speichern.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="316" />
+            <location filename="../../gui/training/architecture_editor.py" line="334" />
             <source>This network cannot be trained:</source>
             <translation>Dieses Netz lässt sich nicht trainieren:</translation>
         </message>
@@ -2485,7 +2485,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training läuft… sieh dir die Filter im Reiter „Netz“ an.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="214" />
+            <location filename="../../gui/training/architecture_editor.py" line="224" />
             <source>Units of the hidden dense layer before the 10 outputs (none: no hidden layer)</source>
             <translation>Neuronen der verborgenen Dense-Schicht vor den 10 Ausgaben (keine: keine verborgene Schicht)</translation>
         </message>
@@ -2545,7 +2545,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="213" />
+            <location filename="../../gui/training/architecture_editor.py" line="223" />
             <source>none</source>
             <translation>keine</translation>
         </message>
@@ -2555,12 +2555,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>bereit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="330" />
+            <location filename="../../gui/training/architecture_editor.py" line="348" />
             <source>roughly {duration} to train and test (measuring this network…)</source>
             <translation>grob {duration} für Training und Test (dieses Netz wird gemessen…)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="193" />
+            <location filename="../../gui/training/architecture_editor.py" line="203" />
             <source>same (keeps the size)</source>
             <translation>same (behält die Größe)</translation>
         </message>
@@ -2590,7 +2590,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="334" />
+            <location filename="../../gui/training/architecture_editor.py" line="352" />
             <source>training time: measured when you change the network</source>
             <translation>Trainingszeit: wird gemessen, sobald du das Netz änderst</translation>
         </message>
@@ -2600,7 +2600,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>echt {t}, gelesen als {p}: {n}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="194" />
+            <location filename="../../gui/training/architecture_editor.py" line="204" />
             <source>valid (shrinks the map)</source>
             <translation>valid (verkleinert die Karte)</translation>
         </message>
@@ -2615,7 +2615,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>dein eigenes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="326" />
+            <location filename="../../gui/training/architecture_editor.py" line="344" />
             <source>{duration} to train and test on this machine</source>
             <translation>{duration} für Training und Test auf diesem Rechner</translation>
         </message>
@@ -2625,7 +2625,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="319" />
+            <location filename="../../gui/training/architecture_editor.py" line="337" />
             <source>{params} parameters · {mflop} MFLOP per image</source>
             <translation>{params} Parameter · {mflop} MFLOP pro Bild</translation>
         </message>

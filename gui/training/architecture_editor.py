@@ -155,7 +155,9 @@ class ArchitectureEditor(QWidget):
     changed = Signal()
     validityChanged = Signal(bool)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, place_labels: bool = True) -> None:
+        """``place_labels=False``: :attr:`summaryLabel` and :attr:`errorLabel` are left for the caller to place
+        (the advanced form shows them next to its start button)."""
         super().__init__(parent)
         self.setObjectName("architectureEditor")
         self._run = RunSize()
@@ -234,13 +236,14 @@ class ArchitectureEditor(QWidget):
         self.summaryLabel = QLabel()
         self.summaryLabel.setObjectName("architectureSummary")
         self.summaryLabel.setWordWrap(True)
-        layout.addWidget(self.summaryLabel)
         self.errorLabel = QLabel()
         self.errorLabel.setObjectName("architectureError")
         self.errorLabel.setWordWrap(True)
         self.errorLabel.setStyleSheet("color: #c0392b;")
         self.errorLabel.setVisible(False)
-        layout.addWidget(self.errorLabel)
+        if place_labels:
+            layout.addWidget(self.summaryLabel)
+            layout.addWidget(self.errorLabel)
 
         self._timer = QTimer(self)
         self._timer.setObjectName("architectureMeasureTimer")

@@ -123,7 +123,7 @@ class SettingsForm(QWidget):
         self.presetCombo.addItem(tr("Custom…"), CUSTOM)
         self.presetCombo.setCurrentIndex(max(self.presetCombo.findData("default"), 0))
         form.addRow(tr("Network"), self.presetCombo)
-        self.architectureEditor = ArchitectureEditor()
+        self.architectureEditor = ArchitectureEditor(place_labels=False)
         form.addRow(self.architectureEditor)
         self.epochsSpin = self._spin("epochsSpin", 1, 50, QUICK.epochs)
         form.addRow(tr("Epochs"), self.epochsSpin)
@@ -149,6 +149,8 @@ class SettingsForm(QWidget):
         self.startTrainingButton = QPushButton(tr("Train with these settings"))
         self.startTrainingButton.setObjectName("startTrainingButton")
         self.startTrainingButton.clicked.connect(self.advancedRequested)
+        form.addRow(self.architectureEditor.summaryLabel)  # the run's size and time, or why it cannot start
+        form.addRow(self.architectureEditor.errorLabel)
         form.addRow(self.startTrainingButton)
         self.advancedBox.setVisible(False)
         layout.addWidget(self.advancedBox)
