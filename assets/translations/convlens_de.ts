@@ -1908,7 +1908,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Training</name>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="199" />
+            <location filename="../../gui/training/architecture_editor.py" line="203" />
             <source> px</source>
             <translation> px</translation>
         </message>
@@ -1923,7 +1923,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>1 gespeicherte Korrektur. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="206" />
+            <location filename="../../gui/training/architecture_editor.py" line="210" />
             <source>2x2</source>
             <translation>2x2</translation>
         </message>
@@ -1958,47 +1958,47 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Stapelgröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="184" />
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
             <source>Block</source>
             <translation>Block</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="68" />
+            <location filename="../../gui/training/architecture_editor.py" line="70" />
             <source>Block {block} needs between {low} and {high} filters, not {value}.</source>
             <translation>Block {block} braucht zwischen {low} und {high} Filter, nicht {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="80" />
+            <location filename="../../gui/training/architecture_editor.py" line="82" />
             <source>Block {block}'s 2x2 pooling does not fit the {size} map its filter leaves: switch that pooling off, or use "same" padding or a smaller filter.</source>
             <translation>Das 2x2-Pooling von Block {block} passt nicht auf die {size}-Karte, die sein Filter übrig lässt: Schalte dieses Pooling aus oder nimm Rand „same“ oder einen kleineren Filter.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="69" />
+            <location filename="../../gui/training/architecture_editor.py" line="71" />
             <source>Block {block}'s filter size must be between {low} and {high}, not {value}.</source>
             <translation>Die Filtergröße von Block {block} muss zwischen {low} und {high} liegen, nicht bei {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="71" />
+            <location filename="../../gui/training/architecture_editor.py" line="73" />
             <source>Block {block}'s padding must be "same" or "valid", not {value}.</source>
             <translation>Der Rand von Block {block} muss „same“ oder „valid“ sein, nicht {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="74" />
+            <location filename="../../gui/training/architecture_editor.py" line="76" />
             <source>Block {block}'s {kernel} filter does not fit the {size} map it gets: use a smaller filter or "same" padding.</source>
             <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die er bekommt: Nimm einen kleineren Filter oder Rand „same“.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="76" />
+            <location filename="../../gui/training/architecture_editor.py" line="78" />
             <source>Block {block}'s {kernel} filter does not fit the {size} map left after one pooling: use a smaller filter, "same" padding or less pooling.</source>
             <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die nach einem Pooling übrig ist: Nimm einen kleineren Filter, Rand „same“ oder weniger Pooling.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="78" />
+            <location filename="../../gui/training/architecture_editor.py" line="80" />
             <source>Block {block}'s {kernel} filter does not fit the {size} map left after {pools} poolings: use a smaller filter, "same" padding or less pooling.</source>
             <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die nach {pools} Poolings übrig ist: Nimm einen kleineren Filter, Rand „same“ oder weniger Pooling.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="195" />
+            <location filename="../../gui/training/architecture_editor.py" line="199" />
             <source>Block {n}</source>
             <translation>Block {n}</translation>
         </message>
@@ -2037,7 +2037,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Konfusionsmatrix (Zeilen: echte Ziffer, Spalten: Antwort des Netzes)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="179" />
+            <location filename="../../gui/training/architecture_editor.py" line="183" />
             <source>Conv blocks</source>
             <translation>Faltungsblöcke</translation>
         </message>
@@ -2047,7 +2047,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Korrigiere mich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="241" />
+            <location filename="../../gui/training/panel.py" line="242" />
             <source>Corrections</source>
             <translation>Korrekturen</translation>
         </message>
@@ -2067,7 +2067,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eigenes Netz…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="225" />
+            <location filename="../../gui/training/architecture_editor.py" line="229" />
             <source>Dense units</source>
             <translation>Dense-Neuronen</translation>
         </message>
@@ -2097,12 +2097,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST wird heruntergeladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="233" />
+            <location filename="../../gui/training/architecture_editor.py" line="237" />
             <source>Dropout</source>
             <translation>Dropout</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="178" />
+            <location filename="../../gui/training/architecture_editor.py" line="182" />
             <source>Each conv block is a layer of filters, optionally followed by 2x2 pooling</source>
             <translation>Jeder Faltungsblock ist eine Schicht von Filtern, auf Wunsch gefolgt von 2x2-Pooling</translation>
         </message>
@@ -2112,17 +2112,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Epochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="184" />
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
             <source>Filter size</source>
             <translation>Filtergröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="200" />
+            <location filename="../../gui/training/architecture_editor.py" line="204" />
             <source>Filter size: the filters are this many pixels high and wide</source>
             <translation>Filtergröße: So viele Pixel hoch und breit sind die Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="184" />
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
             <source>Filters</source>
             <translation>Filter</translation>
         </message>
@@ -2177,7 +2177,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST heruntergeladen und geprüft.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="208" />
+            <location filename="../../gui/training/architecture_editor.py" line="212" />
             <source>Max pooling: keep the largest of every 2x2 square, halving the map</source>
             <translation>Max-Pooling: Von jedem 2x2-Quadrat bleibt der größte Wert, die Karte wird halb so groß</translation>
         </message>
@@ -2187,7 +2187,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="297" />
+            <location filename="../../gui/training/panel.py" line="298" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
@@ -2221,7 +2221,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>ONNX-Modell (*.onnx);;NumPy-Modell (*.npz)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="84" />
+            <location filename="../../gui/training/architecture_editor.py" line="86" />
             <source>One image would cost {mflop} MFLOP, more than the {limit} MFLOP allowed here: use fewer or smaller filters, or pool earlier.</source>
             <translation>Ein Bild würde {mflop} MFLOP kosten, mehr als die hier erlaubten {limit} MFLOP: Nimm weniger oder kleinere Filter oder poole früher.</translation>
         </message>
@@ -2234,12 +2234,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="184" />
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
             <source>Padding</source>
             <translation>Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="184" />
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
             <source>Pool</source>
             <translation>Pooling</translation>
         </message>
@@ -2298,12 +2298,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="318" />
+            <location filename="../../gui/training/panel.py" line="319" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="286" />
+            <location filename="../../gui/training/panel.py" line="287" />
             <source>Stopping…</source>
             <translation>Wird beendet…</translation>
         </message>
@@ -2341,12 +2341,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Danke! Als {digit} gespeichert (bisher {count} Korrekturen).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="72" />
+            <location filename="../../gui/training/architecture_editor.py" line="74" />
             <source>The dense layer needs between {low} and {high} units, not {value}.</source>
             <translation>Die Dense-Schicht braucht zwischen {low} und {high} Neuronen, nicht {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="73" />
+            <location filename="../../gui/training/architecture_editor.py" line="75" />
             <source>The dropout rate must be between {low} and {high}, not {value}.</source>
             <translation>Die Dropout-Rate muss zwischen {low} und {high} liegen, nicht bei {value}.</translation>
         </message>
@@ -2361,12 +2361,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Netz lernt aus 60.000 handgeschriebenen Ziffern (MNIST). Sieh im Reiter „Netz“ zu, wie seine Filter entstehen und wie seine Antwort auf deine Zeichnung beim Training besser wird.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="67" />
+            <location filename="../../gui/training/architecture_editor.py" line="69" />
             <source>The network needs between {low} and {high} conv blocks, not {value}.</source>
             <translation>Das Netz braucht zwischen {low} und {high} Faltungsblöcke, nicht {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="82" />
+            <location filename="../../gui/training/architecture_editor.py" line="84" />
             <source>The network would have {params} parameters, more than the {limit} allowed here: switch pooling on or use fewer filters or dense units.</source>
             <translation>Das Netz hätte {params} Parameter, mehr als die hier erlaubten {limit}: Schalte Pooling ein oder nimm weniger Filter oder Dense-Neuronen.</translation>
         </message>
@@ -2376,7 +2376,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="296" />
+            <location filename="../../gui/training/panel.py" line="297" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
@@ -2391,7 +2391,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Es gibt kein Modell zum Speichern.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="334" />
+            <location filename="../../gui/training/architecture_editor.py" line="338" />
             <source>This network cannot be trained:</source>
             <translation>Dieses Netz lässt sich nicht trainieren:</translation>
         </message>
@@ -2461,7 +2461,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training gestoppt: Die Zahlen sind explodiert (der Verlust wurde NaN oder unendlich). Das bisherige Modell bleibt in Gebrauch. Versuche eine kleinere Lernrate.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="86" />
+            <location filename="../../gui/training/architecture_editor.py" line="88" />
             <source>Training would need {mb} MB of memory per image, more than the {limit} MB allowed here: use fewer or smaller filters, or pool earlier.</source>
             <translation>Das Training bräuchte {mb} MB Speicher pro Bild, mehr als die hier erlaubten {limit} MB: Nimm weniger oder kleinere Filter oder poole früher.</translation>
         </message>
@@ -2485,7 +2485,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training läuft… sieh dir die Filter im Reiter „Netz“ an.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="224" />
+            <location filename="../../gui/training/architecture_editor.py" line="228" />
             <source>Units of the hidden dense layer before the 10 outputs (none: no hidden layer)</source>
             <translation>Neuronen der verborgenen Dense-Schicht vor den 10 Ausgaben (keine: keine verborgene Schicht)</translation>
         </message>
@@ -2500,12 +2500,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="109" />
+            <location filename="../../gui/training/architecture_editor.py" line="111" />
             <source>about {n} min</source>
             <translation>etwa {n} min</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="108" />
+            <location filename="../../gui/training/architecture_editor.py" line="110" />
             <source>about {n} s</source>
             <translation>etwa {n} s</translation>
         </message>
@@ -2535,7 +2535,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Epoche</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="260" />
+            <location filename="../../gui/training/panel.py" line="261" />
             <source>fine-tuning the model in use</source>
             <translation>Nachtraining des aktuellen Modells</translation>
         </message>
@@ -2545,7 +2545,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="223" />
+            <location filename="../../gui/training/architecture_editor.py" line="227" />
             <source>none</source>
             <translation>keine</translation>
         </message>
@@ -2555,12 +2555,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>bereit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="348" />
+            <location filename="../../gui/training/architecture_editor.py" line="352" />
             <source>roughly {duration} to train and test (measuring this network…)</source>
             <translation>grob {duration} für Training und Test (dieses Netz wird gemessen…)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="203" />
+            <location filename="../../gui/training/architecture_editor.py" line="207" />
             <source>same (keeps the size)</source>
             <translation>same (behält die Größe)</translation>
         </message>
@@ -2575,12 +2575,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="303" />
+            <location filename="../../gui/training/panel.py" line="304" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="264" />
+            <location filename="../../gui/training/panel.py" line="265" />
             <source>the {preset} network</source>
             <translation>das Netz „{preset}“</translation>
         </message>
@@ -2590,7 +2590,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="352" />
+            <location filename="../../gui/training/architecture_editor.py" line="356" />
             <source>training time: measured when you change the network</source>
             <translation>Trainingszeit: wird gemessen, sobald du das Netz änderst</translation>
         </message>
@@ -2600,7 +2600,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>echt {t}, gelesen als {p}: {n}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="204" />
+            <location filename="../../gui/training/architecture_editor.py" line="208" />
             <source>valid (shrinks the map)</source>
             <translation>valid (verkleinert die Karte)</translation>
         </message>
@@ -2610,12 +2610,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Validierung</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="262" />
+            <location filename="../../gui/training/panel.py" line="263" />
             <source>your own network</source>
             <translation>dein eigenes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="344" />
+            <location filename="../../gui/training/architecture_editor.py" line="348" />
             <source>{duration} to train and test on this machine</source>
             <translation>{duration} für Training und Test auf diesem Rechner</translation>
         </message>
@@ -2625,7 +2625,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="337" />
+            <location filename="../../gui/training/architecture_editor.py" line="341" />
             <source>{params} parameters · {mflop} MFLOP per image</source>
             <translation>{params} Parameter · {mflop} MFLOP pro Bild</translation>
         </message>

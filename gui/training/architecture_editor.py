@@ -9,7 +9,8 @@ The time comes from a short timed run of the actual network (:func:`~convlens.se
 a few training steps on random images) in a worker thread, cached per network, batch size and augmentation. It
 starts only :data:`MEASURE_DELAY_MS` after the visitor last edited the network or opened the advanced settings
 (:meth:`ArchitectureEditor.request_measurement`), never while a training runs, and a pen move on the canvas
-(:meth:`ArchitectureEditor.pen_moved`) cancels it and waits for the pen to rest: the drawing keeps the CPU.
+(:meth:`ArchitectureEditor.pen_moved`) cancels it and waits until the pen is up and has rested: the drawing keeps
+the CPU.
 Until the network's own rate is known, the last rate measured on another network gives a rough figure.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +171,8 @@ class ArchitectureEditor(QWidget):
         self._job_key: tuple[str, int, bool] | None = None
         self.measurements = 0
         """Timing runs finished (tests read it)."""
+        self.pen_is_down: Callable[[], bool] = lambda: False
+        """True while the canvas pen draws (the panel sets the canvas's ``is_drawing``): no timing run starts."""
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -407,7 +411,7 @@ class ArchitectureEditor(QWidget):
     def _start_measurement(self) -> None:
         if not self._allowed or not self._valid:
             return
-        if self._job is not None:  # still cancelling the last one: try again after the quiet time
+        if self._job is not None or self.pen_is_down():  # a run still stopping, or the pen down: wait again
             self._timer.start()
             return
         layers = self.layers()

@@ -159,7 +159,8 @@ class TrainingPanel(QWidget):
         self.form.quickRequested.connect(self.start_quick)
         self.form.advancedRequested.connect(self.start_advanced)
         if self.canvas is not None:  # the pen draws: the editor's timing run waits (it would take the pen's CPU)
-            self.canvas.imageChanged.connect(self.form.architectureEditor.pen_moved)
+            self.canvas.strokesChanged.connect(self.form.architectureEditor.pen_moved)
+            self.form.architectureEditor.pen_is_down = self.canvas.is_drawing
         self.runStatus.cancelRequested.connect(self.cancel)
         session.phaseChanged.connect(self.runStatus.show_phase)
         session.progressed.connect(self.runStatus.show_progress)

@@ -254,3 +254,23 @@ def test_the_reason_and_summary_in_german(qtbot: QtBot) -> None:
         )
     finally:
         QCoreApplication.removeTranslator(translator)
+
+
+def test_the_real_pen_holds_the_timing_run_back(qtbot: QtBot) -> None:
+    from convlens.gui.canvas import DrawingCanvas
+
+    canvas = DrawingCanvas()
+    qtbot.addWidget(canvas)
+    panel = TrainingPanel(FakeController(), canvas)
+    qtbot.addWidget(panel, before_close_func=lambda w: w.shutdown())
+    editor = panel.form.architectureEditor
+    editor.set_spec(ArchitectureSpec((ConvBlock(32, 5, "same", False), ConvBlock(32, 3)), dense_units=64))
+    editor.request_measurement()
+    qtbot.waitUntil(lambda: editor.is_measuring, timeout=2000)
+    canvas.begin_stroke(0.3, 0.3)  # the pen goes down and moves: the timing run stops
+    canvas.extend_stroke(0.5, 0.6)
+    qtbot.waitUntil(lambda: not editor.is_measuring, timeout=TIMEOUT_MS)
+    qtbot.wait(300)  # the pen rests but is still down: nothing starts
+    assert not editor.is_measuring and editor.measurements == 0
+    canvas.end_stroke()
+    qtbot.waitUntil(lambda: editor.measurements == 1 and not editor.is_measuring, timeout=TIMEOUT_MS)
