@@ -63,6 +63,7 @@ __all__ = [
     "round_seconds",
     "training_bytes_per_image",
     "training_flops",
+    "validate",
 ]
 
 BLOCKS_RANGE = (1, 3)
@@ -355,6 +356,11 @@ def check(spec: ArchitectureSpec) -> list[Problem]:
     if problem is not None:
         return [problem]
     return _limits(spec.layers())
+
+
+def validate(spec: ArchitectureSpec) -> list[str]:
+    """:func:`check` as English sentences, one per problem (empty: the network can be trained here)."""
+    return [str(problem) for problem in check(spec)]
 
 
 def _limits(layers: Sequence[dict[str, Any]]) -> list[Problem]:

@@ -28,6 +28,7 @@ from convlens.services.architecture import (
     round_seconds,
     trace,
     training_flops,
+    validate,
 )
 from convlens.services.jobs import Cancelled
 from convlens.services.recipes import QUICK
@@ -92,6 +93,7 @@ def test_default_network_by_hand() -> None:
 def test_impossible_shape_says_which_block_and_why() -> None:
     spec = ArchitectureSpec((ConvBlock(8, 5, "valid"), ConvBlock(8, 5, "valid"), ConvBlock(8, 5, "valid")))
     # 28 -5+1-> 24 -pool-> 12 -5+1-> 8 -pool-> 4: a 5x5 filter without padding needs at least 5x5
+    assert validate(spec) == [str(p) for p in check(spec)]
     problems = check(spec)
     assert [str(p) for p in problems] == [
         "Block 3's 5x5 filter does not fit the 4x4 map left after 2 poolings: use a smaller filter, \"same\" "
