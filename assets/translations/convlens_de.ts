@@ -2132,7 +2132,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="282" />
+            <location filename="../../gui/training/form.py" line="283" />
             <source>Fine-tune the model in use on my corrections ({n} saved)</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren ({n} gespeichert)</translation>
         </message>

@@ -6,9 +6,9 @@ trains the edited layer list (``TrainingRequest.layers``). "Train with these set
 edited network is impossible.
 
 Every run of the app is :data:`~convlens.services.recipes.QUICK` (possibly with the advanced form's overrides) on a
-preset network, with the app's live-view settings (:func:`app_request`): validation points on 500 held-out images,
-a weight snapshot for the preview at most every 2 s, a progress event after every batch (the worker thread
-throttles them to about ten a second).
+preset or edited network, with the app's live-view settings (:func:`app_request`): validation points on 500
+held-out images, a weight snapshot for the preview at most every 2 s, a progress event after every batch (the
+worker thread throttles them to about ten a second).
 """
 
 from __future__ import annotations
@@ -188,6 +188,7 @@ class SettingsForm(QWidget):
 
     def _on_network_edited(self) -> None:
         """The editor's network is a preset's (the combo shows it) or an edited one ("Custom…")."""
+        self._update_start_button()  # its tooltip names the current problem
         layers = self.architectureEditor.layers()
         key = next((name for name, preset in PRESETS.items() if preset == layers), CUSTOM)
         if key != self.presetCombo.currentData():
