@@ -63,6 +63,8 @@ MEASURE_DELAY_MS = 700
 """Quiet time (no edit, no pen move) before the timing run starts."""
 MEASURE_STEPS = 3
 """Timed training steps of the timing run (after one warm-up step)."""
+MAX_CACHED_RATES = 64
+"""Measured networks remembered (the oldest is forgotten first)."""
 
 PROBLEM_TEXTS = {
     # The sentences of convlens.services.architecture.TEMPLATES, for the translator (same English text).
@@ -438,6 +440,8 @@ class ArchitectureEditor(QWidget):
             return
         _RATES.pop(self._job_key, None)
         _RATES[self._job_key] = rate  # the newest last: the rough figure for networks not measured yet
+        while len(_RATES) > MAX_CACHED_RATES:
+            del _RATES[next(iter(_RATES))]
         self.measurements += 1
         self._update_summary()
 
