@@ -1835,7 +1835,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Timelapse</name>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="217" />
+            <location filename="../../gui/training/timelapse.py" line="225" />
             <source>Cannot write {path}: {error}</source>
             <translation>{path} lässt sich nicht schreiben: {error}</translation>
         </message>
@@ -1850,7 +1850,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>GIF exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="217" />
+            <location filename="../../gui/training/timelapse.py" line="225" />
             <source>Export failed</source>
             <translation>Export fehlgeschlagen</translation>
         </message>
@@ -1860,12 +1860,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Bildstreifen exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="196" />
+            <location filename="../../gui/training/timelapse.py" line="204" />
             <source>Export time-lapse GIF</source>
             <translation>Zeitraffer als GIF exportieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="200" />
+            <location filename="../../gui/training/timelapse.py" line="208" />
             <source>Export time-lapse strip</source>
             <translation>Zeitraffer als Bildstreifen exportieren</translation>
         </message>
@@ -1875,17 +1875,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Bild {n} von {count}: Schritt {step} von {total} (Epoche {epoch})</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="196" />
+            <location filename="../../gui/training/timelapse.py" line="204" />
             <source>GIF animation (*.gif)</source>
             <translation>GIF-Animation (*.gif)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="200" />
+            <location filename="../../gui/training/timelapse.py" line="208" />
             <source>PNG picture (*.png)</source>
             <translation>PNG-Bild (*.png)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="180" />
+            <location filename="../../gui/training/timelapse.py" line="182" />
             <source>Pause</source>
             <translation>Pause</translation>
         </message>
@@ -1908,6 +1908,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Training</name>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="203" />
+            <source> px</source>
+            <translation> px</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/__init__.py" line="86" />
             <source>&amp;Reset to the factory model</source>
             <translation>Auf das &amp;Werksmodell zurücksetzen</translation>
@@ -1916,6 +1921,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <location filename="../../gui/training/corrections.py" line="176" />
             <source>1 saved correction. Tick “Fine-tune … on my corrections” in the advanced settings to train on it.</source>
             <translation>1 gespeicherte Korrektur. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="210" />
+            <source>2x2</source>
+            <translation>2x2</translation>
         </message>
         <message>
             <location filename="../../gui/training/results.py" line="147" />
@@ -1933,19 +1943,64 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Genauigkeit je Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="98" />
+            <location filename="../../gui/training/form.py" line="110" />
             <source>Advanced settings</source>
             <translation>Erweiterte Einstellungen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="127" />
+            <location filename="../../gui/training/form.py" line="142" />
             <source>Augment (small random shifts and rotations)</source>
             <translation>Variieren (kleine zufällige Verschiebungen und Drehungen)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="126" />
+            <location filename="../../gui/training/form.py" line="141" />
             <source>Batch size</source>
             <translation>Stapelgröße</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <source>Block</source>
+            <translation>Block</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="70" />
+            <source>Block {block} needs between {low} and {high} filters, not {value}.</source>
+            <translation>Block {block} braucht zwischen {low} und {high} Filter, nicht {value}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="82" />
+            <source>Block {block}'s 2x2 pooling does not fit the {size} map its filter leaves: switch that pooling off, or use "same" padding or a smaller filter.</source>
+            <translation>Das 2x2-Pooling von Block {block} passt nicht auf die {size}-Karte, die sein Filter übrig lässt: Schalte dieses Pooling aus oder nimm Rand „same“ oder einen kleineren Filter.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="71" />
+            <source>Block {block}'s filter size must be between {low} and {high}, not {value}.</source>
+            <translation>Die Filtergröße von Block {block} muss zwischen {low} und {high} liegen, nicht bei {value}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="73" />
+            <source>Block {block}'s padding must be "same" or "valid", not {value}.</source>
+            <translation>Der Rand von Block {block} muss „same“ oder „valid“ sein, nicht {value}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="76" />
+            <source>Block {block}'s {kernel} filter does not fit the {size} map it gets: use a smaller filter or "same" padding.</source>
+            <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die er bekommt: Nimm einen kleineren Filter oder Rand „same“.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="78" />
+            <source>Block {block}'s {kernel} filter does not fit the {size} map left after one pooling: use a smaller filter, "same" padding or less pooling.</source>
+            <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die nach einem Pooling übrig ist: Nimm einen kleineren Filter, Rand „same“ oder weniger Pooling.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="80" />
+            <source>Block {block}'s {kernel} filter does not fit the {size} map left after {pools} poolings: use a smaller filter, "same" padding or less pooling.</source>
+            <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die nach {pools} Poolings übrig ist: Nimm einen kleineren Filter, Rand „same“ oder weniger Pooling.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="199" />
+            <source>Block {n}</source>
+            <translation>Block {n}</translation>
         </message>
         <message>
             <location filename="../../gui/training/run_status.py" line="90" />
@@ -1982,12 +2037,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Konfusionsmatrix (Zeilen: echte Ziffer, Spalten: Antwort des Netzes)</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="183" />
+            <source>Conv blocks</source>
+            <translation>Faltungsblöcke</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/corrections.py" line="145" />
             <source>Correct me</source>
             <translation>Korrigiere mich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="239" />
+            <location filename="../../gui/training/panel.py" line="242" />
             <source>Corrections</source>
             <translation>Korrekturen</translation>
         </message>
@@ -2000,6 +2060,16 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <location filename="../../gui/training/corrections.py" line="114" />
             <source>Could not save the correction: {error}</source>
             <translation>Die Korrektur konnte nicht gespeichert werden: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/form.py" line="123" />
+            <source>Custom…</source>
+            <translation>Eigenes Netz…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="229" />
+            <source>Dense units</source>
+            <translation>Dense-Neuronen</translation>
         </message>
         <message>
             <location filename="../../gui/training/results.py" line="106" />
@@ -2027,17 +2097,42 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST wird heruntergeladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="114" />
+            <location filename="../../gui/training/architecture_editor.py" line="237" />
+            <source>Dropout</source>
+            <translation>Dropout</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="182" />
+            <source>Each conv block is a layer of filters, optionally followed by 2x2 pooling</source>
+            <translation>Jeder Faltungsblock ist eine Schicht von Filtern, auf Wunsch gefolgt von 2x2-Pooling</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/form.py" line="129" />
             <source>Epochs</source>
             <translation>Epochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="131" />
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <source>Filter size</source>
+            <translation>Filtergröße</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="204" />
+            <source>Filter size: the filters are this many pixels high and wide</source>
+            <translation>Filtergröße: So viele Pixel hoch und breit sind die Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <source>Filters</source>
+            <translation>Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/form.py" line="146" />
             <source>Fine-tune the model in use on my corrections</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="190" />
+            <location filename="../../gui/training/form.py" line="283" />
             <source>Fine-tune the model in use on my corrections ({n} saved)</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren ({n} gespeichert)</translation>
         </message>
@@ -2057,7 +2152,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Es war eine {digit}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="124" />
+            <location filename="../../gui/training/form.py" line="139" />
             <source>Learning rate</source>
             <translation>Lernrate</translation>
         </message>
@@ -2082,12 +2177,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST heruntergeladen und geprüft.</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="212" />
+            <source>Max pooling: keep the largest of every 2x2 square, halving the map</source>
+            <translation>Max-Pooling: Von jedem 2x2-Quadrat bleibt der größte Wert, die Karte wird halb so groß</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/model_box.py" line="60" />
             <source>Model</source>
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="292" />
+            <location filename="../../gui/training/panel.py" line="298" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
@@ -2096,7 +2196,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="112" />
+            <location filename="../../gui/training/form.py" line="125" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
@@ -2121,12 +2221,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>ONNX-Modell (*.onnx);;NumPy-Modell (*.npz)</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="86" />
+            <source>One image would cost {mflop} MFLOP, more than the {limit} MFLOP allowed here: use fewer or smaller filters, or pool earlier.</source>
+            <translation>Ein Bild würde {mflop} MFLOP kosten, mehr als die hier erlaubten {limit} MFLOP: Nimm weniger oder kleinere Filter oder poole früher.</translation>
+        </message>
+        <message>
             <source>Open model</source>
             <translation type="vanished">Modell öffnen</translation>
         </message>
         <message>
             <source>Open model…</source>
             <translation type="vanished">Modell öffnen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <source>Padding</source>
+            <translation>Rand</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <source>Pool</source>
+            <translation>Pooling</translation>
         </message>
         <message>
             <location filename="../../gui/training/run_status.py" line="96" />
@@ -2138,7 +2253,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Schnell trainieren (etwa eine Minute)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="82" />
+            <location filename="../../gui/training/form.py" line="94" />
             <source>Quick train (about half a minute)</source>
             <translation>Schnell trainieren (etwa eine halbe Minute)</translation>
         </message>
@@ -2183,12 +2298,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="313" />
+            <location filename="../../gui/training/panel.py" line="319" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="281" />
+            <location filename="../../gui/training/panel.py" line="287" />
             <source>Stopping…</source>
             <translation>Wird beendet…</translation>
         </message>
@@ -2226,6 +2341,16 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Danke! Als {digit} gespeichert (bisher {count} Korrekturen).</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="74" />
+            <source>The dense layer needs between {low} and {high} units, not {value}.</source>
+            <translation>Die Dense-Schicht braucht zwischen {low} und {high} Neuronen, nicht {value}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="75" />
+            <source>The dropout rate must be between {low} and {high}, not {value}.</source>
+            <translation>Die Dropout-Rate muss zwischen {low} und {high} liegen, nicht bei {value}.</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/model_box.py" line="127" />
             <source>The model could not be opened: {e}</source>
             <translation>Das Modell konnte nicht geöffnet werden: {e}</translation>
@@ -2236,12 +2361,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Netz lernt aus 60.000 handgeschriebenen Ziffern (MNIST). Sieh im Reiter „Netz“ zu, wie seine Filter entstehen und wie seine Antwort auf deine Zeichnung beim Training besser wird.</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="69" />
+            <source>The network needs between {low} and {high} conv blocks, not {value}.</source>
+            <translation>Das Netz braucht zwischen {low} und {high} Faltungsblöcke, nicht {value}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="84" />
+            <source>The network would have {params} parameters, more than the {limit} allowed here: switch pooling on or use fewer filters or dense units.</source>
+            <translation>Das Netz hätte {params} Parameter, mehr als die hier erlaubten {limit}: Schalte Pooling ein oder nimm weniger Filter oder Dense-Neuronen.</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/session.py" line="280" />
             <source>The new model cannot be used: {e}</source>
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="291" />
+            <location filename="../../gui/training/panel.py" line="297" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
@@ -2256,7 +2391,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Es gibt kein Modell zum Speichern.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="85" />
+            <location filename="../../gui/training/architecture_editor.py" line="338" />
+            <source>This network cannot be trained:</source>
+            <translation>Dieses Netz lässt sich nicht trainieren:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/form.py" line="97" />
             <source>Train the default network for {epochs} epochs on all of MNIST</source>
             <translation>Das Standardnetz {epochs} Epochen lang auf ganz MNIST trainieren</translation>
         </message>
@@ -2266,7 +2406,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Netz trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="134" />
+            <location filename="../../gui/training/form.py" line="149" />
             <source>Train with these settings</source>
             <translation>Mit diesen Einstellungen trainieren</translation>
         </message>
@@ -2291,7 +2431,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training fehlgeschlagen: {e}. Das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="117" />
+            <location filename="../../gui/training/form.py" line="132" />
             <source>Training images</source>
             <translation>Trainingsbilder</translation>
         </message>
@@ -2321,6 +2461,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training gestoppt: Die Zahlen sind explodiert (der Verlust wurde NaN oder unendlich). Das bisherige Modell bleibt in Gebrauch. Versuche eine kleinere Lernrate.</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="88" />
+            <source>Training would need {mb} MB of memory per image, more than the {limit} MB allowed here: use fewer or smaller filters, or pool earlier.</source>
+            <translation>Das Training bräuchte {mb} MB Speicher pro Bild, mehr als die hier erlaubten {limit} MB: Nimm weniger oder kleinere Filter oder poole früher.</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/run_status.py" line="125" />
             <source>Training {what}: 1 epoch, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: 1 Epoche, Stapel {batch}, Lernrate {lr:g}…</translation>
@@ -2340,6 +2485,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training läuft… sieh dir die Filter im Reiter „Netz“ an.</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="228" />
+            <source>Units of the hidden dense layer before the 10 outputs (none: no hidden layer)</source>
+            <translation>Neuronen der verborgenen Dense-Schicht vor den 10 Ausgaben (keine: keine verborgene Schicht)</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/corrections.py" line="64" />
             <source>Wrong? Tap the digit you meant:</source>
             <translation>Falsch? Tippe auf die Ziffer, die du gemeint hast:</translation>
@@ -2348,6 +2498,16 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <location filename="../../gui/training/corrections.py" line="109" />
             <source>a {0}</source>
             <translation>eine {0}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="111" />
+            <source>about {n} min</source>
+            <translation>etwa {n} min</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="110" />
+            <source>about {n} s</source>
+            <translation>etwa {n} s</translation>
         </message>
         <message>
             <location filename="../../gui/training/corrections.py" line="109" />
@@ -2360,7 +2520,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>abgebrochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="34" />
+            <location filename="../../gui/training/form.py" line="42" />
             <source>default: 16 + 32 filters (the shipped network)</source>
             <translation>default: 16 + 32 Filter (das mitgelieferte Netz)</translation>
         </message>
@@ -2375,7 +2535,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Epoche</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="257" />
+            <location filename="../../gui/training/panel.py" line="261" />
             <source>fine-tuning the model in use</source>
             <translation>Nachtraining des aktuellen Modells</translation>
         </message>
@@ -2385,12 +2545,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>kein Modell</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="227" />
+            <source>none</source>
+            <translation>keine</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/run_status.py" line="88" />
             <source>ready</source>
             <translation>bereit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="35" />
+            <location filename="../../gui/training/architecture_editor.py" line="352" />
+            <source>roughly {duration} to train and test (measuring this network…)</source>
+            <translation>grob {duration} für Training und Test (dieses Netz wird gemessen…)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="207" />
+            <source>same (keeps the size)</source>
+            <translation>same (behält die Größe)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/form.py" line="43" />
             <source>small: 8 + 16 filters (faster)</source>
             <translation>small: 8 + 16 Filter (schneller)</translation>
         </message>
@@ -2400,12 +2575,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="298" />
+            <location filename="../../gui/training/panel.py" line="304" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="257" />
+            <location filename="../../gui/training/panel.py" line="265" />
             <source>the {preset} network</source>
             <translation>das Netz „{preset}“</translation>
         </message>
@@ -2415,9 +2590,19 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training</translation>
         </message>
         <message>
+            <location filename="../../gui/training/architecture_editor.py" line="356" />
+            <source>training time: measured when you change the network</source>
+            <translation>Trainingszeit: wird gemessen, sobald du das Netz änderst</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/results.py" line="140" />
             <source>true {t}, read as {p}: {n}</source>
             <translation>echt {t}, gelesen als {p}: {n}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="208" />
+            <source>valid (shrinks the map)</source>
+            <translation>valid (verkleinert die Karte)</translation>
         </message>
         <message>
             <location filename="../../gui/training/curves.py" line="60" />
@@ -2425,9 +2610,24 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Validierung</translation>
         </message>
         <message>
+            <location filename="../../gui/training/panel.py" line="263" />
+            <source>your own network</source>
+            <translation>dein eigenes Netz</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="348" />
+            <source>{duration} to train and test on this machine</source>
+            <translation>{duration} für Training und Test auf diesem Rechner</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/corrections.py" line="180" />
             <source>{n} saved corrections. Tick “Fine-tune … on my corrections” in the advanced settings to train on them.</source>
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="341" />
+            <source>{params} parameters · {mflop} MFLOP per image</source>
+            <translation>{params} Parameter · {mflop} MFLOP pro Bild</translation>
         </message>
         <message>
             <location filename="../../gui/training/run_status.py" line="117" />
@@ -2438,257 +2638,257 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>WhyPanel</name>
         <message>
-            <location filename="../../gui/why/panel.py" line="452" />
+            <location filename="../../gui/why/panel.py" line="456" />
             <source>Adversarial nudge</source>
             <translation>Gezielter Schubs</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="967" />
+            <location filename="../../gui/why/panel.py" line="972" />
             <source>Best this session: {0} pixels</source>
             <translation>Bestwert bisher: {0} Pixel</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="416" />
+            <location filename="../../gui/why/panel.py" line="420" />
             <source>Colour the drawing by how much each part pushes the answer</source>
             <translation>Die Zeichnung danach einfärben, wie stark jeder Teil die Antwort beeinflusst</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="505" />
+            <location filename="../../gui/why/panel.py" line="509" />
             <source>Draw a digit first</source>
             <translation>Zeichne zuerst eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="977" />
+            <location filename="../../gui/why/panel.py" line="982" />
             <source>Draw a digit first.</source>
             <translation>Zeichne zuerst eine Ziffer.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="430" />
+            <location filename="../../gui/why/panel.py" line="434" />
             <source>Draw a digit, choose the right answer and press Teach: the network takes one small learning step on your drawing alone. Undo teaching puts the weights back exactly.</source>
             <translation>Zeichne eine Ziffer, wähle die richtige Antwort und drücke „Beibringen“: Das Netz macht einen kleinen Lernschritt nur mit deiner Zeichnung. „Beibringen rückgängig“ stellt die Gewichte exakt wieder her.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="901" />
+            <location filename="../../gui/why/panel.py" line="906" />
             <source>First draw a digit it reads well.</source>
             <translation>Zeichne zuerst eine Ziffer, die es sicher erkennt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Fool it</source>
             <translation>Austricksen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="443" />
+            <location filename="../../gui/why/panel.py" line="447" />
             <source>Fool the network: start from a digit it reads well, then add as little ink as you can until it reads another digit.</source>
             <translation>Trickse das Netz aus: Beginne mit einer Ziffer, die es sicher erkennt, und füge so wenig Tinte wie möglich hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="953" />
+            <location filename="../../gui/why/panel.py" line="958" />
             <source>Fooled! {0} pixels of ink turned {1} into {2}.</source>
             <translation>Ausgetrickst! {0} Pixel Tinte haben aus {1} eine {2} gemacht.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="516" />
+            <location filename="../../gui/why/panel.py" line="520" />
             <source>For every conv filter, the picture that excites it most (found by gradient ascent)</source>
             <translation>Für jeden Conv-Filter das Bild, das ihn am stärksten anregt (per Gradientenaufstieg gefunden)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="440" />
+            <location filename="../../gui/why/panel.py" line="444" />
             <source>How each filter changes (red: weights grow, blue: they shrink), conv1 and conv2:</source>
             <translation>Wie sich jeder Filter ändert (rot: Gewichte wachsen, blau: sie schrumpfen), conv1 und conv2:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="960" />
+            <location filename="../../gui/why/panel.py" line="965" />
             <source>Ink added: {0} pixels. It still reads {1}.</source>
             <translation>Hinzugefügte Tinte: {0} Pixel. Es liest immer noch {1}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="946" />
+            <location filename="../../gui/why/panel.py" line="951" />
             <source>It reads {0}. Add ink until it reads another digit.</source>
             <translation>Es liest {0}. Füge Tinte hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="799" />
+            <location filename="../../gui/why/panel.py" line="804" />
             <source>Left: the filter's weights (red positive, blue negative). Right: the picture that excites it most.</source>
             <translation>Links: die Gewichte des Filters (rot positiv, blau negativ). Rechts: das Bild, das ihn am stärksten anregt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="454" />
+            <location filename="../../gui/why/panel.py" line="458" />
             <source>Let the computer find the smallest change of every pixel that flips the answer</source>
             <translation>Den Computer die kleinste Änderung aller Pixel suchen lassen, die die Antwort kippt</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="992" />
+            <location filename="../../gui/why/panel.py" line="997" />
             <source>Looking for the smallest change…</source>
             <translation>Suche die kleinste Änderung …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="775" />
+            <location filename="../../gui/why/panel.py" line="780" />
             <source>Looking for what each filter wants to see…</source>
             <translation>Suche, was jeder Filter sehen will …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="781" />
+            <location filename="../../gui/why/panel.py" line="786" />
             <source>Looking for what the filters of {0} want to see…</source>
             <translation>Suche, was die Filter von {0} sehen wollen …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="417" />
+            <location filename="../../gui/why/panel.py" line="421" />
             <source>Method:</source>
             <translation>Verfahren:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="479" />
+            <location filename="../../gui/why/panel.py" line="483" />
             <source>Needs the NumPy network: this ONNX model has no .npz twin next to it. Open a .npz model or one trained in ConvLens.</source>
             <translation>Braucht das NumPy-Netz: Neben diesem ONNX-Modell liegt kein .npz-Zwilling. Öffne ein .npz-Modell oder eines, das in ConvLens trainiert wurde.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1013" />
+            <location filename="../../gui/why/panel.py" line="1018" />
             <source>No pixel moved by more than {0}%, and it reads {1} instead of {2}.</source>
             <translation>Kein Pixel hat sich um mehr als {0} % verändert, und es liest {1} statt {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1018" />
+            <location filename="../../gui/why/panel.py" line="1023" />
             <source>No small change flips this answer.</source>
             <translation>Keine kleine Änderung kippt diese Antwort.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="741" />
+            <location filename="../../gui/why/panel.py" line="746" />
             <source>Not available: this model has no NumPy network.</source>
             <translation>Nicht verfügbar: Dieses Modell hat kein NumPy-Netz.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="491" />
+            <location filename="../../gui/why/panel.py" line="495" />
             <source>Occlusion works for any model; gradient needs the NumPy network</source>
             <translation>Verdecken funktioniert mit jedem Modell; Gradient braucht das NumPy-Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="504" />
+            <location filename="../../gui/why/panel.py" line="508" />
             <source>One learning step on this drawing</source>
             <translation>Ein Lernschritt mit dieser Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="438" />
+            <location filename="../../gui/why/panel.py" line="442" />
             <source>Probabilities: grey before, blue after teaching</source>
             <translation>Wahrscheinlichkeiten: grau vorher, blau nach dem Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="427" />
+            <location filename="../../gui/why/panel.py" line="431" />
             <source>Rank the feature maps by their part in the answer</source>
             <translation>Merkmalskarten nach ihrem Anteil an der Antwort ordnen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="421" />
+            <location filename="../../gui/why/panel.py" line="425" />
             <source>Red ink pushes the network towards its answer, blue ink pushes it away. Occlusion covers small patches of the drawing and watches the answer drop (works for any model). Gradient asks the network itself how each pixel moves its answer (needs the NumPy network).</source>
             <translation>Rote Tinte spricht für die Antwort des Netzes, blaue dagegen. Verdecken deckt kleine Stücke der Zeichnung ab und beobachtet, wie die Antwort sinkt (funktioniert mit jedem Modell). Gradient fragt das Netz selbst, wie jedes Pixel seine Antwort bewegt (braucht das NumPy-Netz).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="428" />
+            <location filename="../../gui/why/panel.py" line="432" />
             <source>Show what each filter looks for</source>
             <translation>Zeigen, wonach jeder Filter sucht</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="451" />
+            <location filename="../../gui/why/panel.py" line="455" />
             <source>Show where it looks</source>
             <translation>Zeigen, wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="449" />
+            <location filename="../../gui/why/panel.py" line="453" />
             <source>Start the challenge</source>
             <translation>Herausforderung starten</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="889" />
+            <location filename="../../gui/why/panel.py" line="894" />
             <source>Steps taught: {0} (not saved).</source>
             <translation>Beigebrachte Schritte: {0} (nicht gespeichert).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="449" />
+            <location filename="../../gui/why/panel.py" line="453" />
             <source>Stop the challenge</source>
             <translation>Herausforderung beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="882" />
+            <location filename="../../gui/why/panel.py" line="887" />
             <source>Taught {0}: its probability went from {1} to {2}.</source>
             <translation>{0} beigebracht: Die Wahrscheinlichkeit stieg von {1} auf {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Teach</source>
             <translation>Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="511" />
+            <location filename="../../gui/why/panel.py" line="515" />
             <source>Teaching is not available for this model.</source>
             <translation>Beibringen ist mit diesem Modell nicht möglich.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="691" />
+            <location filename="../../gui/why/panel.py" line="696" />
             <source>The maps of {0} that pushed most towards {1}, best first:</source>
             <translation>Die Karten von {0}, die am stärksten für {1} sprachen, die stärkste zuerst:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1028" />
+            <location filename="../../gui/why/panel.py" line="1033" />
             <source>The nudge failed: {0}</source>
             <translation>Der Schubs ist fehlgeschlagen: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="888" />
+            <location filename="../../gui/why/panel.py" line="893" />
             <source>The original network is back.</source>
             <translation>Das ursprüngliche Netz ist zurück.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="806" />
+            <location filename="../../gui/why/panel.py" line="811" />
             <source>The pictures could not be computed: {0}</source>
             <translation>Die Bilder konnten nicht berechnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="435" />
+            <location filename="../../gui/why/panel.py" line="439" />
             <source>The right digit:</source>
             <translation>Die richtige Ziffer:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="437" />
+            <location filename="../../gui/why/panel.py" line="441" />
             <source>Undo teaching</source>
             <translation>Beibringen rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>What filters look for</source>
             <translation>Wonach Filter suchen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Where it looks</source>
             <translation>Wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="499" />
+            <location filename="../../gui/why/panel.py" line="503" />
             <source>Which pooled maps helped the answer most (Grad-CAM weights)</source>
             <translation>Welche gepoolten Karten der Antwort am meisten halfen (Grad-CAM-Gewichte)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="411" />
+            <location filename="../../gui/why/panel.py" line="415" />
             <source>Why?</source>
             <translation>Warum?</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="419" />
+            <location filename="../../gui/why/panel.py" line="423" />
             <source>gradient</source>
             <translation>Gradient</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="418" />
+            <location filename="../../gui/why/panel.py" line="422" />
             <source>occlusion</source>
             <translation>Verdecken</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1008" />
+            <location filename="../../gui/why/panel.py" line="1013" />
             <source>reads {0} ({1})</source>
             <translation>liest {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1021" />
+            <location filename="../../gui/why/panel.py" line="1026" />
             <source>the change</source>
             <translation>die Änderung</translation>
         </message>

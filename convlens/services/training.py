@@ -32,6 +32,7 @@ from convlens.engine.data import TEST_IMAGES, TRAIN_IMAGES, MnistData
 from convlens.engine.model import Sequential
 from convlens.engine.presets import resolve_architecture
 from convlens.engine.train import TrainProgress, default_workers, evaluate, evaluate_loss, fit
+from convlens.services.architecture import build_custom, forward_flops
 from convlens.services.benchmark import classification_figures, drawn_figures, sample_strokes_figures
 from convlens.services.corrections import oversample
 from convlens.services.evaluation import ResultSummary, summarize
@@ -64,7 +65,13 @@ class TrainingRequest:
         Epochs, batch size, learning rate, schedule, augmentation (:data:`~convlens.services.recipes.QUICK` or
         :data:`~convlens.services.recipes.FULL`, possibly with overrides).
     architecture : str
-        Preset name (``convlens.engine.presets.PRESETS``) or a JSON file; ignored when ``start_model`` is given.
+        Preset name (``convlens.engine.presets.PRESETS``) or a JSON file; ignored when ``start_model`` or
+        ``layers`` is given.
+    layers : tuple of dict or None
+        An edited network (the architecture editor's :meth:`~convlens.services.architecture.ArchitectureSpec.layers`,
+        or any engine layer list): trained instead of ``architecture``, after
+        :func:`~convlens.services.architecture.check_layers`; the model card's ``architecture_preset`` is then
+        ``"custom"``. Ignored when ``start_model`` is given.
     seed : int
         Seeds the weights, shuffling and augmentation: the same request gives the same model.
     workers : int or None
@@ -103,6 +110,7 @@ class TrainingRequest:
 
     recipe: Recipe = QUICK
     architecture: str = "default"
+    layers: tuple[dict[str, Any], ...] | None = None
     seed: int = 0
     workers: int | None = None
     train_size: int | None = None
@@ -270,7 +278,7 @@ def run_training(
     convlens.engine.train.TrainingDiverged
         On a NaN or infinite loss (the model keeps its last finite weights).
     ValueError
-        An unknown architecture.
+        An unknown architecture, or ``layers`` that cannot be trained (the message says why).
     """
     yield Phase("Loading MNIST")
     data = load_data()
@@ -297,6 +305,8 @@ def run_training(
         x, y = oversample(x, y, request.corrections[0], request.corrections[1])
     if request.start_model is not None:
         model, arch_name = request.start_model, "fine-tuned"
+    elif request.layers is not None:
+        model, arch_name = build_custom(request.layers, request.seed), "custom"
     else:
         model = Sequential.from_config(resolve_architecture(request.architecture), seed=request.seed)
         arch_name = request.architecture
@@ -390,6 +400,11 @@ def run_training(
     card = build_model_card(
         model, config, data.sha256, evaluation.as_dict(), train_seconds, len(x), history, arch_name
     )
+    if arch_name == "custom" and request.layers is not None:
+        card["custom_architecture"] = {
+            "layers": [dict(layer) for layer in request.layers],
+            "forward_flops_per_image": forward_flops(request.layers),
+        }
     card["training"]["recipe"] = request.recipe.name
     card["training"]["validation_images"] = int(len(x_val))
     card["training"]["corrections"] = n_corrections

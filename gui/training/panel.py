@@ -158,6 +158,9 @@ class TrainingPanel(QWidget):
         self.dataBox.changed.connect(self.refresh_data_state)
         self.form.quickRequested.connect(self.start_quick)
         self.form.advancedRequested.connect(self.start_advanced)
+        if self.canvas is not None:  # the pen draws: the editor's timing run waits (it would take the pen's CPU)
+            self.canvas.strokesChanged.connect(self.form.architectureEditor.pen_moved)
+            self.form.architectureEditor.pen_is_down = self.canvas.is_drawing
         self.runStatus.cancelRequested.connect(self.cancel)
         session.phaseChanged.connect(self.runStatus.show_phase)
         session.progressed.connect(self.runStatus.show_progress)
@@ -254,9 +257,12 @@ class TrainingPanel(QWidget):
             self.timelapse.clear(request.timelapse_max)
             request = replace(request, timelapse_drawing=self._drawing())
         self.results.setVisible(False)
-        what = tr("fine-tuning the model in use") if request.start_model is not None else tr(
-            "the {preset} network"
-        ).format(preset=request.architecture)
+        if request.start_model is not None:
+            what = tr("fine-tuning the model in use")
+        elif request.layers is not None:
+            what = tr("your own network")
+        else:
+            what = tr("the {preset} network").format(preset=request.architecture)
         self.runStatus.show_start(what, request.recipe.epochs, request.recipe.batch_size, request.recipe.lr)
         self.session.start(request, save=save)
         self._update_enabled()
@@ -355,6 +361,7 @@ class TrainingPanel(QWidget):
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Cancel any running job and wait for its thread (call before the panel is destroyed)."""
+        self.form.shutdown(timeout_ms)
         self.session.shutdown(timeout_ms)
         self.dataBox.shutdown(timeout_ms)
         QCoreApplication.processEvents()
