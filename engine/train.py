@@ -107,7 +107,7 @@ class TrainProgress:
     examples_per_second : float
         Training throughput since the start.
     elapsed : float
-        Seconds since the start.
+        Seconds of training since the start (time spent paused not counted).
     lr : float
     val_loss, val_accuracy : float or None
         Set on ``"epoch"`` records when there is a validation set.
@@ -367,7 +367,9 @@ def fit(
                     if not announced:
                         announced = True
                         yield record("paused", epoch, loss, acc, filter_change=change)
+                    held_from = time.perf_counter()
                     control.wait()
+                    start += time.perf_counter() - held_from  # a hold is not training time
                     continue
                 announced, single = False, action == "step"
             if b == 0:
