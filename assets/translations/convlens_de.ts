@@ -1835,7 +1835,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Timelapse</name>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="217" />
+            <location filename="../../gui/training/timelapse.py" line="225" />
             <source>Cannot write {path}: {error}</source>
             <translation>{path} lässt sich nicht schreiben: {error}</translation>
         </message>
@@ -1850,7 +1850,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>GIF exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="217" />
+            <location filename="../../gui/training/timelapse.py" line="225" />
             <source>Export failed</source>
             <translation>Export fehlgeschlagen</translation>
         </message>
@@ -1860,12 +1860,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Bildstreifen exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="196" />
+            <location filename="../../gui/training/timelapse.py" line="204" />
             <source>Export time-lapse GIF</source>
             <translation>Zeitraffer als GIF exportieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="200" />
+            <location filename="../../gui/training/timelapse.py" line="208" />
             <source>Export time-lapse strip</source>
             <translation>Zeitraffer als Bildstreifen exportieren</translation>
         </message>
@@ -1875,17 +1875,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Bild {n} von {count}: Schritt {step} von {total} (Epoche {epoch})</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="196" />
+            <location filename="../../gui/training/timelapse.py" line="204" />
             <source>GIF animation (*.gif)</source>
             <translation>GIF-Animation (*.gif)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="200" />
+            <location filename="../../gui/training/timelapse.py" line="208" />
             <source>PNG picture (*.png)</source>
             <translation>PNG-Bild (*.png)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="180" />
+            <location filename="../../gui/training/timelapse.py" line="182" />
             <source>Pause</source>
             <translation>Pause</translation>
         </message>
@@ -1923,7 +1923,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eine {t}, gelesen als {p} ({conf:.0%} sicher)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="54" />
+            <location filename="../../gui/training/curves.py" line="62" />
             <source>Accuracy</source>
             <translation>Genauigkeit</translation>
         </message>
@@ -1943,17 +1943,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Variieren (kleine zufällige Verschiebungen und Drehungen)</translation>
         </message>
         <message>
+            <location filename="../../gui/training/run_status.py" line="77" />
+            <source>Back to the weights this run started from: step 0, the optimiser starts over. Press Resume or One step.</source>
+            <translation>Zurück zu den Gewichten, mit denen dieser Lauf begann: Schritt 0, der Optimierer fängt von vorn an. Drücke „Weiter“ oder „Ein Schritt“.</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/form.py" line="126" />
             <source>Batch size</source>
             <translation>Stapelgröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="90" />
+            <location filename="../../gui/training/run_status.py" line="134" />
             <source>Cancel</source>
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="54" />
+            <location filename="../../gui/training/run_status.py" line="67" />
             <source>Cannot load MNIST: {e}</source>
             <translation>MNIST kann nicht geladen werden: {e}</translation>
         </message>
@@ -1972,9 +1977,14 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Speichern nicht möglich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="280" />
+            <location filename="../../gui/training/session.py" line="353" />
             <source>Cannot use the new model</source>
             <translation>Das neue Modell kann nicht verwendet werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="172" />
+            <source>Change the learning rate while paused; it then stays fixed for the rest of the run.</source>
+            <translation>Ändere die Lernrate während der Pause; sie bleibt dann für den Rest des Laufs fest.</translation>
         </message>
         <message>
             <location filename="../../gui/training/results.py" line="92" />
@@ -1987,7 +1997,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Korrigiere mich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="239" />
+            <location filename="../../gui/training/panel.py" line="248" />
             <source>Corrections</source>
             <translation>Korrekturen</translation>
         </message>
@@ -2007,7 +2017,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Falsch gelesene Ziffern (klicke eine an, um sie durch das Netz zu schicken):</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="134" />
+            <location filename="../../gui/training/run_status.py" line="246" />
             <source>Done in {secs:.0f} s: {acc:.2%} of the test digits read correctly.</source>
             <translation>Fertig in {secs:.0f} s: {acc:.2%} der Testziffern richtig gelesen.</translation>
         </message>
@@ -2042,6 +2052,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren ({n} gespeichert)</translation>
         </message>
         <message>
+            <location filename="../../gui/training/run_status.py" line="151" />
+            <source>Hold the training after the current batch; press again to resume.</source>
+            <translation>Hält das Training nach dem laufenden Stapel an; nochmals drücken, um weiterzumachen.</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/model_box.py" line="87" />
             <source>In use: {label}</source>
             <translation>In Gebrauch: {label}</translation>
@@ -2062,12 +2077,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Lernrate</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="27" />
+            <location filename="../../gui/training/panel.py" line="335" />
+            <source>Learning rate {lr:g} from the next batch on, for the rest of this run.</source>
+            <translation>Lernrate {lr:g} ab dem nächsten Stapel, für den Rest dieses Laufs.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="40" />
             <source>Loading MNIST…</source>
             <translation>MNIST wird geladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="53" />
+            <location filename="../../gui/training/curves.py" line="61" />
             <source>Loss</source>
             <translation>Verlust</translation>
         </message>
@@ -2087,7 +2107,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="292" />
+            <location filename="../../gui/training/panel.py" line="357" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
@@ -2106,7 +2126,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Noch keine gespeicherten Korrekturen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="54" />
+            <location filename="../../gui/training/run_status.py" line="67" />
             <source>No training data</source>
             <translation>Keine Trainingsdaten</translation>
         </message>
@@ -2121,6 +2141,16 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>ONNX-Modell (*.onnx);;NumPy-Modell (*.npz)</translation>
         </message>
         <message>
+            <location filename="../../gui/training/run_status.py" line="153" />
+            <source>One step</source>
+            <translation>Ein Schritt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="83" />
+            <source>One step: batch {step} of {total}, loss {loss:.3f}. Filter {filter} changed most ({change:.2g}); the Network tab shows the new filters.</source>
+            <translation>Ein Schritt: Stapel {step} von {total}, Verlust {loss:.3f}. Filter {filter} hat sich am stärksten geändert ({change:.2g}); der Reiter „Netz“ zeigt die neuen Filter.</translation>
+        </message>
+        <message>
             <source>Open model</source>
             <translation type="vanished">Modell öffnen</translation>
         </message>
@@ -2129,9 +2159,44 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="96" />
+            <location filename="../../gui/training/run_status.py" line="149" />
+            <source>Pause</source>
+            <translation>Pause</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="322" />
+            <source>Pause the training first.</source>
+            <translation>Halte das Training zuerst an.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="87" />
+            <source>Paused at batch {step} of {total}; loss of the last batch {loss:.3f}.</source>
+            <translation>Angehalten bei Stapel {step} von {total}; Verlust des letzten Stapels {loss:.3f}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="80" />
+            <source>Paused before the first batch. Press Resume or One step.</source>
+            <translation>Vor dem ersten Stapel angehalten. Drücke „Weiter“ oder „Ein Schritt“.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="210" />
+            <source>Paused · step {step}/{total}</source>
+            <translation>Angehalten · Schritt {step}/{total}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="298" />
+            <source>Pausing after this batch…</source>
+            <translation>Halte nach diesem Stapel an…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="141" />
             <source>Press Quick train to start.</source>
             <translation>Drücke „Schnell trainieren“, um zu beginnen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="162" />
+            <source>Put back the weights this run started from (only while paused); the optimiser starts over.</source>
+            <translation>Setzt die Gewichte zurück, mit denen dieser Lauf begann (nur in der Pause); der Optimierer fängt von vorn an.</translation>
         </message>
         <message>
             <source>Quick train (about a minute)</source>
@@ -2143,14 +2208,24 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schnell trainieren (etwa eine halbe Minute)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="28" />
+            <location filename="../../gui/training/run_status.py" line="41" />
             <source>Re-drawing MNIST digits as pen strokes (only the first time)…</source>
             <translation>MNIST-Ziffern werden als Stiftstriche nachgezeichnet (nur beim ersten Mal)…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="159" />
+            <source>Reset</source>
+            <translation>Zurücksetzen</translation>
         </message>
         <message>
             <location filename="../../gui/training/model_box.py" line="74" />
             <source>Reset to the factory model</source>
             <translation>Auf das Werksmodell zurücksetzen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="195" />
+            <source>Resume</source>
+            <translation>Weiter</translation>
         </message>
         <message>
             <location filename="../../gui/training/model_box.py" line="92" />
@@ -2178,17 +2253,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{name} gespeichert.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="33" />
+            <location filename="../../gui/training/run_status.py" line="46" />
             <source>Saving the model…</source>
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="313" />
+            <location filename="../../gui/training/panel.py" line="379" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="281" />
+            <location filename="../../gui/training/panel.py" line="291" />
             <source>Stopping…</source>
             <translation>Wird beendet…</translation>
         </message>
@@ -2198,7 +2273,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Testgenauigkeit: {acc:.2%} ({wrong} von {n} nie gesehenen Ziffern falsch gelesen)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="32" />
+            <location filename="../../gui/training/run_status.py" line="45" />
             <source>Testing on digits it has never seen…</source>
             <translation>Test mit Ziffern, die es nie gesehen hat…</translation>
         </message>
@@ -2231,22 +2306,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Modell konnte nicht geöffnet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="132" />
+            <location filename="../../gui/training/panel.py" line="133" />
             <source>The network learns from 60,000 handwritten digits (MNIST). Watch its filters form on the Network tab and its guess for your drawing improve while it trains.</source>
             <translation>Das Netz lernt aus 60.000 handgeschriebenen Ziffern (MNIST). Sieh im Reiter „Netz“ zu, wie seine Filter entstehen und wie seine Antwort auf deine Zeichnung beim Training besser wird.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="280" />
+            <location filename="../../gui/training/session.py" line="353" />
             <source>The new model cannot be used: {e}</source>
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="291" />
+            <location filename="../../gui/training/panel.py" line="356" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="138" />
+            <location filename="../../gui/training/run_status.py" line="250" />
             <source>The new model is now in use.</source>
             <translation>Das neue Modell ist jetzt in Gebrauch.</translation>
         </message>
@@ -2256,12 +2331,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Es gibt kein Modell zum Speichern.</translation>
         </message>
         <message>
+            <location filename="../../gui/training/run_status.py" line="156" />
+            <source>Train on exactly one batch, then pause: see its loss and the filters it changed.</source>
+            <translation>Trainiert genau einen Stapel und hält dann an: zeigt seinen Verlust und die Filter, die er geändert hat.</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/form.py" line="85" />
             <source>Train the default network for {epochs} epochs on all of MNIST</source>
             <translation>Das Standardnetz {epochs} Epochen lang auf ganz MNIST trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="125" />
+            <location filename="../../gui/training/panel.py" line="126" />
             <source>Train the network</source>
             <translation>Das Netz trainieren</translation>
         </message>
@@ -2271,7 +2351,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Mit diesen Einstellungen trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="143" />
+            <location filename="../../gui/training/run_status.py" line="255" />
             <source>Training cancelled; the model that was in use is kept.</source>
             <translation>Training abgebrochen; das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
@@ -2281,12 +2361,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Trainingsdaten</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="55" />
+            <location filename="../../gui/training/run_status.py" line="68" />
             <source>Training failed</source>
             <translation>Training fehlgeschlagen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="55" />
+            <location filename="../../gui/training/run_status.py" line="68" />
             <source>Training failed: {e}. The model that was in use is kept.</source>
             <translation>Training fehlgeschlagen: {e}. Das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
@@ -2311,17 +2391,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Training braucht MNIST: Lade es zuerst herunter (braucht Internet).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="47" />
+            <location filename="../../gui/training/panel.py" line="314" />
+            <source>Training on one batch…</source>
+            <translation>Trainiere einen Stapel…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="60" />
             <source>Training stopped</source>
             <translation>Training gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="48" />
+            <location filename="../../gui/training/run_status.py" line="61" />
             <source>Training stopped: the numbers blew up (the loss became NaN or infinite). The model that was in use is kept. Try a smaller learning rate.</source>
             <translation>Training gestoppt: Die Zahlen sind explodiert (der Verlust wurde NaN oder unendlich). Das bisherige Modell bleibt in Gebrauch. Versuche eine kleinere Lernrate.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="125" />
+            <location filename="../../gui/training/run_status.py" line="237" />
             <source>Training {what}: 1 epoch, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: 1 Epoche, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
@@ -2330,12 +2415,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Training {what}: {epochs} Epoche(n), Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="127" />
+            <location filename="../../gui/training/run_status.py" line="239" />
             <source>Training {what}: {epochs} epochs, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: {epochs} Epochen, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="31" />
+            <location filename="../../gui/training/run_status.py" line="44" />
             <source>Training… watch the filters on the Network tab.</source>
             <translation>Training läuft… sieh dir die Filter im Reiter „Netz“ an.</translation>
         </message>
@@ -2355,7 +2440,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="142" />
+            <location filename="../../gui/training/run_status.py" line="254" />
             <source>cancelled</source>
             <translation>abgebrochen</translation>
         </message>
@@ -2365,17 +2450,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>default: 16 + 32 Filter (das mitgelieferte Netz)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="133" />
+            <location filename="../../gui/training/run_status.py" line="245" />
             <source>done · {acc:.1%} test accuracy</source>
             <translation>fertig · {acc:.1%} Testgenauigkeit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="31" />
+            <location filename="../../gui/training/curves.py" line="39" />
             <source>epoch</source>
             <translation>Epoche</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="257" />
+            <location filename="../../gui/training/panel.py" line="266" />
             <source>fine-tuning the model in use</source>
             <translation>Nachtraining des aktuellen Modells</translation>
         </message>
@@ -2385,7 +2470,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="88" />
+            <location filename="../../gui/training/run_status.py" line="132" />
             <source>ready</source>
             <translation>bereit</translation>
         </message>
@@ -2395,22 +2480,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>small: 8 + 16 Filter (schneller)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="123" />
+            <location filename="../../gui/training/run_status.py" line="235" />
             <source>starting…</source>
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="298" />
+            <location filename="../../gui/training/panel.py" line="363" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="257" />
+            <location filename="../../gui/training/panel.py" line="266" />
             <source>the {preset} network</source>
             <translation>das Netz „{preset}“</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="59" />
+            <location filename="../../gui/training/curves.py" line="67" />
             <source>training</source>
             <translation>Training</translation>
         </message>
@@ -2420,7 +2505,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>echt {t}, gelesen als {p}: {n}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="60" />
+            <location filename="../../gui/training/curves.py" line="68" />
             <source>validation</source>
             <translation>Validierung</translation>
         </message>
@@ -2430,7 +2515,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="117" />
+            <location filename="../../gui/training/run_status.py" line="229" />
             <source>{pct}% · epoch {epoch}/{epochs} · {eta} left</source>
             <translation>{pct} % · Epoche {epoch}/{epochs} · noch {eta}</translation>
         </message>
@@ -2438,257 +2523,257 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>WhyPanel</name>
         <message>
-            <location filename="../../gui/why/panel.py" line="452" />
+            <location filename="../../gui/why/panel.py" line="456" />
             <source>Adversarial nudge</source>
             <translation>Gezielter Schubs</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="967" />
+            <location filename="../../gui/why/panel.py" line="972" />
             <source>Best this session: {0} pixels</source>
             <translation>Bestwert bisher: {0} Pixel</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="416" />
+            <location filename="../../gui/why/panel.py" line="420" />
             <source>Colour the drawing by how much each part pushes the answer</source>
             <translation>Die Zeichnung danach einfärben, wie stark jeder Teil die Antwort beeinflusst</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="505" />
+            <location filename="../../gui/why/panel.py" line="509" />
             <source>Draw a digit first</source>
             <translation>Zeichne zuerst eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="977" />
+            <location filename="../../gui/why/panel.py" line="982" />
             <source>Draw a digit first.</source>
             <translation>Zeichne zuerst eine Ziffer.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="430" />
+            <location filename="../../gui/why/panel.py" line="434" />
             <source>Draw a digit, choose the right answer and press Teach: the network takes one small learning step on your drawing alone. Undo teaching puts the weights back exactly.</source>
             <translation>Zeichne eine Ziffer, wähle die richtige Antwort und drücke „Beibringen“: Das Netz macht einen kleinen Lernschritt nur mit deiner Zeichnung. „Beibringen rückgängig“ stellt die Gewichte exakt wieder her.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="901" />
+            <location filename="../../gui/why/panel.py" line="906" />
             <source>First draw a digit it reads well.</source>
             <translation>Zeichne zuerst eine Ziffer, die es sicher erkennt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Fool it</source>
             <translation>Austricksen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="443" />
+            <location filename="../../gui/why/panel.py" line="447" />
             <source>Fool the network: start from a digit it reads well, then add as little ink as you can until it reads another digit.</source>
             <translation>Trickse das Netz aus: Beginne mit einer Ziffer, die es sicher erkennt, und füge so wenig Tinte wie möglich hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="953" />
+            <location filename="../../gui/why/panel.py" line="958" />
             <source>Fooled! {0} pixels of ink turned {1} into {2}.</source>
             <translation>Ausgetrickst! {0} Pixel Tinte haben aus {1} eine {2} gemacht.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="516" />
+            <location filename="../../gui/why/panel.py" line="520" />
             <source>For every conv filter, the picture that excites it most (found by gradient ascent)</source>
             <translation>Für jeden Conv-Filter das Bild, das ihn am stärksten anregt (per Gradientenaufstieg gefunden)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="440" />
+            <location filename="../../gui/why/panel.py" line="444" />
             <source>How each filter changes (red: weights grow, blue: they shrink), conv1 and conv2:</source>
             <translation>Wie sich jeder Filter ändert (rot: Gewichte wachsen, blau: sie schrumpfen), conv1 und conv2:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="960" />
+            <location filename="../../gui/why/panel.py" line="965" />
             <source>Ink added: {0} pixels. It still reads {1}.</source>
             <translation>Hinzugefügte Tinte: {0} Pixel. Es liest immer noch {1}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="946" />
+            <location filename="../../gui/why/panel.py" line="951" />
             <source>It reads {0}. Add ink until it reads another digit.</source>
             <translation>Es liest {0}. Füge Tinte hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="799" />
+            <location filename="../../gui/why/panel.py" line="804" />
             <source>Left: the filter's weights (red positive, blue negative). Right: the picture that excites it most.</source>
             <translation>Links: die Gewichte des Filters (rot positiv, blau negativ). Rechts: das Bild, das ihn am stärksten anregt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="454" />
+            <location filename="../../gui/why/panel.py" line="458" />
             <source>Let the computer find the smallest change of every pixel that flips the answer</source>
             <translation>Den Computer die kleinste Änderung aller Pixel suchen lassen, die die Antwort kippt</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="992" />
+            <location filename="../../gui/why/panel.py" line="997" />
             <source>Looking for the smallest change…</source>
             <translation>Suche die kleinste Änderung …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="775" />
+            <location filename="../../gui/why/panel.py" line="780" />
             <source>Looking for what each filter wants to see…</source>
             <translation>Suche, was jeder Filter sehen will …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="781" />
+            <location filename="../../gui/why/panel.py" line="786" />
             <source>Looking for what the filters of {0} want to see…</source>
             <translation>Suche, was die Filter von {0} sehen wollen …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="417" />
+            <location filename="../../gui/why/panel.py" line="421" />
             <source>Method:</source>
             <translation>Verfahren:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="479" />
+            <location filename="../../gui/why/panel.py" line="483" />
             <source>Needs the NumPy network: this ONNX model has no .npz twin next to it. Open a .npz model or one trained in ConvLens.</source>
             <translation>Braucht das NumPy-Netz: Neben diesem ONNX-Modell liegt kein .npz-Zwilling. Öffne ein .npz-Modell oder eines, das in ConvLens trainiert wurde.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1013" />
+            <location filename="../../gui/why/panel.py" line="1018" />
             <source>No pixel moved by more than {0}%, and it reads {1} instead of {2}.</source>
             <translation>Kein Pixel hat sich um mehr als {0} % verändert, und es liest {1} statt {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1018" />
+            <location filename="../../gui/why/panel.py" line="1023" />
             <source>No small change flips this answer.</source>
             <translation>Keine kleine Änderung kippt diese Antwort.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="741" />
+            <location filename="../../gui/why/panel.py" line="746" />
             <source>Not available: this model has no NumPy network.</source>
             <translation>Nicht verfügbar: Dieses Modell hat kein NumPy-Netz.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="491" />
+            <location filename="../../gui/why/panel.py" line="495" />
             <source>Occlusion works for any model; gradient needs the NumPy network</source>
             <translation>Verdecken funktioniert mit jedem Modell; Gradient braucht das NumPy-Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="504" />
+            <location filename="../../gui/why/panel.py" line="508" />
             <source>One learning step on this drawing</source>
             <translation>Ein Lernschritt mit dieser Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="438" />
+            <location filename="../../gui/why/panel.py" line="442" />
             <source>Probabilities: grey before, blue after teaching</source>
             <translation>Wahrscheinlichkeiten: grau vorher, blau nach dem Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="427" />
+            <location filename="../../gui/why/panel.py" line="431" />
             <source>Rank the feature maps by their part in the answer</source>
             <translation>Merkmalskarten nach ihrem Anteil an der Antwort ordnen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="421" />
+            <location filename="../../gui/why/panel.py" line="425" />
             <source>Red ink pushes the network towards its answer, blue ink pushes it away. Occlusion covers small patches of the drawing and watches the answer drop (works for any model). Gradient asks the network itself how each pixel moves its answer (needs the NumPy network).</source>
             <translation>Rote Tinte spricht für die Antwort des Netzes, blaue dagegen. Verdecken deckt kleine Stücke der Zeichnung ab und beobachtet, wie die Antwort sinkt (funktioniert mit jedem Modell). Gradient fragt das Netz selbst, wie jedes Pixel seine Antwort bewegt (braucht das NumPy-Netz).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="428" />
+            <location filename="../../gui/why/panel.py" line="432" />
             <source>Show what each filter looks for</source>
             <translation>Zeigen, wonach jeder Filter sucht</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="451" />
+            <location filename="../../gui/why/panel.py" line="455" />
             <source>Show where it looks</source>
             <translation>Zeigen, wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="449" />
+            <location filename="../../gui/why/panel.py" line="453" />
             <source>Start the challenge</source>
             <translation>Herausforderung starten</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="889" />
+            <location filename="../../gui/why/panel.py" line="894" />
             <source>Steps taught: {0} (not saved).</source>
             <translation>Beigebrachte Schritte: {0} (nicht gespeichert).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="449" />
+            <location filename="../../gui/why/panel.py" line="453" />
             <source>Stop the challenge</source>
             <translation>Herausforderung beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="882" />
+            <location filename="../../gui/why/panel.py" line="887" />
             <source>Taught {0}: its probability went from {1} to {2}.</source>
             <translation>{0} beigebracht: Die Wahrscheinlichkeit stieg von {1} auf {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Teach</source>
             <translation>Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="511" />
+            <location filename="../../gui/why/panel.py" line="515" />
             <source>Teaching is not available for this model.</source>
             <translation>Beibringen ist mit diesem Modell nicht möglich.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="691" />
+            <location filename="../../gui/why/panel.py" line="696" />
             <source>The maps of {0} that pushed most towards {1}, best first:</source>
             <translation>Die Karten von {0}, die am stärksten für {1} sprachen, die stärkste zuerst:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1028" />
+            <location filename="../../gui/why/panel.py" line="1033" />
             <source>The nudge failed: {0}</source>
             <translation>Der Schubs ist fehlgeschlagen: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="888" />
+            <location filename="../../gui/why/panel.py" line="893" />
             <source>The original network is back.</source>
             <translation>Das ursprüngliche Netz ist zurück.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="806" />
+            <location filename="../../gui/why/panel.py" line="811" />
             <source>The pictures could not be computed: {0}</source>
             <translation>Die Bilder konnten nicht berechnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="435" />
+            <location filename="../../gui/why/panel.py" line="439" />
             <source>The right digit:</source>
             <translation>Die richtige Ziffer:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="437" />
+            <location filename="../../gui/why/panel.py" line="441" />
             <source>Undo teaching</source>
             <translation>Beibringen rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>What filters look for</source>
             <translation>Wonach Filter suchen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Where it looks</source>
             <translation>Wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="499" />
+            <location filename="../../gui/why/panel.py" line="503" />
             <source>Which pooled maps helped the answer most (Grad-CAM weights)</source>
             <translation>Welche gepoolten Karten der Antwort am meisten halfen (Grad-CAM-Gewichte)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="411" />
+            <location filename="../../gui/why/panel.py" line="415" />
             <source>Why?</source>
             <translation>Warum?</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="419" />
+            <location filename="../../gui/why/panel.py" line="423" />
             <source>gradient</source>
             <translation>Gradient</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="418" />
+            <location filename="../../gui/why/panel.py" line="422" />
             <source>occlusion</source>
             <translation>Verdecken</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1008" />
+            <location filename="../../gui/why/panel.py" line="1013" />
             <source>reads {0} ({1})</source>
             <translation>liest {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1021" />
+            <location filename="../../gui/why/panel.py" line="1026" />
             <source>the change</source>
             <translation>die Änderung</translation>
         </message>
