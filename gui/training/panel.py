@@ -338,8 +338,7 @@ class TrainingPanel(QWidget):
 
     def _on_held(self, item: Progress) -> None:
         """The run holds (paused, or reset to its start): show the loss and make the hold row match."""
-        self.runStatus.show_held(item)
-        self.curves.flush()
+        self.runStatus.show_held(item)  # the curves draw the step's point with their next redraw
         request = self.session.request
         if item.progress.kind == "reset" and request is not None and request.timelapse_every is not None:
             self.timelapse.clear(request.timelapse_max)

@@ -144,6 +144,7 @@ def test_pause_step_learning_rate_reset_and_resume_through_the_buttons(
     assert rs.trainingProgress.format().startswith("Paused · step 0/") and panel.curves.train_points == 0
     qtbot.waitUntil(lambda: len(previews) > shown, timeout=HOLD_MS)
     assert all(np.array_equal(previews[-1][k], previews[0][k]) for k in previews[0])
+    assert [f.step for f in panel.timelapse.frames] == [0], "the time-lapse starts again too"
     assert session.is_paused and rs.pauseTrainingButton.text() == "Resume"
 
     # Resume: it trains on, from step 0, with the learning rate set while paused
