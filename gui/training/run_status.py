@@ -168,6 +168,7 @@ class RunStatus(QWidget):
         self.holdLrSpin.setDecimals(4)
         self.holdLrSpin.setRange(0.0001, 1.0)
         self.holdLrSpin.setSingleStep(0.0005)
+        self.holdLrSpin.setKeyboardTracking(False)  # a typed rate counts once it is complete (Enter, focus out)
         self.holdLrSpin.setToolTip(
             tr("Change the learning rate while paused; it then stays fixed for the rest of the run.")
         )
