@@ -1982,7 +1982,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das neue Modell kann nicht verwendet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="172" />
+            <location filename="../../gui/training/run_status.py" line="173" />
             <source>Change the learning rate while paused; it then stays fixed for the rest of the run.</source>
             <translation>Ändere die Lernrate während der Pause; sie bleibt dann für den Rest des Laufs fest.</translation>
         </message>
@@ -2017,7 +2017,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Falsch gelesene Ziffern (klicke eine an, um sie durch das Netz zu schicken):</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="246" />
+            <location filename="../../gui/training/run_status.py" line="247" />
             <source>Done in {secs:.0f} s: {acc:.2%} of the test digits read correctly.</source>
             <translation>Fertig in {secs:.0f} s: {acc:.2%} der Testziffern richtig gelesen.</translation>
         </message>
@@ -2107,7 +2107,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="357" />
+            <location filename="../../gui/training/panel.py" line="356" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
@@ -2179,7 +2179,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Vor dem ersten Stapel angehalten. Drücke „Weiter“ oder „Ein Schritt“.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="210" />
+            <location filename="../../gui/training/run_status.py" line="211" />
             <source>Paused · step {step}/{total}</source>
             <translation>Angehalten · Schritt {step}/{total}</translation>
         </message>
@@ -2223,7 +2223,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Auf das Werksmodell zurücksetzen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="195" />
+            <location filename="../../gui/training/run_status.py" line="196" />
             <source>Resume</source>
             <translation>Weiter</translation>
         </message>
@@ -2258,7 +2258,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="379" />
+            <location filename="../../gui/training/panel.py" line="378" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
@@ -2316,12 +2316,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="356" />
+            <location filename="../../gui/training/panel.py" line="355" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="250" />
+            <location filename="../../gui/training/run_status.py" line="251" />
             <source>The new model is now in use.</source>
             <translation>Das neue Modell ist jetzt in Gebrauch.</translation>
         </message>
@@ -2351,7 +2351,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Mit diesen Einstellungen trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="255" />
+            <location filename="../../gui/training/run_status.py" line="256" />
             <source>Training cancelled; the model that was in use is kept.</source>
             <translation>Training abgebrochen; das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
@@ -2406,7 +2406,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Training gestoppt: Die Zahlen sind explodiert (der Verlust wurde NaN oder unendlich). Das bisherige Modell bleibt in Gebrauch. Versuche eine kleinere Lernrate.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="237" />
+            <location filename="../../gui/training/run_status.py" line="238" />
             <source>Training {what}: 1 epoch, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: 1 Epoche, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
@@ -2415,7 +2415,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Training {what}: {epochs} Epoche(n), Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="239" />
+            <location filename="../../gui/training/run_status.py" line="240" />
             <source>Training {what}: {epochs} epochs, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: {epochs} Epochen, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
@@ -2440,7 +2440,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="254" />
+            <location filename="../../gui/training/run_status.py" line="255" />
             <source>cancelled</source>
             <translation>abgebrochen</translation>
         </message>
@@ -2450,7 +2450,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>default: 16 + 32 Filter (das mitgelieferte Netz)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="245" />
+            <location filename="../../gui/training/run_status.py" line="246" />
             <source>done · {acc:.1%} test accuracy</source>
             <translation>fertig · {acc:.1%} Testgenauigkeit</translation>
         </message>
@@ -2480,12 +2480,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>small: 8 + 16 Filter (schneller)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="235" />
+            <location filename="../../gui/training/run_status.py" line="236" />
             <source>starting…</source>
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="363" />
+            <location filename="../../gui/training/panel.py" line="362" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
@@ -2515,7 +2515,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="229" />
+            <location filename="../../gui/training/run_status.py" line="230" />
             <source>{pct}% · epoch {epoch}/{epochs} · {eta} left</source>
             <translation>{pct} % · Epoche {epoch}/{epochs} · noch {eta}</translation>
         </message>
