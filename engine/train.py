@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from convlens.engine.augment import AugmentConfig, augment_batch
+from convlens.engine.control import TrainingControl, filter_change, first_conv_weights
+from convlens.engine.layers import Conv2D
 from convlens.engine.losses import softmax_cross_entropy
 from convlens.engine.model import Sequential
 from convlens.engine.optim import learning_rate, make_optimizer
@@ -93,7 +95,9 @@ class TrainProgress:
 
     Attributes
     ----------
-    kind : {"step", "epoch", "done", "cancelled"}
+    kind : {"step", "epoch", "done", "cancelled", "paused", "reset"}
+        ``"paused"``: the run holds (:class:`~convlens.engine.control.TrainingControl`), ``loss`` and
+        ``batch_accuracy`` are the last batch's; ``"reset"``: the starting weights are back, ``step`` is 0.
     epoch : int
         1-based epoch in progress (or just finished for ``"epoch"`` records).
     step, total_steps : int
@@ -103,10 +107,13 @@ class TrainProgress:
     examples_per_second : float
         Training throughput since the start.
     elapsed : float
-        Seconds since the start.
+        Seconds of training since the start (time spent paused not counted).
     lr : float
     val_loss, val_accuracy : float or None
         Set on ``"epoch"`` records when there is a validation set.
+    filter_change : ndarray of float64, shape (F,), or None
+        On the ``"paused"`` record after one step: how much each filter of the first conv layer changed in that
+        batch (L2 norm of the change of its ``(H_f, W_f, C_in)`` weights); None otherwise.
     """
 
     kind: str
@@ -121,6 +128,7 @@ class TrainProgress:
     lr: float
     val_loss: float | None = None
     val_accuracy: float | None = None
+    filter_change: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def fraction(self) -> float:
@@ -258,6 +266,7 @@ def fit(
     x_val: np.ndarray | None = None,
     y_val: np.ndarray | None = None,
     x_pen: np.ndarray | None = None,
+    control: TrainingControl | None = None,
 ) -> Iterator[TrainProgress]:
     """Train ``model`` in place, yielding progress.
 
@@ -274,6 +283,9 @@ def fit(
         Validation set; if absent and ``config.validation_split > 0`` it is split off ``x``/``y``.
     x_pen : ndarray, shape (V, M, 28, 28), uint8, optional
         Pen-drawn versions of ``x[:M]`` (:func:`mix_pen`), used when ``config.pen_fraction > 0``.
+    control : TrainingControl, optional
+        Consulted between batches: pause, one step, resume, reset, a new learning rate
+        (:mod:`convlens.engine.control`). A hold yields one ``"paused"`` record, a reset a ``"reset"`` record.
 
     Yields
     ------
@@ -296,17 +308,22 @@ def fit(
     x = x.astype(np.float32, copy=False)
     y = y.astype(np.int64, copy=False)
     rng = np.random.default_rng(config.seed)
-    for layer in model.layers:  # dropout follows the run's seed
-        if hasattr(layer, "rng"):
-            layer.rng = np.random.default_rng([config.seed, int(getattr(layer, "seed", 0))])
+    _seed_dropout(model, config.seed)
     optimizer = make_optimizer(config.optimizer, config.lr, config.weight_decay)
     steps_per_epoch = math.ceil(len(x) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     replicas = DataParallel(model, config.workers, config.batch_size, config.seed, config.label_smoothing)
     params, grads = replicas.optimizer_arrays(optimizer.weight_decay > 0)
     last_good = [p.copy() for p in params]
+    initial = replicas.flat_params.copy() if control is not None else None  # what a reset puts back
+    conv = next((layer for layer in model.layers if isinstance(layer, Conv2D)), None)
     start = time.perf_counter()
     step, seen = 0, 0
+    order = np.arange(len(x))
+    epoch_loss, epoch_correct, epoch_seen = 0.0, 0, 0
+    loss, acc = math.nan, math.nan
+    change: np.ndarray | None = None
+    announced = False  # the current hold was reported
 
     def record(kind: str, epoch: int, loss: float, acc: float, **extra: Any) -> TrainProgress:
         elapsed = time.perf_counter() - start
@@ -325,59 +342,95 @@ def fit(
         )
 
     try:
-        for epoch in range(1, config.epochs + 1):
-            order = rng.permutation(len(x))
-            epoch_loss, epoch_correct, epoch_seen = 0.0, 0, 0
-            loss, acc = math.nan, math.nan
-            for b in range(steps_per_epoch):
-                if _is_cancelled(cancel):
-                    replicas.close()
-                    yield record("cancelled", epoch, loss, acc)
-                    return
-                idx = np.sort(order[b * config.batch_size : (b + 1) * config.batch_size])
-                xb, yb = x[idx], y[idx]
-                if x_pen is not None and config.pen_fraction > 0:
-                    xb = mix_pen(xb, idx, x_pen, rng, config.pen_fraction)
-                if config.augment:
-                    xb = augment_batch(xb, rng, config.augment_config)
-                if config.mixup > 0:
-                    xb, yb = mix_up(xb, yb, rng, config.mixup, model.num_classes)
-                optimizer.lr = learning_rate(config.schedule, config.lr, step, total_steps)
-                loss, correct = replicas.forward_backward(xb, yb)
-                if not math.isfinite(loss):
-                    replicas.close()
+        while step < total_steps:
+            epoch, b = step // steps_per_epoch + 1, step % steps_per_epoch
+            if _is_cancelled(cancel):
+                replicas.close()
+                yield record("cancelled", epoch, loss, acc)
+                return
+            single = False
+            if control is not None:
+                action = control.take()
+                if action == "reset":
+                    assert initial is not None
+                    np.copyto(replicas.flat_params, initial)
+                    rng = np.random.default_rng(config.seed)
+                    _seed_dropout(model, config.seed)
+                    optimizer = make_optimizer(config.optimizer, config.lr, config.weight_decay)
                     for p, good in zip(params, last_good, strict=True):
-                        np.copyto(p, good)
-                    raise TrainingDiverged(
-                        f"the loss became {loss} at epoch {epoch}, step {step + 1} (learning rate {optimizer.lr:.3g}); "
-                        "the last good weights were kept — try a smaller learning rate"
-                    )
+                        np.copyto(good, p)
+                    step, seen, start = 0, 0, time.perf_counter()
+                    loss, acc, change, announced = math.nan, math.nan, None, True
+                    yield record("reset", 1, loss, acc)
+                    continue
+                if action == "hold":
+                    if not announced:
+                        announced = True
+                        yield record("paused", epoch, loss, acc, filter_change=change)
+                    held_from = time.perf_counter()
+                    control.wait()
+                    start += time.perf_counter() - held_from  # a hold is not training time
+                    continue
+                announced, single = False, action == "step"
+            if b == 0:
+                order = rng.permutation(len(x))
+                epoch_loss, epoch_correct, epoch_seen = 0.0, 0, 0
+                loss, acc = math.nan, math.nan
+            idx = np.sort(order[b * config.batch_size : (b + 1) * config.batch_size])
+            xb, yb = x[idx], y[idx]
+            if x_pen is not None and config.pen_fraction > 0:
+                xb = mix_pen(xb, idx, x_pen, rng, config.pen_fraction)
+            if config.augment:
+                xb = augment_batch(xb, rng, config.augment_config)
+            if config.mixup > 0:
+                xb, yb = mix_up(xb, yb, rng, config.mixup, model.num_classes)
+            chosen = control.learning_rate if control is not None else None
+            optimizer.lr = chosen if chosen is not None else learning_rate(config.schedule, config.lr, step, total_steps)
+            loss, correct = replicas.forward_backward(xb, yb)
+            if not math.isfinite(loss):
+                replicas.close()
                 for p, good in zip(params, last_good, strict=True):
-                    np.copyto(good, p)
-                optimizer.step(params, grads)
-                acc = correct / len(yb)
-                step += 1
-                seen += len(yb)
-                epoch_loss += loss * len(yb)
-                epoch_correct += correct
-                epoch_seen += len(yb)
-                if step % config.report_every == 0:
-                    yield record("step", epoch, loss, acc)
-            val_loss = val_acc = None
-            if x_val is not None and y_val is not None and len(x_val):
-                val_loss, val_acc = evaluate_loss(model, x_val, y_val)
-            yield record(
-                "epoch",
-                epoch,
-                epoch_loss / max(epoch_seen, 1),
-                epoch_correct / max(epoch_seen, 1),
-                val_loss=val_loss,
-                val_accuracy=val_acc,
-            )
+                    np.copyto(p, good)
+                raise TrainingDiverged(
+                    f"the loss became {loss} at epoch {epoch}, step {step + 1} (learning rate {optimizer.lr:.3g}); "
+                    "the last good weights were kept — try a smaller learning rate"
+                )
+            for p, good in zip(params, last_good, strict=True):
+                np.copyto(good, p)
+            before = first_conv_weights(conv.params) if single and conv is not None else None
+            optimizer.step(params, grads)
+            change = filter_change(before, conv.params["w"]) if before is not None and conv is not None else None
+            acc = correct / len(yb)
+            step += 1
+            seen += len(yb)
+            epoch_loss += loss * len(yb)
+            epoch_correct += correct
+            epoch_seen += len(yb)
+            if step % config.report_every == 0:
+                yield record("step", epoch, loss, acc)
+            if step % steps_per_epoch == 0:
+                val_loss = val_acc = None
+                if x_val is not None and y_val is not None and len(x_val):
+                    val_loss, val_acc = evaluate_loss(model, x_val, y_val)
+                yield record(
+                    "epoch",
+                    epoch,
+                    epoch_loss / max(epoch_seen, 1),
+                    epoch_correct / max(epoch_seen, 1),
+                    val_loss=val_loss,
+                    val_accuracy=val_acc,
+                )
         replicas.close()
         yield record("done", config.epochs, loss, acc)
     finally:  # also when the caller abandons the generator
         replicas.close()
+
+
+def _seed_dropout(model: Sequential, seed: int) -> None:
+    """Dropout follows the run's seed (again after a reset)."""
+    for layer in model.layers:
+        if hasattr(layer, "rng"):
+            layer.rng = np.random.default_rng([seed, int(getattr(layer, "seed", 0))])
 
 
 @dataclass(frozen=True)

@@ -1908,7 +1908,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Training</name>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="203" />
+            <location filename="../../gui/training/architecture_editor.py" line="205" />
             <source> px</source>
             <translation> px</translation>
         </message>
@@ -1923,7 +1923,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>1 gespeicherte Korrektur. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="210" />
+            <location filename="../../gui/training/architecture_editor.py" line="212" />
             <source>2x2</source>
             <translation>2x2</translation>
         </message>
@@ -1933,7 +1933,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eine {t}, gelesen als {p} ({conf:.0%} sicher)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="54" />
+            <location filename="../../gui/training/curves.py" line="62" />
             <source>Accuracy</source>
             <translation>Genauigkeit</translation>
         </message>
@@ -1953,62 +1953,67 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Variieren (kleine zufällige Verschiebungen und Drehungen)</translation>
         </message>
         <message>
+            <location filename="../../gui/training/run_status.py" line="77" />
+            <source>Back to the weights this run started from: step 0, the optimiser starts over. Press Resume or One step.</source>
+            <translation>Zurück zu den Gewichten, mit denen dieser Lauf begann: Schritt 0, der Optimierer fängt von vorn an. Drücke „Weiter“ oder „Ein Schritt“.</translation>
+        </message>
+        <message>
             <location filename="../../gui/training/form.py" line="141" />
             <source>Batch size</source>
             <translation>Stapelgröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <location filename="../../gui/training/architecture_editor.py" line="190" />
             <source>Block</source>
             <translation>Block</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="70" />
+            <location filename="../../gui/training/architecture_editor.py" line="72" />
             <source>Block {block} needs between {low} and {high} filters, not {value}.</source>
             <translation>Block {block} braucht zwischen {low} und {high} Filter, nicht {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="82" />
+            <location filename="../../gui/training/architecture_editor.py" line="84" />
             <source>Block {block}'s 2x2 pooling does not fit the {size} map its filter leaves: switch that pooling off, or use "same" padding or a smaller filter.</source>
             <translation>Das 2x2-Pooling von Block {block} passt nicht auf die {size}-Karte, die sein Filter übrig lässt: Schalte dieses Pooling aus oder nimm Rand „same“ oder einen kleineren Filter.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="71" />
+            <location filename="../../gui/training/architecture_editor.py" line="73" />
             <source>Block {block}'s filter size must be between {low} and {high}, not {value}.</source>
             <translation>Die Filtergröße von Block {block} muss zwischen {low} und {high} liegen, nicht bei {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="73" />
+            <location filename="../../gui/training/architecture_editor.py" line="75" />
             <source>Block {block}'s padding must be "same" or "valid", not {value}.</source>
             <translation>Der Rand von Block {block} muss „same“ oder „valid“ sein, nicht {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="76" />
+            <location filename="../../gui/training/architecture_editor.py" line="78" />
             <source>Block {block}'s {kernel} filter does not fit the {size} map it gets: use a smaller filter or "same" padding.</source>
             <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die er bekommt: Nimm einen kleineren Filter oder Rand „same“.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="78" />
+            <location filename="../../gui/training/architecture_editor.py" line="80" />
             <source>Block {block}'s {kernel} filter does not fit the {size} map left after one pooling: use a smaller filter, "same" padding or less pooling.</source>
             <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die nach einem Pooling übrig ist: Nimm einen kleineren Filter, Rand „same“ oder weniger Pooling.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="80" />
+            <location filename="../../gui/training/architecture_editor.py" line="82" />
             <source>Block {block}'s {kernel} filter does not fit the {size} map left after {pools} poolings: use a smaller filter, "same" padding or less pooling.</source>
             <translation>Der {kernel}-Filter von Block {block} passt nicht auf die {size}-Karte, die nach {pools} Poolings übrig ist: Nimm einen kleineren Filter, Rand „same“ oder weniger Pooling.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="199" />
+            <location filename="../../gui/training/architecture_editor.py" line="201" />
             <source>Block {n}</source>
             <translation>Block {n}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="90" />
+            <location filename="../../gui/training/run_status.py" line="134" />
             <source>Cancel</source>
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="54" />
+            <location filename="../../gui/training/run_status.py" line="67" />
             <source>Cannot load MNIST: {e}</source>
             <translation>MNIST kann nicht geladen werden: {e}</translation>
         </message>
@@ -2027,9 +2032,14 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Speichern nicht möglich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="280" />
+            <location filename="../../gui/training/session.py" line="353" />
             <source>Cannot use the new model</source>
             <translation>Das neue Modell kann nicht verwendet werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="173" />
+            <source>Change the learning rate while paused; it then stays fixed for the rest of the run.</source>
+            <translation>Ändere die Lernrate während der Pause; sie bleibt dann für den Rest des Laufs fest.</translation>
         </message>
         <message>
             <location filename="../../gui/training/results.py" line="92" />
@@ -2037,7 +2047,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Konfusionsmatrix (Zeilen: echte Ziffer, Spalten: Antwort des Netzes)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="183" />
+            <location filename="../../gui/training/architecture_editor.py" line="185" />
             <source>Conv blocks</source>
             <translation>Faltungsblöcke</translation>
         </message>
@@ -2047,7 +2057,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Korrigiere mich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="242" />
+            <location filename="../../gui/training/panel.py" line="251" />
             <source>Corrections</source>
             <translation>Korrekturen</translation>
         </message>
@@ -2067,7 +2077,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eigenes Netz…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="229" />
+            <location filename="../../gui/training/architecture_editor.py" line="231" />
             <source>Dense units</source>
             <translation>Dense-Neuronen</translation>
         </message>
@@ -2077,7 +2087,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Falsch gelesene Ziffern (klicke eine an, um sie durch das Netz zu schicken):</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="134" />
+            <location filename="../../gui/training/run_status.py" line="247" />
             <source>Done in {secs:.0f} s: {acc:.2%} of the test digits read correctly.</source>
             <translation>Fertig in {secs:.0f} s: {acc:.2%} der Testziffern richtig gelesen.</translation>
         </message>
@@ -2097,12 +2107,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST wird heruntergeladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="237" />
+            <location filename="../../gui/training/architecture_editor.py" line="239" />
             <source>Dropout</source>
             <translation>Dropout</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="182" />
+            <location filename="../../gui/training/architecture_editor.py" line="184" />
             <source>Each conv block is a layer of filters, optionally followed by 2x2 pooling</source>
             <translation>Jeder Faltungsblock ist eine Schicht von Filtern, auf Wunsch gefolgt von 2x2-Pooling</translation>
         </message>
@@ -2112,17 +2122,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Epochen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <location filename="../../gui/training/architecture_editor.py" line="190" />
             <source>Filter size</source>
             <translation>Filtergröße</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="204" />
+            <location filename="../../gui/training/architecture_editor.py" line="206" />
             <source>Filter size: the filters are this many pixels high and wide</source>
             <translation>Filtergröße: So viele Pixel hoch und breit sind die Filter</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <location filename="../../gui/training/architecture_editor.py" line="190" />
             <source>Filters</source>
             <translation>Filter</translation>
         </message>
@@ -2135,6 +2145,11 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <location filename="../../gui/training/form.py" line="283" />
             <source>Fine-tune the model in use on my corrections ({n} saved)</source>
             <translation>Das aktuelle Modell mit meinen Korrekturen nachtrainieren ({n} gespeichert)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="151" />
+            <source>Hold the training after the current batch; press again to resume.</source>
+            <translation>Hält das Training nach dem laufenden Stapel an; nochmals drücken, um weiterzumachen.</translation>
         </message>
         <message>
             <location filename="../../gui/training/model_box.py" line="87" />
@@ -2157,12 +2172,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Lernrate</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="27" />
+            <location filename="../../gui/training/panel.py" line="341" />
+            <source>Learning rate {lr:g} from the next batch on, for the rest of this run.</source>
+            <translation>Lernrate {lr:g} ab dem nächsten Stapel, für den Rest dieses Laufs.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="40" />
             <source>Loading MNIST…</source>
             <translation>MNIST wird geladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="53" />
+            <location filename="../../gui/training/curves.py" line="61" />
             <source>Loss</source>
             <translation>Verlust</translation>
         </message>
@@ -2177,7 +2197,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST heruntergeladen und geprüft.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="212" />
+            <location filename="../../gui/training/architecture_editor.py" line="214" />
             <source>Max pooling: keep the largest of every 2x2 square, halving the map</source>
             <translation>Max-Pooling: Von jedem 2x2-Quadrat bleibt der größte Wert, die Karte wird halb so groß</translation>
         </message>
@@ -2187,7 +2207,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="298" />
+            <location filename="../../gui/training/panel.py" line="362" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
@@ -2206,7 +2226,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Noch keine gespeicherten Korrekturen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="54" />
+            <location filename="../../gui/training/run_status.py" line="67" />
             <source>No training data</source>
             <translation>Keine Trainingsdaten</translation>
         </message>
@@ -2221,9 +2241,19 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>ONNX-Modell (*.onnx);;NumPy-Modell (*.npz)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="86" />
+            <location filename="../../gui/training/architecture_editor.py" line="88" />
             <source>One image would cost {mflop} MFLOP, more than the {limit} MFLOP allowed here: use fewer or smaller filters, or pool earlier.</source>
             <translation>Ein Bild würde {mflop} MFLOP kosten, mehr als die hier erlaubten {limit} MFLOP: Nimm weniger oder kleinere Filter oder poole früher.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="153" />
+            <source>One step</source>
+            <translation>Ein Schritt</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="83" />
+            <source>One step: batch {step} of {total}, loss {loss:.3f}. Filter {filter} changed most ({change:.2g}); the Network tab shows the new filters.</source>
+            <translation>Ein Schritt: Stapel {step} von {total}, Verlust {loss:.3f}. Filter {filter} hat sich am stärksten geändert ({change:.2g}); der Reiter „Netz“ zeigt die neuen Filter.</translation>
         </message>
         <message>
             <source>Open model</source>
@@ -2234,19 +2264,54 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <location filename="../../gui/training/architecture_editor.py" line="190" />
             <source>Padding</source>
             <translation>Rand</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="188" />
+            <location filename="../../gui/training/run_status.py" line="149" />
+            <source>Pause</source>
+            <translation>Pause</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="328" />
+            <source>Pause the training first.</source>
+            <translation>Halte das Training zuerst an.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="87" />
+            <source>Paused at batch {step} of {total}; loss of the last batch {loss:.3f}.</source>
+            <translation>Angehalten bei Stapel {step} von {total}; Verlust des letzten Stapels {loss:.3f}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="80" />
+            <source>Paused before the first batch. Press Resume or One step.</source>
+            <translation>Vor dem ersten Stapel angehalten. Drücke „Weiter“ oder „Ein Schritt“.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="211" />
+            <source>Paused · step {step}/{total}</source>
+            <translation>Angehalten · Schritt {step}/{total}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/panel.py" line="304" />
+            <source>Pausing after this batch…</source>
+            <translation>Halte nach diesem Stapel an…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/architecture_editor.py" line="190" />
             <source>Pool</source>
             <translation>Pooling</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="96" />
+            <location filename="../../gui/training/run_status.py" line="141" />
             <source>Press Quick train to start.</source>
             <translation>Drücke „Schnell trainieren“, um zu beginnen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="162" />
+            <source>Put back the weights this run started from (only while paused); the optimiser starts over.</source>
+            <translation>Setzt die Gewichte zurück, mit denen dieser Lauf begann (nur in der Pause); der Optimierer fängt von vorn an.</translation>
         </message>
         <message>
             <source>Quick train (about a minute)</source>
@@ -2258,14 +2323,24 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Schnell trainieren (etwa eine halbe Minute)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="28" />
+            <location filename="../../gui/training/run_status.py" line="41" />
             <source>Re-drawing MNIST digits as pen strokes (only the first time)…</source>
             <translation>MNIST-Ziffern werden als Stiftstriche nachgezeichnet (nur beim ersten Mal)…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="159" />
+            <source>Reset</source>
+            <translation>Zurücksetzen</translation>
         </message>
         <message>
             <location filename="../../gui/training/model_box.py" line="74" />
             <source>Reset to the factory model</source>
             <translation>Auf das Werksmodell zurücksetzen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="196" />
+            <source>Resume</source>
+            <translation>Weiter</translation>
         </message>
         <message>
             <location filename="../../gui/training/model_box.py" line="92" />
@@ -2293,17 +2368,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{name} gespeichert.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="33" />
+            <location filename="../../gui/training/run_status.py" line="46" />
             <source>Saving the model…</source>
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="319" />
+            <location filename="../../gui/training/panel.py" line="384" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="287" />
+            <location filename="../../gui/training/panel.py" line="297" />
             <source>Stopping…</source>
             <translation>Wird beendet…</translation>
         </message>
@@ -2313,7 +2388,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Testgenauigkeit: {acc:.2%} ({wrong} von {n} nie gesehenen Ziffern falsch gelesen)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="32" />
+            <location filename="../../gui/training/run_status.py" line="45" />
             <source>Testing on digits it has never seen…</source>
             <translation>Test mit Ziffern, die es nie gesehen hat…</translation>
         </message>
@@ -2341,12 +2416,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Danke! Als {digit} gespeichert (bisher {count} Korrekturen).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="74" />
+            <location filename="../../gui/training/architecture_editor.py" line="76" />
             <source>The dense layer needs between {low} and {high} units, not {value}.</source>
             <translation>Die Dense-Schicht braucht zwischen {low} und {high} Neuronen, nicht {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="75" />
+            <location filename="../../gui/training/architecture_editor.py" line="77" />
             <source>The dropout rate must be between {low} and {high}, not {value}.</source>
             <translation>Die Dropout-Rate muss zwischen {low} und {high} liegen, nicht bei {value}.</translation>
         </message>
@@ -2356,32 +2431,32 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Modell konnte nicht geöffnet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="132" />
+            <location filename="../../gui/training/panel.py" line="133" />
             <source>The network learns from 60,000 handwritten digits (MNIST). Watch its filters form on the Network tab and its guess for your drawing improve while it trains.</source>
             <translation>Das Netz lernt aus 60.000 handgeschriebenen Ziffern (MNIST). Sieh im Reiter „Netz“ zu, wie seine Filter entstehen und wie seine Antwort auf deine Zeichnung beim Training besser wird.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="69" />
+            <location filename="../../gui/training/architecture_editor.py" line="71" />
             <source>The network needs between {low} and {high} conv blocks, not {value}.</source>
             <translation>Das Netz braucht zwischen {low} und {high} Faltungsblöcke, nicht {value}.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="84" />
+            <location filename="../../gui/training/architecture_editor.py" line="86" />
             <source>The network would have {params} parameters, more than the {limit} allowed here: switch pooling on or use fewer filters or dense units.</source>
             <translation>Das Netz hätte {params} Parameter, mehr als die hier erlaubten {limit}: Schalte Pooling ein oder nimm weniger Filter oder Dense-Neuronen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="280" />
+            <location filename="../../gui/training/session.py" line="353" />
             <source>The new model cannot be used: {e}</source>
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="297" />
+            <location filename="../../gui/training/panel.py" line="361" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="138" />
+            <location filename="../../gui/training/run_status.py" line="251" />
             <source>The new model is now in use.</source>
             <translation>Das neue Modell ist jetzt in Gebrauch.</translation>
         </message>
@@ -2391,9 +2466,14 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Es gibt kein Modell zum Speichern.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="338" />
+            <location filename="../../gui/training/architecture_editor.py" line="340" />
             <source>This network cannot be trained:</source>
             <translation>Dieses Netz lässt sich nicht trainieren:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="156" />
+            <source>Train on exactly one batch, then pause: see its loss and the filters it changed.</source>
+            <translation>Trainiert genau einen Stapel und hält dann an: zeigt seinen Verlust und die Filter, die er geändert hat.</translation>
         </message>
         <message>
             <location filename="../../gui/training/form.py" line="97" />
@@ -2401,7 +2481,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Standardnetz {epochs} Epochen lang auf ganz MNIST trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="125" />
+            <location filename="../../gui/training/panel.py" line="126" />
             <source>Train the network</source>
             <translation>Das Netz trainieren</translation>
         </message>
@@ -2411,7 +2491,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Mit diesen Einstellungen trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="143" />
+            <location filename="../../gui/training/run_status.py" line="256" />
             <source>Training cancelled; the model that was in use is kept.</source>
             <translation>Training abgebrochen; das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
@@ -2421,12 +2501,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Trainingsdaten</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="55" />
+            <location filename="../../gui/training/run_status.py" line="68" />
             <source>Training failed</source>
             <translation>Training fehlgeschlagen</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="55" />
+            <location filename="../../gui/training/run_status.py" line="68" />
             <source>Training failed: {e}. The model that was in use is kept.</source>
             <translation>Training fehlgeschlagen: {e}. Das bisherige Modell bleibt in Gebrauch.</translation>
         </message>
@@ -2451,22 +2531,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Training braucht MNIST: Lade es zuerst herunter (braucht Internet).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="47" />
+            <location filename="../../gui/training/panel.py" line="320" />
+            <source>Training on one batch…</source>
+            <translation>Trainiere einen Stapel…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/training/run_status.py" line="60" />
             <source>Training stopped</source>
             <translation>Training gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="48" />
+            <location filename="../../gui/training/run_status.py" line="61" />
             <source>Training stopped: the numbers blew up (the loss became NaN or infinite). The model that was in use is kept. Try a smaller learning rate.</source>
             <translation>Training gestoppt: Die Zahlen sind explodiert (der Verlust wurde NaN oder unendlich). Das bisherige Modell bleibt in Gebrauch. Versuche eine kleinere Lernrate.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="88" />
+            <location filename="../../gui/training/architecture_editor.py" line="90" />
             <source>Training would need {mb} MB of memory per image, more than the {limit} MB allowed here: use fewer or smaller filters, or pool earlier.</source>
             <translation>Das Training bräuchte {mb} MB Speicher pro Bild, mehr als die hier erlaubten {limit} MB: Nimm weniger oder kleinere Filter oder poole früher.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="125" />
+            <location filename="../../gui/training/run_status.py" line="238" />
             <source>Training {what}: 1 epoch, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: 1 Epoche, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
@@ -2475,17 +2560,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation type="vanished">Training {what}: {epochs} Epoche(n), Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="127" />
+            <location filename="../../gui/training/run_status.py" line="240" />
             <source>Training {what}: {epochs} epochs, batch {batch}, learning rate {lr:g}…</source>
             <translation>Training {what}: {epochs} Epochen, Stapel {batch}, Lernrate {lr:g}…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="31" />
+            <location filename="../../gui/training/run_status.py" line="44" />
             <source>Training… watch the filters on the Network tab.</source>
             <translation>Training läuft… sieh dir die Filter im Reiter „Netz“ an.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="228" />
+            <location filename="../../gui/training/architecture_editor.py" line="230" />
             <source>Units of the hidden dense layer before the 10 outputs (none: no hidden layer)</source>
             <translation>Neuronen der verborgenen Dense-Schicht vor den 10 Ausgaben (keine: keine verborgene Schicht)</translation>
         </message>
@@ -2500,12 +2585,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="111" />
+            <location filename="../../gui/training/architecture_editor.py" line="113" />
             <source>about {n} min</source>
             <translation>etwa {n} min</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="110" />
+            <location filename="../../gui/training/architecture_editor.py" line="112" />
             <source>about {n} s</source>
             <translation>etwa {n} s</translation>
         </message>
@@ -2515,7 +2600,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>eine {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="142" />
+            <location filename="../../gui/training/run_status.py" line="255" />
             <source>cancelled</source>
             <translation>abgebrochen</translation>
         </message>
@@ -2525,17 +2610,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>default: 16 + 32 Filter (das mitgelieferte Netz)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="133" />
+            <location filename="../../gui/training/run_status.py" line="246" />
             <source>done · {acc:.1%} test accuracy</source>
             <translation>fertig · {acc:.1%} Testgenauigkeit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="31" />
+            <location filename="../../gui/training/curves.py" line="39" />
             <source>epoch</source>
             <translation>Epoche</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="261" />
+            <location filename="../../gui/training/panel.py" line="270" />
             <source>fine-tuning the model in use</source>
             <translation>Nachtraining des aktuellen Modells</translation>
         </message>
@@ -2545,22 +2630,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="227" />
+            <location filename="../../gui/training/architecture_editor.py" line="229" />
             <source>none</source>
             <translation>keine</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="88" />
+            <location filename="../../gui/training/run_status.py" line="132" />
             <source>ready</source>
             <translation>bereit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="352" />
+            <location filename="../../gui/training/architecture_editor.py" line="354" />
             <source>roughly {duration} to train and test (measuring this network…)</source>
             <translation>grob {duration} für Training und Test (dieses Netz wird gemessen…)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="207" />
+            <location filename="../../gui/training/architecture_editor.py" line="209" />
             <source>same (keeps the size)</source>
             <translation>same (behält die Größe)</translation>
         </message>
@@ -2570,27 +2655,27 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>small: 8 + 16 Filter (schneller)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="123" />
+            <location filename="../../gui/training/run_status.py" line="236" />
             <source>starting…</source>
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="304" />
+            <location filename="../../gui/training/panel.py" line="368" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="265" />
+            <location filename="../../gui/training/panel.py" line="274" />
             <source>the {preset} network</source>
             <translation>das Netz „{preset}“</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="59" />
+            <location filename="../../gui/training/curves.py" line="67" />
             <source>training</source>
             <translation>Training</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="356" />
+            <location filename="../../gui/training/architecture_editor.py" line="358" />
             <source>training time: measured when you change the network</source>
             <translation>Trainingszeit: wird gemessen, sobald du das Netz änderst</translation>
         </message>
@@ -2600,22 +2685,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>echt {t}, gelesen als {p}: {n}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="208" />
+            <location filename="../../gui/training/architecture_editor.py" line="210" />
             <source>valid (shrinks the map)</source>
             <translation>valid (verkleinert die Karte)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="60" />
+            <location filename="../../gui/training/curves.py" line="68" />
             <source>validation</source>
             <translation>Validierung</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="263" />
+            <location filename="../../gui/training/panel.py" line="272" />
             <source>your own network</source>
             <translation>dein eigenes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="348" />
+            <location filename="../../gui/training/architecture_editor.py" line="350" />
             <source>{duration} to train and test on this machine</source>
             <translation>{duration} für Training und Test auf diesem Rechner</translation>
         </message>
@@ -2625,12 +2710,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>{n} gespeicherte Korrekturen. Hake „… mit meinen Korrekturen nachtrainieren“ in den erweiterten Einstellungen an, um damit zu trainieren.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/architecture_editor.py" line="341" />
+            <location filename="../../gui/training/architecture_editor.py" line="343" />
             <source>{params} parameters · {mflop} MFLOP per image</source>
             <translation>{params} Parameter · {mflop} MFLOP pro Bild</translation>
         </message>
         <message>
-            <location filename="../../gui/training/run_status.py" line="117" />
+            <location filename="../../gui/training/run_status.py" line="230" />
             <source>{pct}% · epoch {epoch}/{epochs} · {eta} left</source>
             <translation>{pct} % · Epoche {epoch}/{epochs} · noch {eta}</translation>
         </message>

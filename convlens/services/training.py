@@ -12,6 +12,10 @@ Progress(progress, epoch_pos)    an ``engine.train.TrainProgress`` and the posit
 Validation(epoch_pos, loss, accuracy)
 Snapshot(architecture, weights, step)   copies of the weights, for a live preview (only when asked for)
 TimelapseFrame(step, epoch, ...)        the conv filters every few batches, for the time-lapse (only when asked for)
+
+A :class:`~convlens.engine.control.TrainingControl` passed to :func:`run_training` holds the run between batches
+(pause, one step, resume, reset, a new learning rate); a hold shows up as a ``"paused"`` :class:`Progress` (and a
+snapshot), a reset as a ``"reset"`` one.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import numpy as np
 
 from convlens.engine import drawn
 from convlens.engine.calibration import fit_temperature, nll
+from convlens.engine.control import TrainingControl
 from convlens.engine.data import TEST_IMAGES, TRAIN_IMAGES, MnistData
 from convlens.engine.model import Sequential
 from convlens.engine.presets import resolve_architecture
@@ -46,6 +51,7 @@ __all__ = [
     "Progress",
     "Snapshot",
     "TimelapseFrame",
+    "TrainingControl",
     "TrainingEvent",
     "TrainingOutcome",
     "TrainingRequest",
@@ -255,6 +261,7 @@ def run_training(
     request: TrainingRequest,
     load_data: Callable[[], MnistData],
     cancel: threading.Event | None = None,
+    control: TrainingControl | None = None,
 ) -> Generator[TrainingEvent, None, TrainingOutcome]:
     """Train, validate and test one model; yield progress events, return the outcome.
 
@@ -265,6 +272,12 @@ def run_training(
         Returns the MNIST arrays (called inside the generator: may be slow the first time).
     cancel : threading.Event, optional
         Checked between batches; when set the generator raises :class:`~convlens.services.jobs.Cancelled`.
+    control : TrainingControl, optional
+        Pause, one step, resume, reset and a new learning rate between batches (:mod:`convlens.engine.control`).
+        A hold yields the ``"paused"`` :class:`Progress` and, when snapshots are on, a :class:`Snapshot` of the
+        weights (after one step: the filters it changed); a reset yields the ``"reset"`` :class:`Progress`, a
+        snapshot of the starting weights, a new first validation point and time-lapse frame, and forgets the
+        epochs' history.
 
     Returns
     -------
@@ -331,6 +344,20 @@ def run_training(
         recorder.add(frame)
         return frame
 
+    history: list[dict[str, Any]] = []
+
+    def _held(record: TrainProgress) -> Generator[TrainingEvent, None, None]:
+        """A run holding (``"paused"``) or back at its start (``"reset"``): show the weights as they are now."""
+        if record.kind == "reset":
+            history.clear()
+            if recorder is not None:
+                recorder.clear()
+                yield take_frame(0)
+            if len(x_val):
+                yield Validation(0.0, *evaluate_loss(model, x_val, y_val, batch_size=250))
+        if snapshots:
+            yield from _offer(Snapshot(architecture, model.get_weights(), record.step), cancel)
+
     yield Phase("Training")
     if snapshots:
         yield from _offer(Snapshot(architecture, model.get_weights(), 0), cancel)
@@ -340,17 +367,20 @@ def run_training(
         val_loss, val_acc = evaluate_loss(model, x_val, y_val, batch_size=250)
         yield Validation(0.0, val_loss, val_acc)
         check_cancel(cancel)
-    history: list[dict[str, Any]] = []
     last_snapshot = last_val = time.monotonic()
     last: TrainProgress | None = None
     # NaN/inf are caught by fit (TrainingDiverged); silence the overflow warnings on the way there
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for record in fit(model, x, y, config, cancel=cancel, x_pen=x_pen):
+        for record in fit(model, x, y, config, cancel=cancel, x_pen=x_pen, control=control):
             if record.kind == "cancelled":
                 raise Cancelled
             last = record
             pos = record.step / steps_per_epoch
             yield Progress(record, pos)
+            if record.kind in ("paused", "reset"):
+                yield from _held(record)
+                last_snapshot = last_val = time.monotonic()
+                continue
             now = time.monotonic()
             end_of_epoch = record.kind in ("epoch", "done")
             val_point: tuple[float, float] | None = None

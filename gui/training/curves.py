@@ -1,11 +1,17 @@
-"""Live loss and accuracy curves of a run: training (smoothed, every progress event) and validation points."""
+"""Live loss and accuracy curves of a run: training (smoothed, every progress event) and validation points.
+
+New points are kept at once but drawn at most every :data:`REDRAW_MS` (and at once on :meth:`CurvesView.flush`),
+one plot per event-loop turn: a plot's repaint (its axes and grid) cost the GUI thread ~30 ms while a run of tiny
+batches trained, and ten repaints of both plots a second made the event loop up to a second late on a busy
+2-core machine (tests/gui/test_training_hold.py measures it).
+"""
 
 from __future__ import annotations
 
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from convlens.services.training import Progress, Validation
@@ -16,6 +22,8 @@ TRAIN_COLOUR = (76, 194, 255)
 VAL_COLOUR = (255, 179, 71)
 SMOOTHING = 0.7
 """Weight of the previous value in the training curves' moving average (batch losses are noisy)."""
+REDRAW_MS = 500
+"""Shortest time between two redraws of the curves while points arrive."""
 
 
 def tr(text: str) -> str:
@@ -65,6 +73,10 @@ class CurvesView(QWidget):
         layout.addWidget(self.accuracyPlot)
         self._data: dict[str, list[float]] = {}
         self._ema: dict[str, float] = {}
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(REDRAW_MS)
+        self._redraw.timeout.connect(self._draw_loss_then_accuracy)
         self.clear()
 
     @property
@@ -76,13 +88,43 @@ class CurvesView(QWidget):
         """Empty curves, for a new run."""
         self._data = {k: [] for k in ("x", "train_loss", "train_acc", "vx", "val_loss", "val_acc")}
         self._ema = {}
+        self._redraw.stop()
         for line in self.lines.values():
             line.setData([], [])
 
+    def flush(self) -> None:
+        """Draw every point kept so far now (both plots)."""
+        self._redraw.stop()
+        self._draw("loss")
+        self._draw("acc")
+
+    def _draw(self, which: str) -> None:
+        d = self._data
+        self.lines[f"train_{which}"].setData(d["x"], d[f"train_{which}"])
+        self.lines[f"val_{which}"].setData(d["vx"], d[f"val_{which}"])
+
+    def _draw_loss_then_accuracy(self) -> None:
+        """The loss plot now, the accuracy plot in the next turn of the event loop (one repaint per turn)."""
+        self._draw("loss")
+        QTimer.singleShot(0, self, lambda: self._draw("acc"))
+
+    def _schedule(self) -> None:
+        if not self._redraw.isActive():
+            self._redraw.start()
+
     def add_progress(self, item: Progress) -> None:
-        """A training point (batch records only; the moving average smooths the batch-to-batch noise)."""
+        """A training point (batch records only; the moving average smooths the batch-to-batch noise).
+
+        The hold after one step adds that batch's point; a reset of the run empties the curves.
+        """
         p = item.progress
-        if p.kind != "step" or not math.isfinite(p.loss):
+        if p.kind == "reset":
+            self.clear()
+            return
+        one_step = p.kind == "paused" and p.filter_change is not None
+        if not (p.kind == "step" or one_step) or not math.isfinite(p.loss):
+            return
+        if self._data["x"] and item.epoch_pos <= self._data["x"][-1]:  # that batch is already shown
             return
         for key, value in (("train_loss", p.loss), ("train_acc", p.batch_accuracy)):
             prev = self._ema.get(key)
@@ -91,8 +133,7 @@ class CurvesView(QWidget):
         d["x"].append(item.epoch_pos)
         d["train_loss"].append(self._ema["train_loss"])
         d["train_acc"].append(self._ema["train_acc"])
-        self.lines["train_loss"].setData(d["x"], d["train_loss"])
-        self.lines["train_acc"].setData(d["x"], d["train_acc"])
+        self._schedule()
 
     def add_validation(self, item: Validation) -> None:
         """A validation point."""
@@ -100,5 +141,4 @@ class CurvesView(QWidget):
         d["vx"].append(item.epoch_pos)
         d["val_loss"].append(item.loss)
         d["val_acc"].append(item.accuracy)
-        self.lines["val_loss"].setData(d["vx"], d["val_loss"])
-        self.lines["val_acc"].setData(d["vx"], d["val_acc"])
+        self._schedule()

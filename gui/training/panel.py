@@ -1,7 +1,8 @@
 """The training tab: the views of a :class:`~convlens.gui.training.session.TrainingSession`, put together.
 
 Parts, top to bottom: :class:`~.data_box.DataBox` (MNIST download), :class:`~.form.SettingsForm` (quick train and
-the advanced settings), :class:`~.run_status.RunStatus` (progress, Cancel, status line),
+the advanced settings), :class:`~.run_status.RunStatus` (progress, Cancel, Pause/Resume, One step, Reset and
+the learning rate of a paused run, status line),
 :class:`~.curves.CurvesView` (loss and accuracy), :class:`~.timelapse.TimelapseBox` (the filters forming, replayed
 and exported), :class:`~.results.ResultsView` (test results),
 :class:`~.corrections.CorrectBox` ("Correct me") and :class:`~.model_box.ModelBox` (save, factory reset).
@@ -44,7 +45,7 @@ from convlens.gui.training.session import TrainingSession
 from convlens.gui.training.timelapse import TimelapseBox
 from convlens.gui.training.worker import TrainingResult
 from convlens.services.corrections import CorrectionStore, CorrectionStoreError
-from convlens.services.training import TrainingRequest
+from convlens.services.training import Progress, TrainingRequest
 
 __all__ = ["TrainingPanel"]
 
@@ -162,6 +163,13 @@ class TrainingPanel(QWidget):
             self.canvas.strokesChanged.connect(self.form.architectureEditor.pen_moved)
             self.form.architectureEditor.pen_is_down = self.canvas.is_drawing
         self.runStatus.cancelRequested.connect(self.cancel)
+        self.runStatus.pauseRequested.connect(self.pause)
+        self.runStatus.resumeRequested.connect(self.resume)
+        self.runStatus.stepRequested.connect(self.step)
+        self.runStatus.resetRequested.connect(self.reset_run)
+        self.runStatus.learningRateChanged.connect(self.set_learning_rate)
+        session.held.connect(self._on_held)
+        session.phaseChanged.connect(lambda _phase: self._update_enabled())
         session.phaseChanged.connect(self.runStatus.show_phase)
         session.progressed.connect(self.runStatus.show_progress)
         session.progressed.connect(self.curves.add_progress)
@@ -213,7 +221,8 @@ class TrainingPanel(QWidget):
     def _update_enabled(self) -> None:
         running = self.is_running
         self.form.set_state(self.training_blocked_reason(), running, self.allow_training)
-        self.runStatus.cancelTrainingButton.setEnabled(running)
+        self.runStatus.cancelTrainingButton.setEnabled(running and not self.session.is_cancelled)
+        self.runStatus.set_hold_state(self.session.can_hold, self.session.is_paused)
         self.modelBox.saveModelButton.setEnabled(not running)
         self.correctBox.setVisible(self.allow_training)
 
@@ -264,6 +273,7 @@ class TrainingPanel(QWidget):
         else:
             what = tr("the {preset} network").format(preset=request.architecture)
         self.runStatus.show_start(what, request.recipe.epochs, request.recipe.batch_size, request.recipe.lr)
+        self.runStatus.set_learning_rate(request.recipe.lr)
         self.session.start(request, save=save)
         self._update_enabled()
         self.trainingStarted.emit()
@@ -283,8 +293,62 @@ class TrainingPanel(QWidget):
     def cancel(self) -> None:
         """Stop the run (within a batch or two); the model in use stays."""
         if self.session.cancel():
-            self.runStatus.cancelTrainingButton.setEnabled(False)
+            self._update_enabled()
             self.runStatus.set_text(tr("Stopping…"))
+
+    # -- holding the run ------------------------------------------------------------------------------------
+    def pause(self) -> bool:
+        """Hold the run after the batch in progress."""
+        ok = self.session.pause()
+        if ok:
+            self.runStatus.set_text(tr("Pausing after this batch…"))
+        self._update_enabled()
+        return ok
+
+    def resume(self) -> bool:
+        """Let a held run go on."""
+        ok = self.session.resume()
+        if ok:
+            self.runStatus.show_phase("Training")
+        self._update_enabled()
+        return ok
+
+    def step(self) -> bool:
+        """One batch, then paused again (its loss and the changed filters are shown)."""
+        ok = self.session.step()
+        if ok:
+            self.runStatus.set_text(tr("Training on one batch…"))
+        self._update_enabled()
+        return ok
+
+    def reset_run(self) -> bool:
+        """Back to the weights the run started from (only while paused)."""
+        ok = self.session.reset()
+        if not ok and self.is_running:
+            self.runStatus.set_text(tr("Pause the training first."))
+        self._update_enabled()
+        return ok
+
+    def set_learning_rate(self, lr: float) -> bool:
+        """The learning rate for every later batch of the held run (it replaces the schedule)."""
+        try:
+            ok = self.session.set_learning_rate(lr)
+        except ValueError as exc:
+            self.runStatus.set_text(str(exc))
+            return False
+        if ok:
+            self.runStatus.set_text(
+                tr("Learning rate {lr:g} from the next batch on, for the rest of this run.").format(lr=lr)
+            )
+        return ok
+
+    def _on_held(self, item: Progress) -> None:
+        """The run holds (paused, or reset to its start): show the loss and make the hold row match."""
+        self.runStatus.show_held(item)  # the curves draw the step's point with their next redraw
+        request = self.session.request
+        if item.progress.kind == "reset" and request is not None and request.timelapse_every is not None:
+            self.timelapse.clear(request.timelapse_max)
+        self._update_enabled()
 
     def _on_succeeded(self, result: TrainingResult, swapped: bool) -> None:
         summary = result.trained.summary
@@ -307,6 +371,7 @@ class TrainingPanel(QWidget):
             self.refresh_data_state()
 
     def _on_finished(self, outcome: str) -> None:
+        self.curves.flush()
         self._update_enabled()
         self.trainingFinished.emit(outcome)
         if self._reset_after_run:

@@ -1,17 +1,30 @@
-"""A run's progress bar (with ETA), its Cancel button and the status line under them."""
+"""A run's progress bar (with ETA), its Cancel button, the buttons that hold it and the status line under them.
+
+Holding a run (:mod:`convlens.engine.control`): Pause/Resume, One step (one batch, then paused again), Reset (back
+to the weights the run started from; only while paused) and a learning-rate box that is enabled only while paused
+(the rate typed there replaces the recipe's schedule for the rest of the run).
+"""
 
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from convlens.engine.data import DataError
 from convlens.engine.train import TrainingDiverged
 from convlens.services.training import Progress
 
-__all__ = ["RunStatus", "failure_message", "first_line", "format_eta", "phase_text"]
+__all__ = ["RunStatus", "failure_message", "first_line", "format_eta", "held_text", "phase_text"]
 
 STEPS = 1000
 """Resolution of the progress bar."""
@@ -57,6 +70,25 @@ def failure_message(exc: object) -> tuple[str, str]:
     )
 
 
+def held_text(item: Progress) -> str:
+    """What the visitor reads while the run holds (a ``"paused"`` or ``"reset"`` progress record)."""
+    p = item.progress
+    if p.kind == "reset":
+        return tr("Back to the weights this run started from: step 0, the optimiser starts over. "
+                  "Press Resume or One step.")
+    if not math.isfinite(p.loss):
+        return tr("Paused before the first batch. Press Resume or One step.")
+    if p.filter_change is not None and len(p.filter_change):
+        most = int(p.filter_change.argmax())
+        return tr(
+            "One step: batch {step} of {total}, loss {loss:.3f}. Filter {filter} changed most ({change:.2g}); "
+            "the Network tab shows the new filters."
+        ).format(step=p.step, total=p.total_steps, loss=p.loss, filter=most + 1, change=float(p.filter_change[most]))
+    return tr("Paused at batch {step} of {total}; loss of the last batch {loss:.3f}.").format(
+        step=p.step, total=p.total_steps, loss=p.loss
+    )
+
+
 def format_eta(seconds: float) -> str:
     """``"1:05"`` for 65 s; ``"…"`` while unknown."""
     if not math.isfinite(seconds) or seconds < 0:
@@ -66,15 +98,27 @@ def format_eta(seconds: float) -> str:
 
 
 class RunStatus(QWidget):
-    """``trainingProgress``, ``cancelTrainingButton`` and ``trainingStatus``.
+    """``trainingProgress``, ``cancelTrainingButton``, the hold row and ``trainingStatus``.
+
+    The hold row: ``pauseTrainingButton`` (Pause / Resume), ``stepTrainingButton``, ``resetTrainingButton`` and
+    ``holdLrSpin`` (the learning rate; enabled only while paused).
 
     Signals
     -------
     cancelRequested()
         Cancel was clicked.
+    pauseRequested(), resumeRequested(), stepRequested(), resetRequested()
+        Pause/Resume, One step, Reset were clicked.
+    learningRateChanged(float)
+        The visitor changed the learning rate (only possible while paused).
     """
 
     cancelRequested = Signal()
+    pauseRequested = Signal()
+    resumeRequested = Signal()
+    stepRequested = Signal()
+    resetRequested = Signal()
+    learningRateChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,11 +137,80 @@ class RunStatus(QWidget):
         self.cancelTrainingButton.clicked.connect(self.cancelRequested)
         row.addWidget(self.cancelTrainingButton)
         layout.addLayout(row)
+        layout.addLayout(self._hold_row())
         self.statusLabel = QLabel(tr("Press Quick train to start."))
         self.statusLabel.setObjectName("trainingStatus")
         self.statusLabel.setWordWrap(True)
         self.statusLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.statusLabel)
+
+    def _hold_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.pauseTrainingButton = QPushButton(tr("Pause"))
+        self.pauseTrainingButton.setObjectName("pauseTrainingButton")
+        self.pauseTrainingButton.setToolTip(tr("Hold the training after the current batch; press again to resume."))
+        self.pauseTrainingButton.clicked.connect(self._on_pause_clicked)
+        self.stepTrainingButton = QPushButton(tr("One step"))
+        self.stepTrainingButton.setObjectName("stepTrainingButton")
+        self.stepTrainingButton.setToolTip(
+            tr("Train on exactly one batch, then pause: see its loss and the filters it changed.")
+        )
+        self.stepTrainingButton.clicked.connect(self.stepRequested)
+        self.resetTrainingButton = QPushButton(tr("Reset"))
+        self.resetTrainingButton.setObjectName("resetTrainingButton")
+        self.resetTrainingButton.setToolTip(
+            tr("Put back the weights this run started from (only while paused); the optimiser starts over.")
+        )
+        self.resetTrainingButton.clicked.connect(self.resetRequested)
+        lr_label = QLabel(tr("Learning rate"))
+        self.holdLrSpin = QDoubleSpinBox()
+        self.holdLrSpin.setObjectName("holdLrSpin")
+        self.holdLrSpin.setDecimals(4)
+        self.holdLrSpin.setRange(0.0001, 1.0)
+        self.holdLrSpin.setSingleStep(0.0005)
+        self.holdLrSpin.setKeyboardTracking(False)  # a typed rate counts once it is complete (Enter, focus out)
+        self.holdLrSpin.setToolTip(
+            tr("Change the learning rate while paused; it then stays fixed for the rest of the run.")
+        )
+        self.holdLrSpin.valueChanged.connect(self._on_lr_changed)
+        lr_label.setBuddy(self.holdLrSpin)
+        for widget in (self.pauseTrainingButton, self.stepTrainingButton, self.resetTrainingButton):
+            row.addWidget(widget)
+        row.addStretch(1)
+        row.addWidget(lr_label)
+        row.addWidget(self.holdLrSpin)
+        self._paused = False
+        self.set_hold_state(False, False)
+        return row
+
+    def _on_pause_clicked(self) -> None:
+        (self.resumeRequested if self._paused else self.pauseRequested).emit()
+
+    def _on_lr_changed(self, value: float) -> None:
+        if self.holdLrSpin.isEnabled():
+            self.learningRateChanged.emit(float(value))
+
+    def set_hold_state(self, can_hold: bool, paused: bool) -> None:
+        """Enable the hold row: Pause/One step while a run can hold; Reset and the learning rate while paused."""
+        self._paused = bool(can_hold and paused)
+        self.pauseTrainingButton.setText(tr("Resume") if self._paused else tr("Pause"))
+        self.pauseTrainingButton.setEnabled(can_hold)
+        self.stepTrainingButton.setEnabled(can_hold)
+        self.resetTrainingButton.setEnabled(self._paused)
+        self.holdLrSpin.setEnabled(self._paused)
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Show ``lr`` in the learning-rate box (no ``learningRateChanged``)."""
+        self.holdLrSpin.blockSignals(True)
+        self.holdLrSpin.setValue(lr)
+        self.holdLrSpin.blockSignals(False)
+
+    def show_held(self, item: Progress) -> None:
+        """The run holds: the bar says "paused" with the step, the status line the last batch's loss."""
+        p = item.progress
+        self.set_bar(p.fraction, tr("Paused · step {step}/{total}").format(step=p.step, total=p.total_steps))
+        self.statusLabel.setText(held_text(item))
+        self.set_learning_rate(p.lr)
 
     def set_text(self, text: str) -> None:
         self.statusLabel.setText(text)

@@ -7,6 +7,13 @@ each weight snapshot through ``Controller.set_preview_model`` (the filters and t
 with the newest weights), ends the preview when the run ends, and on success puts the new model in use: the saved
 file through ``Controller.load_model`` (then marked current in the model store), else the network from memory.
 The views (:class:`~convlens.gui.training.panel.TrainingPanel` and its parts) only react to its signals.
+
+A run can be held (:class:`~convlens.engine.control.TrainingControl`, one per run): :meth:`TrainingSession.pause`,
+:meth:`~TrainingSession.resume`, :meth:`~TrainingSession.step` (one batch, then paused again),
+:meth:`~TrainingSession.reset` (only while paused: the weights the run started from, the optimiser and the step
+counter start over) and :meth:`~TrainingSession.set_learning_rate` (only while paused; it replaces the recipe's
+schedule for the rest of the run). The worker answers a hold with a ``"paused"`` or ``"reset"`` progress record
+(signal ``held``) and a snapshot, so the Network tab shows the filters as they are now.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from convlens.engine import data as engine_data
+from convlens.engine.control import TrainingControl
 from convlens.engine.model import Sequential, load_npz_model
 from convlens.engine.train import TrainingDiverged
 from convlens.gui.controller import Controller
@@ -39,6 +47,10 @@ from convlens.services.training import (
 __all__ = ["TrainingSession"]
 
 log = logging.getLogger(__name__)
+
+
+HELD_TOO_LATE = ("Testing", "Drawn-digit benchmark", "Saving")
+"""Phases after the training: a pause, step or reset would no longer reach the batches."""
 
 
 def tr(text: str) -> str:
@@ -86,6 +98,9 @@ class TrainingSession(QObject):
         A :class:`~convlens.services.timelapse.TimelapseFrame` of the filters (when the request asks for them).
     modelSwapped(object)
         The path of the trained model now in use (None: in use from memory, it could not be saved).
+    held(object)
+        The run holds: a :class:`~convlens.services.training.Progress` whose record's kind is ``"paused"`` (loss of
+        the last batch; after one step also ``filter_change``) or ``"reset"`` (also sent through ``progressed``).
     message(str, str)
         ``(title, text)`` of a problem to tell the visitor.
     """
@@ -100,6 +115,7 @@ class TrainingSession(QObject):
     finished = Signal(str)
     modelSwapped = Signal(object)
     message = Signal(str, str)
+    held = Signal(object)
 
     def __init__(
         self,
@@ -116,6 +132,8 @@ class TrainingSession(QObject):
         self.result: TrainingResult | None = None
         self.started_at = 0.0
         self._job: JobThread | None = None
+        self.control: TrainingControl | None = None
+        self.phase: str | None = None
         self._preview: Sequential | None = None
         self._preview_arch: list[dict[str, object]] | None = None
         self._previewing = False
@@ -128,6 +146,16 @@ class TrainingSession(QObject):
     def is_cancelled(self) -> bool:
         """A run is going on and Cancel was asked for."""
         return self._job is not None and self._job.is_cancelled
+
+    @property
+    def can_hold(self) -> bool:
+        """A run is going on, not cancelled, and has not yet left the training (testing, saving)."""
+        return self.is_running and not self.is_cancelled and self.phase not in HELD_TOO_LATE
+
+    @property
+    def is_paused(self) -> bool:
+        """Pause or one step was asked for (and resume was not) in a run that can still hold."""
+        return self.can_hold and self.control is not None and self.control.is_paused
 
     def data_available(self) -> bool:
         """MNIST is loaded or in the local cache."""
@@ -172,7 +200,8 @@ class TrainingSession(QObject):
         """
         if self._job is not None:
             return False
-        job = training_job(request, self._load_data, save=save, save_base=self.data_base)
+        control = TrainingControl()
+        job = training_job(request, self._load_data, save=save, save_base=self.data_base, control=control)
         # No Qt parent: the thread is deleteLater()'d when it ends, and a parent deleted before that deferred
         # delete runs (a session dropped right after its run) made Qt 6.11 crash ("shared QObject was deleted
         # directly"). ``self._job`` keeps it alive meanwhile.
@@ -183,6 +212,8 @@ class TrainingSession(QObject):
         thread.cancelled.connect(self._on_cancelled)
         thread.ended.connect(self._on_ended)
         self._job = thread
+        self.control = control
+        self.phase = None
         self.request = request
         self.outcome = None
         self._preview, self._preview_arch = None, None
@@ -202,6 +233,45 @@ class TrainingSession(QObject):
         self._job.cancel()
         return True
 
+    # -- holding the run -------------------------------------------------------------------------------------
+    def pause(self) -> bool:
+        """Hold the run after the batch in progress (False when it cannot hold now)."""
+        if not self.can_hold or self.control is None:
+            return False
+        self.control.pause()
+        return True
+
+    def resume(self) -> bool:
+        """Let a held run go on (False when nothing can hold)."""
+        if not self.can_hold or self.control is None:
+            return False
+        self.control.resume()
+        return True
+
+    def step(self) -> bool:
+        """Exactly one more batch, then hold again (asked for while running: hold after the next batch)."""
+        if not self.can_hold or self.control is None:
+            return False
+        self.control.step()
+        return True
+
+    def reset(self) -> bool:
+        """Back to the weights the run started from; only while paused (False otherwise)."""
+        return self.is_paused and self.control is not None and self.control.reset()
+
+    def set_learning_rate(self, lr: float) -> bool:
+        """Use ``lr`` for every later batch instead of the recipe's schedule; only while paused (False otherwise).
+
+        Raises
+        ------
+        ValueError
+            ``lr`` is not a positive number.
+        """
+        if not self.is_paused or self.control is None:
+            return False
+        self.control.set_learning_rate(lr)
+        return True
+
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Cancel a run and wait for its thread (before the session is destroyed)."""
         if self._job is not None:
@@ -215,11 +285,14 @@ class TrainingSession(QObject):
                 self._show_snapshot(item)
             elif isinstance(item, Progress):
                 self.progressed.emit(item)
+                if item.progress.kind in ("paused", "reset") and not self.is_cancelled:
+                    self.held.emit(item)
             elif isinstance(item, Validation):
                 self.validated.emit(item)
             elif isinstance(item, TimelapseFrame) and not self.is_cancelled:
                 self.timelapseFrame.emit(item)
             elif isinstance(item, Phase) and not self.is_cancelled:
+                self.phase = item.text
                 self.phaseChanged.emit(item.text)
         except Exception:  # noqa: BLE001 - a display glitch must not kill the run
             log.exception("cannot show training progress")
@@ -298,6 +371,7 @@ class TrainingSession(QObject):
 
     def _on_ended(self) -> None:
         thread, self._job = self._job, None
+        self.control = None
         if thread is not None:
             thread.wait(5000)
             thread.deleteLater()

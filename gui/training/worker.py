@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from convlens.engine.data import MnistData
 from convlens.services import model_store
-from convlens.services.training import Phase, TrainingEvent, TrainingOutcome, TrainingRequest, run_training
+from convlens.services.training import Phase, TrainingControl, TrainingEvent, TrainingOutcome, TrainingRequest, run_training
 
 __all__ = ["TrainingResult", "training_job"]
 
@@ -45,6 +45,7 @@ def training_job(
     *,
     save: bool = True,
     save_base: str | os.PathLike[str] | None = None,
+    control: TrainingControl | None = None,
 ) -> Callable[[threading.Event], Generator[TrainingEvent, None, TrainingResult]]:
     """Make the job for :class:`convlens.gui.workers.JobThread` (``job(cancel) -> generator``).
 
@@ -58,6 +59,8 @@ def training_job(
         Save the trained model into the model store (not made current: the GUI does that once it is in use).
     save_base : path, optional
         Data directory for :func:`model_store.save_model` (default: the user data directory).
+    control : TrainingControl, optional
+        Holds the run between batches (pause, one step, resume, reset, learning rate).
 
     Returns
     -------
@@ -67,7 +70,7 @@ def training_job(
     """
 
     def job(cancel: threading.Event) -> Generator[TrainingEvent, None, TrainingResult]:
-        outcome = yield from run_training(request, load_data, cancel)
+        outcome = yield from run_training(request, load_data, cancel, control)
         stored, save_error = None, None
         if save:
             yield Phase("Saving")
