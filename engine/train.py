@@ -385,7 +385,9 @@ def fit(
             if config.mixup > 0:
                 xb, yb = mix_up(xb, yb, rng, config.mixup, model.num_classes)
             chosen = control.learning_rate if control is not None else None
-            optimizer.lr = chosen if chosen is not None else learning_rate(config.schedule, config.lr, step, total_steps)
+            if chosen is None:
+                chosen = learning_rate(config.schedule, config.lr, step, total_steps)
+            optimizer.lr = chosen
             loss, correct = replicas.forward_backward(xb, yb)
             if not math.isfinite(loss):
                 replicas.close()

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from convlens.engine.data import MnistData
 from convlens.services import model_store
-from convlens.services.training import Phase, TrainingControl, TrainingEvent, TrainingOutcome, TrainingRequest, run_training
+from convlens.services.training import (
+    Phase,
+    TrainingControl,
+    TrainingEvent,
+    TrainingOutcome,
+    TrainingRequest,
+    run_training,
+)
 
 __all__ = ["TrainingResult", "training_job"]
 
