@@ -399,7 +399,7 @@ class ClassroomPanel(QWidget):
 
     def retranslate(self) -> None:
         """(Re)set every text in the current language."""
-        self.promptLabel.setText(tr("Draw a {d}").format(d=self.current_digit))
+        self.promptLabel.setText(tr("Please draw a {d}").format(d=self.current_digit))
         self.pupilLabel.setText(tr("Pupil number (optional):"))
         self.pupilSpin.setSpecialValueText(tr("none"))
         self.pupilSpin.setToolTip(tr("An anonymous number per pupil: some of each pupil's drawings are kept aside "
@@ -422,7 +422,8 @@ class ClassroomPanel(QWidget):
         self.cancelTeachButton.setText(tr("Cancel"))
         self.useTaughtButton.setText(tr("Use the taught network in the explorer"))
         self.wipeButton.setText(tr("Wipe class set"))
-        self.classCanvas.set_hint(tr("Draw a {d}").format(d=self.current_digit))
+        self.classCanvas.set_hint(tr("Please draw a {d}").format(d=self.current_digit))
+        self.classCanvas.setToolTip(tr("Draw with the mouse, a pen or a finger, then press Save"))
         self._update_enabled()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override

@@ -45,7 +45,7 @@ def draw_class(qtbot: QtBot, draw: Any, panel: ClassroomPanel, n: int, pupils: i
     for i in range(n):
         panel.pupilSpin.setValue(1 + (i // 10) % pupils)
         digit = panel.current_digit
-        assert panel.promptLabel.text() == f"Draw a {digit}"
+        assert panel.promptLabel.text() == f"Please draw a {digit}"
         draw(panel.classCanvas, class_strokes(digit, rng), step_px=8.0)
         qtbot.mouseClick(panel.saveDrawingButton, Qt.MouseButton.LeftButton)
         asked.append(digit)
@@ -101,16 +101,16 @@ def test_a_class_drawn_on_the_canvas_is_taught_and_read_better(qtbot: QtBot, dra
 
 def test_save_skip_undo_export_wipe_import(qtbot: QtBot, draw: Any, panel: ClassroomPanel, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    assert panel.promptLabel.text() == "Draw a 0" and not panel.saveDrawingButton.isEnabled()
+    assert panel.promptLabel.text() == "Please draw a 0" and not panel.saveDrawingButton.isEnabled()
     assert panel.teach_blocked_reason() is not None and panel.teachButton.toolTip() == panel.teach_blocked_reason()
     assert not panel.teach() and "at least 10" in panel.statusLabel.text()
     qtbot.mouseClick(panel.skipButton, Qt.MouseButton.LeftButton)
-    assert panel.promptLabel.text() == "Draw a 1"
+    assert panel.promptLabel.text() == "Please draw a 1"
     draw_class(qtbot, draw, panel, 3, pupils=1)
     assert load_class_set(panel.store.path).labels.tolist() == [1, 2, 3]
     qtbot.mouseClick(panel.undoLastButton, Qt.MouseButton.LeftButton)
     assert load_class_set(panel.store.path).labels.tolist() == [1, 2]
-    assert panel.promptLabel.text() == "Draw a 3" and panel.countLabels[3].text() == "3\n0"
+    assert panel.promptLabel.text() == "Please draw a 3" and panel.countLabels[3].text() == "3\n0"
 
     exported = tmp_path / "ours.npz"
     assert panel.export_file(exported) and len(load_class_set(exported)) == 2
@@ -156,3 +156,19 @@ def test_the_explorer_has_the_class_tab_and_file_menu_entries(explorer: Any) -> 
     assert names.index("importClassSetAction") < names.index("exportClassSetAction") < names.index(
         explorer.quitAction.objectName()
     )
+
+
+def test_the_class_tab_speaks_german(explorer: Any) -> None:
+    panel = explorer.classroomPanel
+    try:
+        assert explorer.set_language("de")
+        assert panel.promptLabel.text() == "Bitte zeichne eine 0"
+        assert panel.teachButton.text() == "Dem Netz unsere Handschrift beibringen"
+        assert panel.wipeButton.text() == "Klassensatz löschen"
+        assert explorer.sideTabs.tabText(explorer.sideTabs.indexOf(panel)) == "Klasse"
+        texts = {action.objectName(): action.text() for action in explorer.menu("file").actions()}
+        assert texts["importClassSetAction"] == "Klassensatz importieren…"
+        assert panel.results.beforeTitle.text() == "Vorher: das Netz, wie es war"
+    finally:
+        explorer.set_language("en")
+    assert panel.promptLabel.text() == "Please draw a 0"
