@@ -40,7 +40,10 @@ from convlens.gui.kiosk.i18n import SELF_TRANSLATING
 from convlens.services.classset import MAX_PUPIL, ClassSet, ClassSetStore
 from convlens.services.finetune import MIN_DRAWINGS, FineTuneOutcome
 
-__all__ = ["ClassroomPanel"]
+__all__ = ["CANVAS_SIDE", "ClassroomPanel"]
+
+CANVAS_SIDE = 300
+"""Side of the tab's drawing canvas in pixels."""
 
 
 def tr(text: str) -> str:
@@ -102,9 +105,9 @@ class ClassroomPanel(QWidget):
 
         self.classCanvas = DrawingCanvas()
         self.classCanvas.setObjectName("classCanvas")
-        self.classCanvas.setMinimumSize(240, 240)
+        self.classCanvas.setFixedSize(CANVAS_SIDE, CANVAS_SIDE)  # room for the buttons and counts beside it
         self.classCanvas.strokesChanged.connect(self._update_enabled)
-        layout.addWidget(self.classCanvas, 1, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.classCanvas, 0, Qt.AlignmentFlag.AlignHCenter)
 
         pupil_row = QHBoxLayout()
         self.pupilLabel = QLabel()
