@@ -28,7 +28,8 @@ def class_strokes(digit: int, rng: np.random.Generator, variant: int | None = No
     digit : int
         0..9.
     rng : numpy.random.Generator
-        Picks the sample variant and the pen's jitter (slant +-5 degrees, shear +-0.08, 0.006 point noise).
+        Picks the sample variant and the pen's jitter: slant +-5 degrees, shear +-0.08, size 75-90% of the
+        canvas, width 85-115% of that, a smooth warp of 1-3% of the canvas, 0.006 point noise.
     variant : int, optional
         Which shipped sample of ``digit`` to start from (default: a random one).
     """
@@ -39,12 +40,18 @@ def class_strokes(digit: int, rng: np.random.Generator, variant: int | None = No
     angle = np.deg2rad(SLANT_DEGREES + rng.normal(0.0, 5.0))
     shear = SHEAR + rng.normal(0.0, 0.08)
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    scale = rng.uniform(0.75, 0.9) * np.array([rng.uniform(0.85, 1.15), 1.0])
+    # a smooth random warp of the whole drawing: each pupil's strokes bend a little differently
+    frequency = rng.uniform(1.0, 2.5, (2, 2))
+    phase = rng.uniform(0.0, 2.0 * np.pi, 2)
+    amplitude = rng.uniform(0.01, 0.03, 2)
     out = []
     for stroke in base:
         points = np.asarray(stroke, dtype=np.float64) - 0.5
+        points = points + amplitude * np.sin(2.0 * np.pi * points @ frequency.T + phase)
         points = points + rng.normal(0.0, 0.006, points.shape)
         points[:, 0] = points[:, 0] - shear * points[:, 1]
-        points = points @ rotation.T * 0.85 + 0.5
+        points = (points * scale) @ rotation.T + 0.5
         points = np.clip(points, 0.02, 0.98)
         out.append([(float(x), float(y)) for x, y in points])
     return out
