@@ -17,12 +17,17 @@
     <context>
         <name>Classroom</name>
         <message>
+            <location filename="../../gui/classroom/panel.py" line="422" />
+            <source>1 drawing. Drawings stay on this computer.</source>
+            <translation>1 Zeichnung. Zeichnungen bleiben auf diesem Computer.</translation>
+        </message>
+        <message>
             <location filename="../../gui/classroom/results.py" line="119" />
             <source>After: taught our handwriting</source>
             <translation>Nachher: mit unserer Handschrift trainiert</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="405" />
+            <location filename="../../gui/classroom/panel.py" line="410" />
             <source>An anonymous number per pupil: some of each pupil's drawings are kept aside to check the network</source>
             <translation>Eine anonyme Nummer pro Schülerin oder Schüler: Von allen werden einige Zeichnungen zurückgehalten, um das Netz damit zu prüfen</translation>
         </message>
@@ -32,37 +37,37 @@
             <translation>Vorher: das Netz, wie es war</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="422" />
+            <location filename="../../gui/classroom/panel.py" line="430" />
             <source>Cancel</source>
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="272" />
+            <location filename="../../gui/classroom/panel.py" line="275" />
             <source>Cannot export the class set</source>
             <translation>Klassensatz kann nicht exportiert werden</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="261" />
+            <location filename="../../gui/classroom/panel.py" line="264" />
             <source>Cannot import the class set</source>
             <translation>Klassensatz kann nicht importiert werden</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="225" />
+            <location filename="../../gui/classroom/panel.py" line="228" />
             <source>Cannot save the drawing</source>
             <translation>Zeichnung kann nicht gespeichert werden</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="249" />
+            <location filename="../../gui/classroom/panel.py" line="252" />
             <source>Cannot undo</source>
             <translation>Rückgängig machen nicht möglich</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="351" />
+            <location filename="../../gui/classroom/panel.py" line="356" />
             <source>Cannot use the taught network</source>
             <translation>Das trainierte Netz kann nicht verwendet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="315" />
+            <location filename="../../gui/classroom/panel.py" line="320" />
             <source>Cannot wipe the class set</source>
             <translation>Klassensatz kann nicht gelöscht werden</translation>
         </message>
@@ -72,52 +77,57 @@
             <translation>Klasse</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="198" />
+            <location filename="../../gui/classroom/panel.py" line="201" />
             <source>Class set</source>
             <translation>Klassensatz</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="278" />
+            <location filename="../../gui/classroom/panel.py" line="281" />
             <source>Class set (*.npz)</source>
             <translation>Klassensatz (*.npz)</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="296" />
+            <location filename="../../gui/classroom/panel.py" line="299" />
             <source>Delete all {n} drawings of the class set from this computer? This cannot be undone.</source>
             <translation>Alle {n} Zeichnungen des Klassensatzes von diesem Computer löschen? Das lässt sich nicht rückgängig machen.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="367" />
+            <location filename="../../gui/classroom/panel.py" line="303" />
+            <source>Delete the one drawing of the class set from this computer? This cannot be undone.</source>
+            <translation>Die eine Zeichnung des Klassensatzes von diesem Computer löschen? Das lässt sich nicht rückgängig machen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="372" />
             <source>Done: {before:.0%} of the held-out drawings read right before, {after:.0%} after.</source>
             <translation>Fertig: Von den zurückgehaltenen Zeichnungen wurden vorher {before:.0%} richtig gelesen, nachher {after:.0%}.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="329" />
+            <location filename="../../gui/classroom/panel.py" line="334" />
             <source>Draw at least {n} digits first.</source>
             <translation>Zeichnet zuerst mindestens {n} Ziffern.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="332" />
+            <location filename="../../gui/classroom/panel.py" line="337" />
             <source>Draw some more digits: some are kept aside to check the network.</source>
             <translation>Zeichnet noch ein paar Ziffern: Einige werden zurückgehalten, um das Netz zu prüfen.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="218" />
+            <location filename="../../gui/classroom/panel.py" line="221" />
             <source>Draw the digit first.</source>
             <translation>Zeichne zuerst die Ziffer.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="426" />
+            <location filename="../../gui/classroom/panel.py" line="434" />
             <source>Draw with the mouse, a pen or a finger, then press Save</source>
             <translation>Zeichne mit der Maus, einem Stift oder dem Finger und tippe dann auf Speichern</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="410" />
+            <location filename="../../gui/classroom/panel.py" line="415" />
             <source>Drawings per digit:</source>
             <translation>Zeichnungen pro Ziffer:</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="283" />
+            <location filename="../../gui/classroom/panel.py" line="286" />
             <source>Export class set</source>
             <translation>Klassensatz exportieren</translation>
         </message>
@@ -127,12 +137,12 @@
             <translation>Klassensatz exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="274" />
+            <location filename="../../gui/classroom/panel.py" line="277" />
             <source>Exported {n} drawings to {name}.</source>
             <translation>{n} Zeichnungen nach {name} exportiert.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="278" />
+            <location filename="../../gui/classroom/panel.py" line="281" />
             <source>Import class set</source>
             <translation>Klassensatz importieren</translation>
         </message>
@@ -142,7 +152,7 @@
             <translation>Klassensatz importieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="263" />
+            <location filename="../../gui/classroom/panel.py" line="266" />
             <source>Imported {n} drawings from {name}.</source>
             <translation>{n} Zeichnungen aus {name} importiert.</translation>
         </message>
@@ -157,12 +167,12 @@
             <translation>MNIST-Testziffern: vorher {before:.2%}, nachher {after:.2%} ({n} Ziffern); Dauer {s:.0f} s.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="402" />
+            <location filename="../../gui/classroom/panel.py" line="407" />
             <source>Please draw a {d}</source>
             <translation>Bitte zeichne eine {d}</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="403" />
+            <location filename="../../gui/classroom/panel.py" line="408" />
             <source>Pupil number (optional):</source>
             <translation>Schülernummer (freiwillig):</translation>
         </message>
@@ -172,7 +182,7 @@
             <translation>Die zurückgehaltenen Zeichnungen werden gelesen…</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="252" />
+            <location filename="../../gui/classroom/panel.py" line="255" />
             <source>Removed the last drawing (a {d}).</source>
             <translation>Letzte Zeichnung (eine {d}) entfernt.</translation>
         </message>
@@ -182,17 +192,17 @@
             <translation>Zeilen: die gezeichnete Ziffer; Spalten: die Antwort des Netzes. Grün: richtig gelesen.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="407" />
+            <location filename="../../gui/classroom/panel.py" line="412" />
             <source>Save</source>
             <translation>Speichern</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="227" />
+            <location filename="../../gui/classroom/panel.py" line="230" />
             <source>Saved a {d}.</source>
             <translation>Eine {d} gespeichert.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="408" />
+            <location filename="../../gui/classroom/panel.py" line="413" />
             <source>Skip</source>
             <translation>Überspringen</translation>
         </message>
@@ -202,7 +212,7 @@
             <translation>Trainiert zuerst das Netz.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="421" />
+            <location filename="../../gui/classroom/panel.py" line="429" />
             <source>Teach the network our handwriting</source>
             <translation>Dem Netz unsere Handschrift beibringen</translation>
         </message>
@@ -212,17 +222,17 @@
             <translation>Bringt dem Netz eure Handschrift bei, um zu sehen, wie es die zurückgehaltenen Zeichnungen der Klasse liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="187" />
+            <location filename="../../gui/classroom/panel.py" line="190" />
             <source>Teaching cancelled; the network in use stays.</source>
             <translation>Training abgebrochen; das bisherige Netz bleibt in Gebrauch.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="186" />
+            <location filename="../../gui/classroom/panel.py" line="189" />
             <source>Teaching failed</source>
             <translation>Training fehlgeschlagen</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="344" />
+            <location filename="../../gui/classroom/panel.py" line="349" />
             <source>Teaching…</source>
             <translation>Das Netz lernt…</translation>
         </message>
@@ -232,12 +242,12 @@
             <translation>Test läuft…</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="319" />
+            <location filename="../../gui/classroom/panel.py" line="324" />
             <source>The class set was wiped.</source>
             <translation>Der Klassensatz wurde gelöscht.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="353" />
+            <location filename="../../gui/classroom/panel.py" line="358" />
             <source>The explorer now uses the network taught our handwriting.</source>
             <translation>Der Explorer verwendet jetzt das Netz, das unsere Handschrift gelernt hat.</translation>
         </message>
@@ -252,12 +262,12 @@
             <translation>Das Netz wird bereits trainiert.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="327" />
+            <location filename="../../gui/classroom/panel.py" line="332" />
             <source>The network is being taught.</source>
             <translation>Das Netz wird gerade trainiert.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="198" />
+            <location filename="../../gui/classroom/panel.py" line="201" />
             <source>The stored class set cannot be read: {e}</source>
             <translation>Der gespeicherte Klassensatz kann nicht gelesen werden: {e}</translation>
         </message>
@@ -267,7 +277,7 @@
             <translation>Das trainierte Netz kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="409" />
+            <location filename="../../gui/classroom/panel.py" line="414" />
             <source>Undo last</source>
             <translation>Letzte rückgängig</translation>
         </message>
@@ -277,17 +287,17 @@
             <translation>Unerwartetes Ergebnis des Trainings.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="423" />
+            <location filename="../../gui/classroom/panel.py" line="431" />
             <source>Use the taught network in the explorer</source>
             <translation>Das trainierte Netz im Explorer verwenden</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="295" />
+            <location filename="../../gui/classroom/panel.py" line="298" />
             <source>Wipe class set</source>
             <translation>Klassensatz löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="404" />
+            <location filename="../../gui/classroom/panel.py" line="409" />
             <source>none</source>
             <translation>keine</translation>
         </message>
@@ -302,7 +312,7 @@
             <translation>{n} Zeichnungen wurden zurückgehalten (nie trainiert), um das Netz zu prüfen; {k} wurden trainiert.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="417" />
+            <location filename="../../gui/classroom/panel.py" line="425" />
             <source>{n} drawings, {k} of them kept aside to check the network. They stay on this computer.</source>
             <translation>{n} Zeichnungen, davon {k} zurückgehalten, um das Netz zu prüfen. Sie bleiben auf diesem Computer.</translation>
         </message>

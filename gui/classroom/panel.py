@@ -298,7 +298,9 @@ class ClassroomPanel(QWidget):
             tr("Wipe class set"),
             tr("Delete all {n} drawings of the class set from this computer? This cannot be undone.").format(
                 n=len(self.class_set)
-            ),
+            )
+            if len(self.class_set) != 1
+            else tr("Delete the one drawing of the class set from this computer? This cannot be undone."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )
@@ -416,11 +418,14 @@ class ClassroomPanel(QWidget):
             label.setText(f"{digit}\n{int(counts[digit])}")
         n = len(self.class_set)
         held = int(self.class_set.held_out().sum()) if n else 0
-        self.totalLabel.setText(
-            tr("{n} drawings, {k} of them kept aside to check the network. They stay on this computer.").format(
-                n=n, k=held
+        if n == 1:
+            self.totalLabel.setText(tr("1 drawing. Drawings stay on this computer."))
+        else:
+            self.totalLabel.setText(
+                tr("{n} drawings, {k} of them kept aside to check the network. They stay on this computer.").format(
+                    n=n, k=held
+                )
             )
-        )
         self.teachButton.setText(tr("Teach the network our handwriting"))
         self.cancelTeachButton.setText(tr("Cancel"))
         self.useTaughtButton.setText(tr("Use the taught network in the explorer"))

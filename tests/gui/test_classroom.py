@@ -20,8 +20,8 @@ from convlens.engine.data import MnistData, is_cached, load_mnist
 from convlens.gui.classroom import ClassroomPanel
 from convlens.gui.controller import Controller
 from convlens.resources import models_dir
-from convlens.services.class_style import class_strokes
-from convlens.services.classset import ClassSetStore, load_class_set
+from convlens.services.class_style import class_strokes, synthetic_class_set
+from convlens.services.classset import ClassSetStore, load_class_set, save_class_set
 from convlens.services.finetune import FineTuneRequest
 from convlens.services.model_store import current_model
 
@@ -143,7 +143,7 @@ def test_the_wipe_question_defaults_to_no(qtbot: QtBot, panel: ClassroomPanel, m
 
     monkeypatch.setattr(QMessageBox, "exec", answer)
     assert not panel.ask_wipe()
-    assert seen[0].objectName() == "wipeClassSetQuestion" and "1 drawings" in seen[0].text()
+    assert seen[0].objectName() == "wipeClassSetQuestion" and "the one drawing" in seen[0].text()
     assert seen[0].defaultButton() is seen[0].button(QMessageBox.StandardButton.No)
     assert len(panel.store.load()) == 1
 
@@ -172,3 +172,21 @@ def test_the_class_tab_speaks_german(explorer: Any) -> None:
     finally:
         explorer.set_language("en")
     assert panel.promptLabel.text() == "Please draw a 0"
+
+
+def test_cancel_keeps_the_network_in_use(qtbot: QtBot, panel: ClassroomPanel, fake_mnist: Any) -> None:
+    save_class_set(panel.store.path, synthetic_class_set(40, seed=2, pupils=2))
+    panel.reload()
+    assert "40 drawings" in panel.totalLabel.text() and panel.teachButton.isEnabled()
+    panel.session._load_data = load_mnist
+    panel.session.request = FineTuneRequest(epochs=200, mnist_size=300, workers=1, report_every=1)
+    in_use = panel.session.controller.model
+    with qtbot.waitSignal(panel.session.ended, timeout=60_000):
+        qtbot.mouseClick(panel.teachButton, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.teachProgress.value() > 100, timeout=30_000)
+        assert panel.statusLabel.text() == "Teaching…"
+        qtbot.mouseClick(panel.cancelTeachButton, Qt.MouseButton.LeftButton)
+    assert panel.session.outcome is None and "cancelled" in panel.statusLabel.text()
+    assert panel.session.controller.model is in_use
+    assert not panel.useTaughtButton.isEnabled() and panel.teachButton.isEnabled()
+    assert panel.results.beforeAccuracy.text() == "–"
