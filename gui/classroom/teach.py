@@ -109,7 +109,8 @@ class ClassTeachSession(QObject):
         if model is None:
             return tr("The network in use cannot be taught (it has no NumPy form: open a .npz model).")
         info = self.controller.current_model_info()
-        card = info.metadata.get("model_card") if isinstance(info.metadata.get("model_card"), dict) else {}
+        metadata = dict(info.metadata)  # an ONNX file's metadata are its card's fields (like the model box's save)
+        card = metadata["model_card"] if isinstance(metadata.get("model_card"), dict) else metadata
         request = self.request
 
         def job(cancel: threading.Event) -> Iterator[object]:
