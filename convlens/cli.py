@@ -1,5 +1,5 @@
-"""The ``convlens`` command line: GUI, kiosk, train, evaluate, predict, export, data fetch, explain, visualize,
-handout, figure.
+"""The ``convlens`` command line: GUI, kiosk, train, finetune, evaluate, predict, export, data fetch, explain,
+visualize, handout, figure.
 
 Every sub-command has ``--help``; ``--json`` makes the last stdout line one JSON object.
 The GUI commands import :mod:`convlens.gui` lazily, so the other commands never load Qt.
@@ -178,6 +178,87 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(
             f"test accuracy {outcome.summary.accuracy:.4f}; trained {outcome.train_seconds:.1f}s; "
             f"total {seconds:.1f}s; wrote {files.npz}"
+        )
+    return 0
+
+
+# -- finetune ---------------------------------------------------------------------------------------------------
+def _numpy_model(path: Path) -> tuple[Any, dict[str, Any]]:
+    """The NumPy network at ``path`` (a ``.npz``, or an ``.onnx`` with its ``.npz`` twin) and its model card."""
+    from convlens.engine.model import load_npz_model, read_metadata
+    from convlens.services.model_files import matching_twin
+
+    npz = path
+    if path.suffix.lower() == ".onnx":
+        twin = matching_twin(path, ".npz")
+        if twin is None:
+            raise ValueError(f"{path.name}: an ONNX file cannot be fine-tuned without its .npz twin beside it")
+        npz = twin
+    card = read_metadata(npz).get("model_card")
+    return load_npz_model(npz), dict(card) if isinstance(card, dict) else {}
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from convlens.engine.data import DataError, load_mnist
+    from convlens.engine.train import TrainingDiverged
+    from convlens.services.classset import load_class_set
+    from convlens.services.finetune import FineTuneRequest, run_finetune
+    from convlens.services.model_files import ModelSetBusyError, check_writable, save_model_set
+    from convlens.services.training import Phase, Progress
+
+    started = time.perf_counter()
+    out_dir = Path(args.out)
+    if args.epochs < 1:
+        return _err(f"--epochs must be >= 1, got {args.epochs}")
+    try:  # before the run, not after it
+        check_writable(out_dir, args.name)
+    except (OSError, ModelSetBusyError) as exc:
+        return _err(f"cannot write the model into {out_dir}: {exc}")
+    model_path = Path(args.model) if args.model else default_model_path()
+    try:
+        model, card = _numpy_model(model_path)
+        class_set = load_class_set(args.data)
+    except (ValueError, OSError) as exc:
+        return _err(str(exc))
+    request = FineTuneRequest(epochs=args.epochs, seed=args.seed, workers=args.workers)
+    data_holder: list[Any] = []
+
+    def load_data() -> Any:
+        data_holder.append(load_mnist(args.data_dir))
+        return data_holder[0]
+
+    try:
+        job = run_finetune(model, class_set, load_data, request, card=card)
+        while True:
+            try:
+                event = next(job)
+            except StopIteration as stop:
+                outcome = stop.value
+                break
+            if args.json:
+                continue
+            if isinstance(event, Phase):
+                sys.stderr.write(f"{event.text}...\n")
+            elif isinstance(event, Progress) and event.progress.kind == "epoch":
+                sys.stderr.write(_progress_line(event.progress) + "\n")
+    except (DataError, ValueError, TrainingDiverged) as exc:
+        return _err(str(exc))
+    outcome.card["training"] = {**outcome.card.get("training", {}), "source": "convlens finetune"}
+    data = data_holder[0]
+    try:
+        files = save_model_set(outcome.model, outcome.card, out_dir, args.name, (data.x_test, data.y_test))
+    except (OSError, ModelSetBusyError) as exc:
+        return _err(f"cannot write the model into {out_dir}: {exc}")
+    summary = outcome.summary()
+    summary["seconds"] = time.perf_counter() - started
+    summary["model"] = str(files.npz)
+    if args.json:
+        _print_json(summary)
+    else:
+        print(
+            f"held-out class drawings: {outcome.before:.1%} -> {outcome.after:.1%} ({outcome.held_out} drawings); "
+            f"MNIST test {outcome.mnist_before:.2%} -> {outcome.mnist_after:.2%}; "
+            f"{summary['seconds']:.1f}s; wrote {files.npz}"
         )
     return 0
 
@@ -684,6 +765,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="batches between two time-lapse frames (default: 10; at most 120 frames, thinned evenly)",
     )
 
+    ft = sub.add_parser(
+        "finetune", help="teach a network a class's handwriting (a class-set .npz), mixed with MNIST so it keeps it"
+    )
+    ft.add_argument(
+        "--model", help="network to start from (.npz, or .onnx with its .npz twin; default: the shipped model)"
+    )
+    ft.add_argument(
+        "--data", required=True, help="class set .npz: images (N, 28, 28) uint8 white on black, labels (N,) 0..9, "
+        "optional pupil (N,) and strokes"
+    )
+    ft.add_argument("--out", required=True, help="output directory: DIR/NAME.npz, .onnx, .json")
+    ft.add_argument("--name", default="model", help="file stem (default: model)")
+    ft.add_argument("--epochs", type=int, default=3, help="passes over the class drawings and MNIST (default: 3)")
+    ft.add_argument("--seed", type=int, default=0, help="seed of the MNIST sample and the shuffling")
+    ft.add_argument("--workers", type=int, help="data-parallel training processes (default: 2 on 2+ cores)")
+    ft.add_argument("--data-dir", help="directory holding the MNIST IDX files (default: the user cache)")
+    ft.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"before": a, "after": b, "held_out": n, "mnist_test": m, "seconds": s, ...} as one JSON line',
+    )
+
     ev = sub.add_parser("evaluate", help="MNIST test accuracy, per-class accuracy, confusion matrix")
     ev.add_argument("--model", required=True, help="model to evaluate (.npz, or any .onnx MNIST classifier)")
     ev.add_argument("--data-dir", help="directory holding the MNIST IDX files (default: the user cache)")
@@ -765,6 +868,7 @@ def main(argv: list[str] | None = None, run_gui: GuiRunner | None = None) -> int
     args = build_parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "train": cmd_train,
+        "finetune": cmd_finetune,
         "evaluate": cmd_evaluate,
         "predict": cmd_predict,
         "export": cmd_export,

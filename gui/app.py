@@ -104,6 +104,10 @@ def create_window(
             window.trainingPanel = panel
             if panel is not None:
                 window.add_to_draw_column(panel.make_correction_bar())
+            if not kiosk:
+                from convlens.gui.classroom import install_classroom
+
+                window.classroomPanel = install_classroom(window)
             if kiosk:
                 from convlens.gui.kiosk import setup_kiosk
 

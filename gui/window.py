@@ -206,6 +206,8 @@ class ExplorerWindow(QMainWindow):
         self._draw_column = left_layout
         self.trainingPanel: TrainingTab | None = None
         """The training tab (``gui.app.create_window`` installs it; None without one)."""
+        self.classroomPanel: QWidget | None = None
+        """The class mode tab (``gui.classroom``; None in a kiosk or without extras)."""
         self.kioskController: KioskController | None = None
         """The kiosk behaviour (``gui.app.create_window(kiosk=True)`` applies it)."""
 

@@ -15,6 +15,309 @@
         </message>
     </context>
     <context>
+        <name>Classroom</name>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="422" />
+            <source>1 drawing. Drawings stay on this computer.</source>
+            <translation>1 Zeichnung. Zeichnungen bleiben auf diesem Computer.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/results.py" line="119" />
+            <source>After: taught our handwriting</source>
+            <translation>Nachher: mit unserer Handschrift trainiert</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="410" />
+            <source>An anonymous number per pupil: some of each pupil's drawings are kept aside to check the network</source>
+            <translation>Eine anonyme Nummer pro Schülerin oder Schüler: Von allen werden einige Zeichnungen zurückgehalten, um das Netz damit zu prüfen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/results.py" line="118" />
+            <source>Before: the network as it was</source>
+            <translation>Vorher: das Netz, wie es war</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="430" />
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="275" />
+            <source>Cannot export the class set</source>
+            <translation>Klassensatz kann nicht exportiert werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="264" />
+            <source>Cannot import the class set</source>
+            <translation>Klassensatz kann nicht importiert werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="228" />
+            <source>Cannot save the drawing</source>
+            <translation>Zeichnung kann nicht gespeichert werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="252" />
+            <source>Cannot undo</source>
+            <translation>Rückgängig machen nicht möglich</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="356" />
+            <source>Cannot use the taught network</source>
+            <translation>Das trainierte Netz kann nicht verwendet werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="320" />
+            <source>Cannot wipe the class set</source>
+            <translation>Klassensatz kann nicht gelöscht werden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/__init__.py" line="36" />
+            <source>Class</source>
+            <translation>Klasse</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="201" />
+            <source>Class set</source>
+            <translation>Klassensatz</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="281" />
+            <source>Class set (*.npz)</source>
+            <translation>Klassensatz (*.npz)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="299" />
+            <source>Delete all {n} drawings of the class set from this computer? This cannot be undone.</source>
+            <translation>Alle {n} Zeichnungen des Klassensatzes von diesem Computer löschen? Das lässt sich nicht rückgängig machen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="303" />
+            <source>Delete the one drawing of the class set from this computer? This cannot be undone.</source>
+            <translation>Die eine Zeichnung des Klassensatzes von diesem Computer löschen? Das lässt sich nicht rückgängig machen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="372" />
+            <source>Done: {before:.0%} of the held-out drawings read right before, {after:.0%} after.</source>
+            <translation>Fertig: Von den zurückgehaltenen Zeichnungen wurden vorher {before:.0%} richtig gelesen, nachher {after:.0%}.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="334" />
+            <source>Draw at least {n} digits first.</source>
+            <translation>Zeichnet zuerst mindestens {n} Ziffern.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="337" />
+            <source>Draw some more digits: some are kept aside to check the network.</source>
+            <translation>Zeichnet noch ein paar Ziffern: Einige werden zurückgehalten, um das Netz zu prüfen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="221" />
+            <source>Draw the digit first.</source>
+            <translation>Zeichne zuerst die Ziffer.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="434" />
+            <source>Draw with the mouse, a pen or a finger, then press Save</source>
+            <translation>Zeichne mit der Maus, einem Stift oder dem Finger und tippe dann auf Speichern</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="415" />
+            <source>Drawings per digit:</source>
+            <translation>Zeichnungen pro Ziffer:</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="286" />
+            <source>Export class set</source>
+            <translation>Klassensatz exportieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/__init__.py" line="46" />
+            <source>Export class set…</source>
+            <translation>Klassensatz exportieren…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="277" />
+            <source>Exported {n} drawings to {name}.</source>
+            <translation>{n} Zeichnungen nach {name} exportiert.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="281" />
+            <source>Import class set</source>
+            <translation>Klassensatz importieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/__init__.py" line="38" />
+            <source>Import class set…</source>
+            <translation>Klassensatz importieren…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="266" />
+            <source>Imported {n} drawings from {name}.</source>
+            <translation>{n} Zeichnungen aus {name} importiert.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/teach.py" line="39" />
+            <source>Loading MNIST…</source>
+            <translation>MNIST wird geladen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/results.py" line="136" />
+            <source>MNIST test digits: {before:.2%} before, {after:.2%} after ({n} digits); took {s:.0f} s.</source>
+            <translation>MNIST-Testziffern: vorher {before:.2%}, nachher {after:.2%} ({n} Ziffern); Dauer {s:.0f} s.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="407" />
+            <source>Please draw a {d}</source>
+            <translation>Bitte zeichne eine {d}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="408" />
+            <source>Pupil number (optional):</source>
+            <translation>Schülernummer (freiwillig):</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/teach.py" line="40" />
+            <source>Reading the held-out drawings…</source>
+            <translation>Die zurückgehaltenen Zeichnungen werden gelesen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="255" />
+            <source>Removed the last drawing (a {d}).</source>
+            <translation>Letzte Zeichnung (eine {d}) entfernt.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/results.py" line="120" />
+            <source>Rows: the digit drawn; columns: the network's answer. Green: read right.</source>
+            <translation>Zeilen: die gezeichnete Ziffer; Spalten: die Antwort des Netzes. Grün: richtig gelesen.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="412" />
+            <source>Save</source>
+            <translation>Speichern</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="230" />
+            <source>Saved a {d}.</source>
+            <translation>Eine {d} gespeichert.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="413" />
+            <source>Skip</source>
+            <translation>Überspringen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/teach.py" line="147" />
+            <source>Teach the network first.</source>
+            <translation>Trainiert zuerst das Netz.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="429" />
+            <source>Teach the network our handwriting</source>
+            <translation>Dem Netz unsere Handschrift beibringen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/results.py" line="123" />
+            <source>Teach the network to see how it reads the class's held-out drawings.</source>
+            <translation>Bringt dem Netz eure Handschrift bei, um zu sehen, wie es die zurückgehaltenen Zeichnungen der Klasse liest.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="190" />
+            <source>Teaching cancelled; the network in use stays.</source>
+            <translation>Training abgebrochen; das bisherige Netz bleibt in Gebrauch.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="189" />
+            <source>Teaching failed</source>
+            <translation>Training fehlgeschlagen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="349" />
+            <source>Teaching…</source>
+            <translation>Das Netz lernt…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/teach.py" line="42" />
+            <source>Testing…</source>
+            <translation>Test läuft…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="324" />
+            <source>The class set was wiped.</source>
+            <translation>Der Klassensatz wurde gelöscht.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="358" />
+            <source>The explorer now uses the network taught our handwriting.</source>
+            <translation>Der Explorer verwendet jetzt das Netz, das unsere Handschrift gelernt hat.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/teach.py" line="110" />
+            <source>The network in use cannot be taught (it has no NumPy form: open a .npz model).</source>
+            <translation>Das verwendete Netz kann nicht trainiert werden (es hat keine NumPy-Form: öffne ein .npz-Modell).</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/teach.py" line="107" />
+            <source>The network is being taught already.</source>
+            <translation>Das Netz wird bereits trainiert.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="332" />
+            <source>The network is being taught.</source>
+            <translation>Das Netz wird gerade trainiert.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="201" />
+            <source>The stored class set cannot be read: {e}</source>
+            <translation>Der gespeicherte Klassensatz kann nicht gelesen werden: {e}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/teach.py" line="158" />
+            <source>The taught network cannot be used: {e}</source>
+            <translation>Das trainierte Netz kann nicht verwendet werden: {e}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="414" />
+            <source>Undo last</source>
+            <translation>Letzte rückgängig</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/teach.py" line="170" />
+            <source>Unexpected result of the teaching.</source>
+            <translation>Unerwartetes Ergebnis des Trainings.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="431" />
+            <source>Use the taught network in the explorer</source>
+            <translation>Das trainierte Netz im Explorer verwenden</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="298" />
+            <source>Wipe class set</source>
+            <translation>Klassensatz löschen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="409" />
+            <source>none</source>
+            <translation>keine</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/results.py" line="56" />
+            <source>true {t}, read as {p}: {n}</source>
+            <translation>eine {t}, gelesen als {p}: {n}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/results.py" line="129" />
+            <source>{n} drawings were kept aside (never taught) to check the network; {k} were taught.</source>
+            <translation>{n} Zeichnungen wurden zurückgehalten (nie trainiert), um das Netz zu prüfen; {k} wurden trainiert.</translation>
+        </message>
+        <message>
+            <location filename="../../gui/classroom/panel.py" line="425" />
+            <source>{n} drawings, {k} of them kept aside to check the network. They stay on this computer.</source>
+            <translation>{n} Zeichnungen, davon {k} zurückgehalten, um das Netz zu prüfen. Sie bleiben auf diesem Computer.</translation>
+        </message>
+    </context>
+    <context>
         <name>Controller</name>
         <message>
             <location filename="../../gui/controller.py" line="218" />
@@ -29,7 +332,7 @@
             <translation type="vanished">&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="249" />
+            <location filename="../../gui/app.py" line="253" />
             <source>An unexpected error happened; the app keeps running.
 
 {0}</source>
@@ -43,12 +346,12 @@
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="326" />
+            <location filename="../../gui/app.py" line="330" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="248" />
+            <location filename="../../gui/app.py" line="252" />
             <source>ConvLens: something went wrong</source>
             <translation>ConvLens: Etwas ist schiefgegangen</translation>
         </message>
@@ -58,7 +361,7 @@
             <translation>{0} wird geöffnet…</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="327" />
+            <location filename="../../gui/app.py" line="331" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -67,7 +370,7 @@
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="156" />
+            <location filename="../../gui/app.py" line="160" />
             <source>Your last trained model could not be opened ({0}); using the shipped model. The damaged files are kept in {1}.</source>
             <translation>Dein zuletzt trainiertes Modell konnte nicht geöffnet werden ({0}); das mitgelieferte Modell wird verwendet. Die beschädigten Dateien liegen in {1}.</translation>
         </message>
@@ -88,102 +391,102 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="470" />
+            <location filename="../../gui/window.py" line="472" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="461" />
+            <location filename="../../gui/window.py" line="463" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="463" />
+            <location filename="../../gui/window.py" line="465" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="459" />
+            <location filename="../../gui/window.py" line="461" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="453" />
+            <location filename="../../gui/window.py" line="455" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="468" />
+            <location filename="../../gui/window.py" line="470" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="469" />
+            <location filename="../../gui/window.py" line="471" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="466" />
+            <location filename="../../gui/window.py" line="468" />
             <source>&amp;Language</source>
             <translation>&amp;Sprache</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="454" />
+            <location filename="../../gui/window.py" line="456" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="467" />
+            <location filename="../../gui/window.py" line="469" />
             <source>&amp;Presenter mode (large text)</source>
             <translation>&amp;Präsentationsmodus (große Schrift)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="458" />
+            <location filename="../../gui/window.py" line="460" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="455" />
+            <location filename="../../gui/window.py" line="457" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="460" />
+            <location filename="../../gui/window.py" line="462" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="462" />
+            <location filename="../../gui/window.py" line="464" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="706" />
+            <location filename="../../gui/window.py" line="708" />
             <source>&lt;b&gt;ConvLens&lt;/b&gt; {version}</source>
             <translation>&lt;b&gt;ConvLens&lt;/b&gt; {version}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="780" />
+            <location filename="../../gui/window.py" line="782" />
             <source>&lt;b&gt;Layers&lt;/b&gt; &lt;small&gt;(output shape)&lt;/small&gt;</source>
             <translation>&lt;b&gt;Schichten&lt;/b&gt; &lt;small&gt;(Ausgabeform)&lt;/small&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="681" />
+            <location filename="../../gui/window.py" line="683" />
             <source>About ConvLens</source>
             <translation>Über ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="457" />
+            <location filename="../../gui/window.py" line="459" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="671" />
+            <location filename="../../gui/window.py" line="673" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="442" />
+            <location filename="../../gui/window.py" line="444" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
@@ -192,12 +495,12 @@
             <translation type="vanished">ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="439" />
+            <location filename="../../gui/window.py" line="441" />
             <source>ConvLens – watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="471" />
+            <location filename="../../gui/window.py" line="473" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
@@ -207,94 +510,94 @@
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="708" />
+            <location filename="../../gui/window.py" line="710" />
             <source>Draw a digit and watch a convolutional network read it: every filter, every feature map and the output probabilities, live.</source>
             <translation>Zeichne eine Ziffer und sieh zu, wie ein Faltungsnetz sie liest: jeder Filter, jede Merkmalskarte und die Ausgabewahrscheinlichkeiten, live.</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="445" />
+            <location filename="../../gui/window.py" line="447" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="448" />
+            <location filename="../../gui/window.py" line="450" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="471" />
+            <location filename="../../gui/window.py" line="473" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="676" />
+            <location filename="../../gui/window.py" line="678" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="449" />
+            <location filename="../../gui/window.py" line="451" />
             <source>Main toolbar</source>
             <translation>Hauptwerkzeugleiste</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="473" />
+            <location filename="../../gui/window.py" line="475" />
             <source>Model: {0}</source>
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="656" />
+            <location filename="../../gui/window.py" line="658" />
             <source>Models (*.onnx *.npz);;All files (*)</source>
             <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="447" />
+            <location filename="../../gui/window.py" line="449" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="759" />
+            <location filename="../../gui/window.py" line="761" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="656" />
+            <location filename="../../gui/window.py" line="658" />
             <source>Open model</source>
             <translation>Modell öffnen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="450" />
+            <location filename="../../gui/window.py" line="452" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="441" />
+            <location filename="../../gui/window.py" line="443" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="465" />
+            <location filename="../../gui/window.py" line="467" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="464" />
+            <location filename="../../gui/window.py" line="466" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="316" />
+            <location filename="../../gui/window.py" line="318" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="443" />
+            <location filename="../../gui/window.py" line="445" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="672" />
+            <location filename="../../gui/window.py" line="674" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -303,57 +606,57 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="290" />
+            <location filename="../../gui/window.py" line="292" />
             <source>The shipped model could not be opened: {0}</source>
             <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="452" />
+            <location filename="../../gui/window.py" line="454" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="451" />
+            <location filename="../../gui/window.py" line="453" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="440" />
+            <location filename="../../gui/window.py" line="442" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="698" />
+            <location filename="../../gui/window.py" line="700" />
             <source>kind</source>
             <translation>Art</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="698" />
+            <location filename="../../gui/window.py" line="700" />
             <source>layer</source>
             <translation>Schicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="746" />
+            <location filename="../../gui/window.py" line="748" />
             <source>network changed in this session</source>
             <translation>in dieser Sitzung verändertes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="745" />
+            <location filename="../../gui/window.py" line="747" />
             <source>no model</source>
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="699" />
+            <location filename="../../gui/window.py" line="701" />
             <source>output shape</source>
             <translation>Ausgabeform</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="699" />
+            <location filename="../../gui/window.py" line="701" />
             <source>parameters</source>
             <translation>Parameter</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="702" />
+            <location filename="../../gui/window.py" line="704" />
             <source>total</source>
             <translation>gesamt</translation>
         </message>
@@ -492,7 +795,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="765" />
+            <location filename="../../gui/window.py" line="767" />
             <source>Tap a map for its values and its filter</source>
             <translation>Tippe auf eine Karte für ihre Werte und ihren Filter</translation>
         </message>
@@ -2032,7 +2335,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Speichern nicht möglich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="353" />
+            <location filename="../../gui/training/session.py" line="359" />
             <source>Cannot use the new model</source>
             <translation>Das neue Modell kann nicht verwendet werden</translation>
         </message>
@@ -2446,7 +2749,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Netz hätte {params} Parameter, mehr als die hier erlaubten {limit}: Schalte Pooling ein oder nimm weniger Filter oder Dense-Neuronen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="353" />
+            <location filename="../../gui/training/session.py" line="359" />
             <source>The new model cannot be used: {e}</source>
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>

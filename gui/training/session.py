@@ -44,7 +44,7 @@ from convlens.services.training import (
     is_urgent,
 )
 
-__all__ = ["TrainingSession"]
+__all__ = ["TrainingSession", "numpy_model_copy"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,23 @@ HELD_TOO_LATE = ("Testing", "Drawn-digit benchmark", "Saving")
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("Training", text)
+
+
+def numpy_model_copy(controller: Controller) -> Sequential | None:
+    """A copy of ``controller``'s model in use as a NumPy network (its ``.npz`` twin for an ONNX file), or None."""
+    model = controller.model
+    if isinstance(model, Sequential):
+        copy = Sequential.from_config(model.architecture(), input_shape=model.input_shape, seed=model.seed)
+        copy.set_weights(model.get_weights())
+        copy.temperature = model.temperature
+        return copy
+    path = controller.current_model_info().path
+    if path is not None and path.with_suffix(".npz").is_file():
+        try:
+            return load_npz_model(path.with_suffix(".npz"))
+        except ValueError as exc:
+            log.warning("cannot fine-tune %s: %s", path, exc)
+    return None
 
 
 class TrainingSession(QObject):
@@ -180,18 +197,7 @@ class TrainingSession(QObject):
 
     def _model_copy(self) -> Sequential | None:
         """A copy of the model in use as a NumPy network (its ``.npz`` twin for an ONNX file), or None."""
-        model = self.controller.model
-        if isinstance(model, Sequential):
-            copy = Sequential.from_config(model.architecture(), input_shape=model.input_shape, seed=model.seed)
-            copy.set_weights(model.get_weights())
-            return copy
-        path = self.controller.current_model_info().path
-        if path is not None and path.with_suffix(".npz").is_file():
-            try:
-                return load_npz_model(path.with_suffix(".npz"))
-            except ValueError as exc:
-                log.warning("cannot fine-tune %s: %s", path, exc)
-        return None
+        return numpy_model_copy(self.controller)
 
     def start(self, request: TrainingRequest, *, save: bool = True) -> bool:
         """Start a run in the worker thread (False while one is going on).

@@ -84,7 +84,7 @@ def test_main_help_lists_the_sub_commands(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for command in ("train", "evaluate", "predict", "export", "data", "kiosk"):
+    for command in ("train", "finetune", "evaluate", "predict", "export", "data", "kiosk"):
         assert command in out
 
 
