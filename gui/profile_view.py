@@ -338,7 +338,8 @@ class ProfileSwitcher(QObject):
                     action.setEnabled(enabled)
         train_shown = shows("train") and "training" in panels
         self._show_on_toolbar(w.openButton, shows("open_model") and not w.kiosk)
-        self._show_on_toolbar(w.trainButton, train_shown and w.trainButton.isEnabled())
+        training = bool(w.sideTabs.findChildren(QWidget, "trainingPanel"))  # none: training not allowed
+        self._show_on_toolbar(w.trainButton, train_shown and training)
         self._show_on_toolbar(w.themeButton, shows("theme"))
         bar = w.toolBar
         if not (w.kiosk and w.kioskController is not None):  # the kiosk decides about its own toolbar

@@ -29,7 +29,7 @@
             <translation type="vanished">&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="249" />
+            <location filename="../../gui/app.py" line="264" />
             <source>An unexpected error happened; the app keeps running.
 
 {0}</source>
@@ -43,12 +43,12 @@
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="326" />
+            <location filename="../../gui/app.py" line="346" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="248" />
+            <location filename="../../gui/app.py" line="263" />
             <source>ConvLens: something went wrong</source>
             <translation>ConvLens: Etwas ist schiefgegangen</translation>
         </message>
@@ -58,7 +58,7 @@
             <translation>{0} wird geöffnet…</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="327" />
+            <location filename="../../gui/app.py" line="347" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -67,7 +67,7 @@
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="156" />
+            <location filename="../../gui/app.py" line="171" />
             <source>Your last trained model could not be opened ({0}); using the shipped model. The damaged files are kept in {1}.</source>
             <translation>Dein zuletzt trainiertes Modell konnte nicht geöffnet werden ({0}); das mitgelieferte Modell wird verwendet. Die beschädigten Dateien liegen in {1}.</translation>
         </message>
@@ -88,102 +88,102 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="470" />
+            <location filename="../../gui/window.py" line="490" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="461" />
+            <location filename="../../gui/window.py" line="480" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="463" />
+            <location filename="../../gui/window.py" line="482" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="459" />
+            <location filename="../../gui/window.py" line="478" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="453" />
+            <location filename="../../gui/window.py" line="472" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="468" />
+            <location filename="../../gui/window.py" line="488" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="469" />
+            <location filename="../../gui/window.py" line="489" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="466" />
+            <location filename="../../gui/window.py" line="485" />
             <source>&amp;Language</source>
             <translation>&amp;Sprache</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="454" />
+            <location filename="../../gui/window.py" line="473" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="467" />
+            <location filename="../../gui/window.py" line="486" />
             <source>&amp;Presenter mode (large text)</source>
             <translation>&amp;Präsentationsmodus (große Schrift)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="458" />
+            <location filename="../../gui/window.py" line="477" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="455" />
+            <location filename="../../gui/window.py" line="474" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="460" />
+            <location filename="../../gui/window.py" line="479" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="462" />
+            <location filename="../../gui/window.py" line="481" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="706" />
+            <location filename="../../gui/window.py" line="765" />
             <source>&lt;b&gt;ConvLens&lt;/b&gt; {version}</source>
             <translation>&lt;b&gt;ConvLens&lt;/b&gt; {version}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="780" />
+            <location filename="../../gui/window.py" line="849" />
             <source>&lt;b&gt;Layers&lt;/b&gt; &lt;small&gt;(output shape)&lt;/small&gt;</source>
             <translation>&lt;b&gt;Schichten&lt;/b&gt; &lt;small&gt;(Ausgabeform)&lt;/small&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="681" />
+            <location filename="../../gui/window.py" line="740" />
             <source>About ConvLens</source>
             <translation>Über ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="457" />
+            <location filename="../../gui/window.py" line="476" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="671" />
+            <location filename="../../gui/window.py" line="730" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="442" />
+            <location filename="../../gui/window.py" line="461" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
@@ -192,12 +192,12 @@
             <translation type="vanished">ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="439" />
+            <location filename="../../gui/window.py" line="458" />
             <source>ConvLens – watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="471" />
+            <location filename="../../gui/window.py" line="491" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
@@ -207,94 +207,94 @@
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="708" />
+            <location filename="../../gui/window.py" line="767" />
             <source>Draw a digit and watch a convolutional network read it: every filter, every feature map and the output probabilities, live.</source>
             <translation>Zeichne eine Ziffer und sieh zu, wie ein Faltungsnetz sie liest: jeder Filter, jede Merkmalskarte und die Ausgabewahrscheinlichkeiten, live.</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="445" />
+            <location filename="../../gui/window.py" line="464" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="448" />
+            <location filename="../../gui/window.py" line="467" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="471" />
+            <location filename="../../gui/window.py" line="491" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="676" />
+            <location filename="../../gui/window.py" line="735" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="449" />
+            <location filename="../../gui/window.py" line="468" />
             <source>Main toolbar</source>
             <translation>Hauptwerkzeugleiste</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="473" />
+            <location filename="../../gui/window.py" line="493" />
             <source>Model: {0}</source>
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="656" />
+            <location filename="../../gui/window.py" line="715" />
             <source>Models (*.onnx *.npz);;All files (*)</source>
             <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="447" />
+            <location filename="../../gui/window.py" line="466" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="759" />
+            <location filename="../../gui/window.py" line="828" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="656" />
+            <location filename="../../gui/window.py" line="715" />
             <source>Open model</source>
             <translation>Modell öffnen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="450" />
+            <location filename="../../gui/window.py" line="469" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="441" />
+            <location filename="../../gui/window.py" line="460" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="465" />
+            <location filename="../../gui/window.py" line="484" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="464" />
+            <location filename="../../gui/window.py" line="483" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="316" />
+            <location filename="../../gui/window.py" line="335" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="443" />
+            <location filename="../../gui/window.py" line="462" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="672" />
+            <location filename="../../gui/window.py" line="731" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -303,57 +303,57 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="290" />
+            <location filename="../../gui/window.py" line="308" />
             <source>The shipped model could not be opened: {0}</source>
             <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="452" />
+            <location filename="../../gui/window.py" line="471" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="451" />
+            <location filename="../../gui/window.py" line="470" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="440" />
+            <location filename="../../gui/window.py" line="459" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="698" />
+            <location filename="../../gui/window.py" line="757" />
             <source>kind</source>
             <translation>Art</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="698" />
+            <location filename="../../gui/window.py" line="757" />
             <source>layer</source>
             <translation>Schicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="746" />
+            <location filename="../../gui/window.py" line="815" />
             <source>network changed in this session</source>
             <translation>in dieser Sitzung verändertes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="745" />
+            <location filename="../../gui/window.py" line="814" />
             <source>no model</source>
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="699" />
+            <location filename="../../gui/window.py" line="758" />
             <source>output shape</source>
             <translation>Ausgabeform</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="699" />
+            <location filename="../../gui/window.py" line="758" />
             <source>parameters</source>
             <translation>Parameter</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="702" />
+            <location filename="../../gui/window.py" line="761" />
             <source>total</source>
             <translation>gesamt</translation>
         </message>
@@ -492,7 +492,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="765" />
+            <location filename="../../gui/window.py" line="834" />
             <source>Tap a map for its values and its filter</source>
             <translation>Tippe auf eine Karte für ihre Werte und ihren Filter</translation>
         </message>
@@ -1812,6 +1812,129 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
         </message>
     </context>
     <context>
+        <name>ProfileSwitcher</name>
+        <message>
+            <location filename="../../gui/profile_view.py" line="216" />
+            <source>&amp;Choose panels…</source>
+            <translation>&amp;Ansichten wählen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="215" />
+            <source>&amp;Full</source>
+            <translation>&amp;Vollständig</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="214" />
+            <source>&amp;Simple (younger pupils)</source>
+            <translation>&amp;Einfach (jüngere Schüler)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="124" />
+            <source>Choose panels</source>
+            <translation>Ansichten wählen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="130" />
+            <source>Controls</source>
+            <translation>Bedienelemente</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="71" />
+            <source>Export figures and lesson</source>
+            <translation>Abbildungen und Lektion exportieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="53" />
+            <source>Feature maps (pooled)</source>
+            <translation>Merkmalskarten (gepoolt)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="56" />
+            <source>Filters</source>
+            <translation>Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="55" />
+            <source>Layer table</source>
+            <translation>Schichtentabelle</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="57" />
+            <source>Learn tab</source>
+            <translation>Reiter „Lernen“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="64" />
+            <source>Maps after each conv</source>
+            <translation>Karten nach jeder Faltung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="54" />
+            <source>Network input (28×28)</source>
+            <translation>Eingabe des Netzes (28×28)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="66" />
+            <source>Open model</source>
+            <translation>Modell öffnen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="213" />
+            <source>P&amp;rofile</source>
+            <translation>P&amp;rofil</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="129" />
+            <source>Panels</source>
+            <translation>Ansichten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="65" />
+            <source>Preprocessing steps</source>
+            <translation>Vorverarbeitungsschritte</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="52" />
+            <source>Probabilities</source>
+            <translation>Wahrscheinlichkeiten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="68" />
+            <source>Theme switch</source>
+            <translation>Design-Umschalter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="67" />
+            <source>Train button</source>
+            <translation>Knopf „Trainieren…“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="59" />
+            <source>Training tab</source>
+            <translation>Reiter „Training“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="63" />
+            <source>Undo and Clear</source>
+            <translation>Rückgängig und Löschen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="58" />
+            <source>Why? tab</source>
+            <translation>Reiter „Warum?“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="69" />
+            <source>“Correct me” bar</source>
+            <translation>Leiste „Korrigiere mich“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="70" />
+            <source>“Where it looks” switch</source>
+            <translation>Schalter „Wohin es schaut“</translation>
+        </message>
+    </context>
+    <context>
         <name>RankingView</name>
         <message>
             <location filename="../../gui/why/views.py" line="94" />
@@ -1835,7 +1958,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>Timelapse</name>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="217" />
+            <location filename="../../gui/training/timelapse.py" line="225" />
             <source>Cannot write {path}: {error}</source>
             <translation>{path} lässt sich nicht schreiben: {error}</translation>
         </message>
@@ -1850,7 +1973,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>GIF exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="217" />
+            <location filename="../../gui/training/timelapse.py" line="225" />
             <source>Export failed</source>
             <translation>Export fehlgeschlagen</translation>
         </message>
@@ -1860,12 +1983,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Bildstreifen exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="196" />
+            <location filename="../../gui/training/timelapse.py" line="204" />
             <source>Export time-lapse GIF</source>
             <translation>Zeitraffer als GIF exportieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="200" />
+            <location filename="../../gui/training/timelapse.py" line="208" />
             <source>Export time-lapse strip</source>
             <translation>Zeitraffer als Bildstreifen exportieren</translation>
         </message>
@@ -1875,17 +1998,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Bild {n} von {count}: Schritt {step} von {total} (Epoche {epoch})</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="196" />
+            <location filename="../../gui/training/timelapse.py" line="204" />
             <source>GIF animation (*.gif)</source>
             <translation>GIF-Animation (*.gif)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="200" />
+            <location filename="../../gui/training/timelapse.py" line="208" />
             <source>PNG picture (*.png)</source>
             <translation>PNG-Bild (*.png)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/timelapse.py" line="180" />
+            <location filename="../../gui/training/timelapse.py" line="182" />
             <source>Pause</source>
             <translation>Pause</translation>
         </message>
@@ -2438,257 +2561,257 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>WhyPanel</name>
         <message>
-            <location filename="../../gui/why/panel.py" line="452" />
+            <location filename="../../gui/why/panel.py" line="456" />
             <source>Adversarial nudge</source>
             <translation>Gezielter Schubs</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="967" />
+            <location filename="../../gui/why/panel.py" line="972" />
             <source>Best this session: {0} pixels</source>
             <translation>Bestwert bisher: {0} Pixel</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="416" />
+            <location filename="../../gui/why/panel.py" line="420" />
             <source>Colour the drawing by how much each part pushes the answer</source>
             <translation>Die Zeichnung danach einfärben, wie stark jeder Teil die Antwort beeinflusst</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="505" />
+            <location filename="../../gui/why/panel.py" line="509" />
             <source>Draw a digit first</source>
             <translation>Zeichne zuerst eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="977" />
+            <location filename="../../gui/why/panel.py" line="982" />
             <source>Draw a digit first.</source>
             <translation>Zeichne zuerst eine Ziffer.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="430" />
+            <location filename="../../gui/why/panel.py" line="434" />
             <source>Draw a digit, choose the right answer and press Teach: the network takes one small learning step on your drawing alone. Undo teaching puts the weights back exactly.</source>
             <translation>Zeichne eine Ziffer, wähle die richtige Antwort und drücke „Beibringen“: Das Netz macht einen kleinen Lernschritt nur mit deiner Zeichnung. „Beibringen rückgängig“ stellt die Gewichte exakt wieder her.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="901" />
+            <location filename="../../gui/why/panel.py" line="906" />
             <source>First draw a digit it reads well.</source>
             <translation>Zeichne zuerst eine Ziffer, die es sicher erkennt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Fool it</source>
             <translation>Austricksen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="443" />
+            <location filename="../../gui/why/panel.py" line="447" />
             <source>Fool the network: start from a digit it reads well, then add as little ink as you can until it reads another digit.</source>
             <translation>Trickse das Netz aus: Beginne mit einer Ziffer, die es sicher erkennt, und füge so wenig Tinte wie möglich hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="953" />
+            <location filename="../../gui/why/panel.py" line="958" />
             <source>Fooled! {0} pixels of ink turned {1} into {2}.</source>
             <translation>Ausgetrickst! {0} Pixel Tinte haben aus {1} eine {2} gemacht.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="516" />
+            <location filename="../../gui/why/panel.py" line="520" />
             <source>For every conv filter, the picture that excites it most (found by gradient ascent)</source>
             <translation>Für jeden Conv-Filter das Bild, das ihn am stärksten anregt (per Gradientenaufstieg gefunden)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="440" />
+            <location filename="../../gui/why/panel.py" line="444" />
             <source>How each filter changes (red: weights grow, blue: they shrink), conv1 and conv2:</source>
             <translation>Wie sich jeder Filter ändert (rot: Gewichte wachsen, blau: sie schrumpfen), conv1 und conv2:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="960" />
+            <location filename="../../gui/why/panel.py" line="965" />
             <source>Ink added: {0} pixels. It still reads {1}.</source>
             <translation>Hinzugefügte Tinte: {0} Pixel. Es liest immer noch {1}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="946" />
+            <location filename="../../gui/why/panel.py" line="951" />
             <source>It reads {0}. Add ink until it reads another digit.</source>
             <translation>Es liest {0}. Füge Tinte hinzu, bis es eine andere Ziffer liest.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="799" />
+            <location filename="../../gui/why/panel.py" line="804" />
             <source>Left: the filter's weights (red positive, blue negative). Right: the picture that excites it most.</source>
             <translation>Links: die Gewichte des Filters (rot positiv, blau negativ). Rechts: das Bild, das ihn am stärksten anregt.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="454" />
+            <location filename="../../gui/why/panel.py" line="458" />
             <source>Let the computer find the smallest change of every pixel that flips the answer</source>
             <translation>Den Computer die kleinste Änderung aller Pixel suchen lassen, die die Antwort kippt</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="992" />
+            <location filename="../../gui/why/panel.py" line="997" />
             <source>Looking for the smallest change…</source>
             <translation>Suche die kleinste Änderung …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="775" />
+            <location filename="../../gui/why/panel.py" line="780" />
             <source>Looking for what each filter wants to see…</source>
             <translation>Suche, was jeder Filter sehen will …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="781" />
+            <location filename="../../gui/why/panel.py" line="786" />
             <source>Looking for what the filters of {0} want to see…</source>
             <translation>Suche, was die Filter von {0} sehen wollen …</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="417" />
+            <location filename="../../gui/why/panel.py" line="421" />
             <source>Method:</source>
             <translation>Verfahren:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="479" />
+            <location filename="../../gui/why/panel.py" line="483" />
             <source>Needs the NumPy network: this ONNX model has no .npz twin next to it. Open a .npz model or one trained in ConvLens.</source>
             <translation>Braucht das NumPy-Netz: Neben diesem ONNX-Modell liegt kein .npz-Zwilling. Öffne ein .npz-Modell oder eines, das in ConvLens trainiert wurde.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1013" />
+            <location filename="../../gui/why/panel.py" line="1018" />
             <source>No pixel moved by more than {0}%, and it reads {1} instead of {2}.</source>
             <translation>Kein Pixel hat sich um mehr als {0} % verändert, und es liest {1} statt {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1018" />
+            <location filename="../../gui/why/panel.py" line="1023" />
             <source>No small change flips this answer.</source>
             <translation>Keine kleine Änderung kippt diese Antwort.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="741" />
+            <location filename="../../gui/why/panel.py" line="746" />
             <source>Not available: this model has no NumPy network.</source>
             <translation>Nicht verfügbar: Dieses Modell hat kein NumPy-Netz.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="491" />
+            <location filename="../../gui/why/panel.py" line="495" />
             <source>Occlusion works for any model; gradient needs the NumPy network</source>
             <translation>Verdecken funktioniert mit jedem Modell; Gradient braucht das NumPy-Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="504" />
+            <location filename="../../gui/why/panel.py" line="508" />
             <source>One learning step on this drawing</source>
             <translation>Ein Lernschritt mit dieser Zeichnung</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="438" />
+            <location filename="../../gui/why/panel.py" line="442" />
             <source>Probabilities: grey before, blue after teaching</source>
             <translation>Wahrscheinlichkeiten: grau vorher, blau nach dem Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="427" />
+            <location filename="../../gui/why/panel.py" line="431" />
             <source>Rank the feature maps by their part in the answer</source>
             <translation>Merkmalskarten nach ihrem Anteil an der Antwort ordnen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="421" />
+            <location filename="../../gui/why/panel.py" line="425" />
             <source>Red ink pushes the network towards its answer, blue ink pushes it away. Occlusion covers small patches of the drawing and watches the answer drop (works for any model). Gradient asks the network itself how each pixel moves its answer (needs the NumPy network).</source>
             <translation>Rote Tinte spricht für die Antwort des Netzes, blaue dagegen. Verdecken deckt kleine Stücke der Zeichnung ab und beobachtet, wie die Antwort sinkt (funktioniert mit jedem Modell). Gradient fragt das Netz selbst, wie jedes Pixel seine Antwort bewegt (braucht das NumPy-Netz).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="428" />
+            <location filename="../../gui/why/panel.py" line="432" />
             <source>Show what each filter looks for</source>
             <translation>Zeigen, wonach jeder Filter sucht</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="451" />
+            <location filename="../../gui/why/panel.py" line="455" />
             <source>Show where it looks</source>
             <translation>Zeigen, wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="449" />
+            <location filename="../../gui/why/panel.py" line="453" />
             <source>Start the challenge</source>
             <translation>Herausforderung starten</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="889" />
+            <location filename="../../gui/why/panel.py" line="894" />
             <source>Steps taught: {0} (not saved).</source>
             <translation>Beigebrachte Schritte: {0} (nicht gespeichert).</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="449" />
+            <location filename="../../gui/why/panel.py" line="453" />
             <source>Stop the challenge</source>
             <translation>Herausforderung beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="882" />
+            <location filename="../../gui/why/panel.py" line="887" />
             <source>Taught {0}: its probability went from {1} to {2}.</source>
             <translation>{0} beigebracht: Die Wahrscheinlichkeit stieg von {1} auf {2}.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Teach</source>
             <translation>Beibringen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="511" />
+            <location filename="../../gui/why/panel.py" line="515" />
             <source>Teaching is not available for this model.</source>
             <translation>Beibringen ist mit diesem Modell nicht möglich.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="691" />
+            <location filename="../../gui/why/panel.py" line="696" />
             <source>The maps of {0} that pushed most towards {1}, best first:</source>
             <translation>Die Karten von {0}, die am stärksten für {1} sprachen, die stärkste zuerst:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1028" />
+            <location filename="../../gui/why/panel.py" line="1033" />
             <source>The nudge failed: {0}</source>
             <translation>Der Schubs ist fehlgeschlagen: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="888" />
+            <location filename="../../gui/why/panel.py" line="893" />
             <source>The original network is back.</source>
             <translation>Das ursprüngliche Netz ist zurück.</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="806" />
+            <location filename="../../gui/why/panel.py" line="811" />
             <source>The pictures could not be computed: {0}</source>
             <translation>Die Bilder konnten nicht berechnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="435" />
+            <location filename="../../gui/why/panel.py" line="439" />
             <source>The right digit:</source>
             <translation>Die richtige Ziffer:</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="437" />
+            <location filename="../../gui/why/panel.py" line="441" />
             <source>Undo teaching</source>
             <translation>Beibringen rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>What filters look for</source>
             <translation>Wonach Filter suchen</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="412" />
+            <location filename="../../gui/why/panel.py" line="416" />
             <source>Where it looks</source>
             <translation>Wohin es schaut</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="499" />
+            <location filename="../../gui/why/panel.py" line="503" />
             <source>Which pooled maps helped the answer most (Grad-CAM weights)</source>
             <translation>Welche gepoolten Karten der Antwort am meisten halfen (Grad-CAM-Gewichte)</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="411" />
+            <location filename="../../gui/why/panel.py" line="415" />
             <source>Why?</source>
             <translation>Warum?</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="419" />
+            <location filename="../../gui/why/panel.py" line="423" />
             <source>gradient</source>
             <translation>Gradient</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="418" />
+            <location filename="../../gui/why/panel.py" line="422" />
             <source>occlusion</source>
             <translation>Verdecken</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1008" />
+            <location filename="../../gui/why/panel.py" line="1013" />
             <source>reads {0} ({1})</source>
             <translation>liest {0} ({1})</translation>
         </message>
         <message>
-            <location filename="../../gui/why/panel.py" line="1021" />
+            <location filename="../../gui/why/panel.py" line="1026" />
             <source>the change</source>
             <translation>die Änderung</translation>
         </message>
