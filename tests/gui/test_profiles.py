@@ -246,6 +246,7 @@ def test_switching_profiles_live_from_the_view_menu(make_window: Any, qtbot: QtB
     window = make_window()
     assert_full(window)
     normal = window.font().pointSizeF()
+    numbers = window.filtersPanel.details.font().pointSizeF()  # a fixed-width font of its own
     window.featureMapsPanel.convCheck.setChecked(True)
     window.show_tab(window.lessonPanel)
     action(window, "profile_simpleAction").trigger()
@@ -256,6 +257,8 @@ def test_switching_profiles_live_from_the_view_menu(make_window: Any, qtbot: QtB
     settle(window)
     assert_full(window)
     assert window.font().pointSizeF() == pytest.approx(normal)
+    assert window.filtersPanel.details.font().pointSizeF() == pytest.approx(numbers)  # was 2/3 of it
+    assert check_window(window, "network") == []  # everything back in place at 1024x700
     assert action(window, "profile_fullAction").isChecked() and not action(window, "profile_simpleAction").isChecked()
     # presenter mode still works on top of a profile, and the profile's large type stays when it goes off
     window.set_profile("simple")
