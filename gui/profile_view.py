@@ -170,7 +170,8 @@ class ProfileSwitcher(QObject):
         ``architectureScroll``, ``mapsFiltersSplitter``), ``sideTabs`` and its pages (``networkTab``,
         ``lessonPanel``, ``why``, the ``trainingPanel``), ``drawColumn``, the buttons (``undoButton``,
         ``clearButton``, ``openButton``, ``trainButton``, ``themeButton``) on ``toolBar``, the actions
-        (``convMapsAction``, ``stepsAction``, ``openModelAction``, ``darkThemeAction``), ``kiosk`` /
+        (``undoAction``, ``clearAction``, ``convMapsAction``, ``stepsAction``, ``openModelAction``,
+        ``darkThemeAction``), ``kiosk`` /
         ``kioskController``, ``set_type_scale`` and ``profile_applied``.
 
     Signals
@@ -326,6 +327,7 @@ class ProfileSwitcher(QObject):
             for toggle in widgets["saliency_overlay"]:
                 toggle.setChecked(False)  # no overlay (and no saliency jobs) nobody can switch off
         actions: dict[str, tuple[bool, list[QAction]]] = {
+            "undo_clear": (shows("undo_clear"), [w.undoAction, w.clearAction]),
             "conv_maps": (shows("conv_maps") and "feature_maps" in panels, [w.convMapsAction]),
             "preprocessing_steps": (shows("preprocessing_steps") and "network_input" in panels, [w.stepsAction]),
             "open_model": (shows("open_model"), [w.openModelAction]),

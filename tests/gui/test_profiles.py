@@ -308,6 +308,7 @@ def test_choose_panels_dialog_makes_a_custom_profile_that_is_saved(make_window: 
     assert widget(window, "filtersPanel").isVisible() and not widget(window, "featureMapsPanel").isVisible()
     assert not window.undoButton.isVisible() and window.themeButton.isVisible() and window.toolBar.isVisible()
     assert action(window, "darkThemeAction").isEnabled() and not action(window, "openModelAction").isEnabled()
+    assert not action(window, "undoAction").isEnabled() and not action(window, "clearAction").isEnabled()
     assert not any(a.isChecked() for a in window.profiles.actions.values())  # neither Simple nor Full
     shut_down(window)
     again = make_window()
