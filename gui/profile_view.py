@@ -206,6 +206,8 @@ class ProfileSwitcher(QObject):
         self.chooseAction.setObjectName("choosePanelsAction")
         self.chooseAction.triggered.connect(self.choose_panels)
         self.menu.addAction(self.chooseAction)
+        # a hidden tab is never the one shown (the kiosk's reset and the lesson's "show the layer" pick tab 0)
+        window.sideTabs.currentChanged.connect(self._keep_a_shown_tab)
         self.retranslate_ui()
 
     # -- texts ----------------------------------------------------------------------------------------------
@@ -260,6 +262,14 @@ class ProfileSwitcher(QObject):
         finally:
             self.dialog = None
             dialog.deleteLater()
+
+    def _keep_a_shown_tab(self, index: int) -> None:
+        tabs = self._window.sideTabs
+        if index < 0 or tabs.isTabVisible(index):
+            return
+        shown = [i for i in range(tabs.count()) if tabs.isTabVisible(i)]
+        if shown:
+            tabs.setCurrentIndex(shown[0])
 
     # -- applying -------------------------------------------------------------------------------------------
     def _apply_panels(self, profile: Profile) -> None:

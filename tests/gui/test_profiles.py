@@ -331,6 +331,18 @@ def test_cancelling_the_dialog_changes_nothing(make_window: Any, qtbot: QtBot) -
     assert QSettings("ConvLens", "ConvLens").value("profile/name") is None
 
 
+def test_a_hidden_tab_is_never_brought_to_the_front(make_window: Any) -> None:
+    window = make_window()
+    window.set_profile(FULL.with_choice(["probabilities", "learn"], ["undo_clear"]))
+    settle(window)
+    assert window.sideTabs.currentWidget() is window.lessonPanel and not tab_shown(window, window.networkTab)
+    window.sideTabs.setCurrentIndex(0)  # the kiosk's reset; the lesson's "show this layer"
+    window.show_layer("conv1")
+    settle(window)
+    assert window.sideTabs.currentWidget() is window.lessonPanel and window.lessonPanel.isVisible()
+    assert not window.networkTab.isVisible()
+
+
 def test_hiding_every_tab_gives_the_drawing_the_whole_window(make_window: Any) -> None:
     window = make_window()
     window.set_profile(FULL.with_choice(["probabilities"], ["undo_clear"]))
