@@ -207,7 +207,7 @@ class ProfileSwitcher(QObject):
         self.chooseAction.triggered.connect(self.choose_panels)
         self.menu.addAction(self.chooseAction)
         # a hidden tab is never the one shown (the kiosk's reset and the lesson's "show the layer" pick tab 0)
-        window.sideTabs.currentChanged.connect(self._keep_a_shown_tab)
+        self._window.sideTabs.currentChanged.connect(self._keep_a_shown_tab)
         self.retranslate_ui()
 
     # -- texts ----------------------------------------------------------------------------------------------
