@@ -18,7 +18,7 @@ it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QSettings, Signal
 from PySide6.QtGui import QAction, QActionGroup
@@ -185,7 +185,7 @@ class ProfileSwitcher(QObject):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.setObjectName("profileSwitcher")
-        self._window: Any = window
+        self._window: Any = cast(Any, window)  # its members are listed above
         self._profile = FULL
         self.dialog: ChoosePanelsDialog | None = None
         self._policies: dict[int, QSizePolicy] = {}
