@@ -575,12 +575,14 @@ def _run_window(**kwargs: Any) -> int:
 
 
 def _window_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--lang`` and ``--presenter`` as keyword arguments of the window runner (only when given)."""
+    """``--lang``, ``--presenter`` and ``--profile`` as keyword arguments of the window runner (only when given)."""
     options: dict[str, Any] = {}
     if getattr(args, "lang", None):
         options["language"] = args.lang
     if getattr(args, "presenter", False):
         options["presenter"] = True
+    if getattr(args, "profile", None):
+        options["profile"] = args.profile
     return options
 
 
@@ -644,13 +646,15 @@ def cmd_kiosk(args: argparse.Namespace, run_gui: GuiRunner | None) -> int:
             command += ["--lang", args.lang]
         if args.presenter:
             command += ["--presenter"]
+        if args.profile:
+            command += ["--profile", args.profile]
         return supervise(command)
     return cmd_gui(args, run_gui, kiosk=True)
 
 
 # -- parser -------------------------------------------------------------------------------------------------------
 def _add_window_options(parser: argparse.ArgumentParser, kiosk: bool = False) -> None:
-    """``--lang`` and ``--presenter`` of the window commands."""
+    """``--lang``, ``--presenter`` and ``--profile`` of the window commands."""
     parser.add_argument(
         "--lang",
         metavar="LANG",
@@ -663,6 +667,13 @@ def _add_window_options(parser: argparse.ArgumentParser, kiosk: bool = False) ->
         action="store_true",
         help="presenter mode: larger text and thicker lines everywhere, for a projector"
         + (" (the config's presenter_mode key does the same)" if kiosk else " (View > Presenter mode)"),
+    )
+    parser.add_argument(
+        "--profile",
+        choices=["simple", "full"],
+        help="teacher profile: simple (canvas, probabilities, pooled maps, large text, for younger pupils) or full"
+        + (" (default: the config's profile key, which this overrides)" if kiosk
+           else " (default: the last one chosen in View > Profile; not saved)"),
     )
 
 
@@ -862,8 +873,8 @@ def main(argv: list[str] | None = None, run_gui: GuiRunner | None = None) -> int
         Arguments without the program name (default: ``sys.argv[1:]``).
     run_gui : callable, optional
         ``run_gui(model_path=..., kiosk=..., config_path=..., [language=..., presenter=...]) -> int`` opens the
-        window (default: the Qt window; tests pass a stand-in). ``language`` and ``presenter`` are passed only
-        when ``--lang`` / ``--presenter`` were given.
+        window (default: the Qt window; tests pass a stand-in). ``language``, ``presenter`` and ``profile`` are
+        passed only when ``--lang`` / ``--presenter`` / ``--profile`` were given.
     """
     args = build_parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -2,7 +2,8 @@
 
 ``convlens`` with no arguments calls :func:`run`, which opens the explorer on the shipped model
 (``models/default.onnx`` if present, else ``models/default.npz``), offline, in the system's language
-(``--lang`` chooses another) and optionally in presenter mode (``--presenter``).
+(``--lang`` chooses another), optionally in presenter mode (``--presenter``) and in a teacher profile
+(``--profile simple``; :mod:`gui.profiles`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from convlens.gui.controller import Controller
 from convlens.gui.kiosk.i18n import LanguageSwitcher, system_language
 from convlens.gui.panels import configure_pyqtgraph
+from convlens.gui.profiles import Profile
 from convlens.gui.style import APP_STYLE
 from convlens.gui.window import ExplorerWindow, show_message
 
@@ -39,6 +41,7 @@ def create_window(
     install_extras: bool = True,
     language: str | None = None,
     presenter: bool = False,
+    profile: str | None = None,
 ) -> ExplorerWindow:
     """Build the whole application window without showing it (a QApplication must exist).
 
@@ -61,6 +64,10 @@ def create_window(
     presenter : bool
         Presenter mode (larger type, thicker lines; View > Presenter mode). A kiosk also turns it on with
         ``presenter_mode = true`` in its config.
+    profile : str, optional
+        ``"simple"`` or ``"full"`` (:mod:`gui.profiles`), not saved. Default: the profile saved by the last window
+        (View > Profile); for a kiosk the config's ``profile`` / ``panels`` / ``controls`` keys, which ``profile``
+        overrides.
 
     Returns
     -------
@@ -81,6 +88,8 @@ def create_window(
             overrides["language"] = language  # `convlens kiosk --lang de` wins over the config's key
         if presenter:
             overrides["presenter_mode"] = True
+        if profile is not None:
+            overrides.update(profile=profile, panels=None, controls=None)  # `convlens kiosk --profile` wins
         if overrides:
             settings = dataclasses.replace(kiosk_config.config, **overrides)
             kiosk_config = dataclasses.replace(kiosk_config, config=settings)
@@ -89,10 +98,16 @@ def create_window(
         # makes every widget in that language from the start.
         building = LanguageSwitcher()
         building.set_language(kiosk_config.config.language if kiosk_config is not None else (language or "en"))
-        window = ExplorerWindow(controller, kiosk=True)
+        if kiosk_config is not None:
+            shown: Profile | str = kiosk_config.config.display_profile()
+        else:
+            shown = profile or "full"
+        window = ExplorerWindow(controller, kiosk=True, profile=shown)
     else:
         building = None
-        window = ExplorerWindow(controller, language=language if language is not None else system_language())
+        window = ExplorerWindow(
+            controller, language=language if language is not None else system_language(), profile=profile
+        )
     try:
         window.config_path = None if config_path is None else Path(config_path)
         if install_extras:
@@ -294,6 +309,7 @@ def run(
     config_path: str | Path | None = None,
     language: str | None = None,
     presenter: bool = False,
+    profile: str | None = None,
 ) -> int:
     """Create the QApplication, show the explorer and run the event loop.
 
@@ -309,6 +325,8 @@ def run(
         ``"en"``, ``"de"``: see :func:`create_window` (default: the system's language; a kiosk's config).
     presenter : bool
         Presenter mode (larger type and lines for a projector).
+    profile : str, optional
+        ``"simple"`` or ``"full"``: see :func:`create_window`.
 
     Returns
     -------
@@ -320,7 +338,9 @@ def run(
     configure_pyqtgraph()
     install_excepthook()
     try:
-        window = create_window(model_path, kiosk=kiosk, config_path=config_path, language=language, presenter=presenter)
+        window = create_window(
+            model_path, kiosk=kiosk, config_path=config_path, language=language, presenter=presenter, profile=profile
+        )
     except (OSError, ValueError) as exc:
         switcher = LanguageSwitcher()  # the message in the language the window would have had
         switcher.set_language(language if language is not None else system_language())

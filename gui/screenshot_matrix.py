@@ -7,7 +7,8 @@ Usage (``make screenshots`` runs the first line)::
 
 The matrix: explorer and kiosk; 1024x700, 1366x768 and 1920x1080; English and German; dark and light; presenter
 mode off and on; and, at scale factors 1.5 and 2.0 (``QT_SCALE_FACTOR``), the explorer on 1920x1080 and 3840x2160
-screens. Each of these *settings* is shown with every *view*: the Network tab (plain, and with the preprocessing
+screens; the simple teacher profile (:mod:`gui.profiles`) in both modes, sizes and languages (its one view: the
+canvas, the probabilities and the pooled maps). Each of these *settings* is shown with every *view*: the Network tab (plain, and with the preprocessing
 steps and the "every input channel" filters), each Learn step (step 1 also zoomed in), the Why? tab (the saliency
 overlay with the feature-map ranking, one Teach step, the Fool-it challenge) and the training results
 (a synthetic :class:`~convlens.services.evaluation.ResultSummary`; the kiosk has no training tab).
@@ -22,7 +23,7 @@ Every picture is checked (:func:`check_window`); a fault is reported with the pi
 
 Each screen size (and scale factor) runs in a child process of its own, on an offscreen screen of exactly that
 size (``QT_QPA_PLATFORM=offscreen:configfile=...``), so the kiosk fills it as it would a real one. Output:
-``OUT_DIR/<mode>-<W>x<H>[@<scale>]-<lang>-<theme>-<normal|presenter>-<view>.png``, a contact sheet per setting in
+``OUT_DIR/<mode>-<W>x<H>[@<scale>]-<lang>-<theme>-<normal|presenter>[-simple]-<view>.png``, a contact sheet per setting in
 ``OUT_DIR/sheets/``, and ``OUT_DIR/report.json`` (every picture, every fault, the time taken). ``--docs DIR``
 copies the few telling pictures (:data:`DOCS_PICTURES`) into DIR (the README's ``docs/screenshots``).
 """
@@ -84,6 +85,7 @@ DOCS_PICTURES = {
     "explorer-1366x768-en-dark-normal-learn4.png": "lesson_conv2d.png",
     "explorer-1366x768-en-light-normal-learn5.png": "lesson_stride_padding.png",
     "explorer-1366x768-en-dark-normal-learn6.png": "lesson_pooling.png",
+    "explorer-1366x768-en-dark-normal-simple-network.png": "profile_simple.png",
 }
 """Matrix picture -> name in the docs folder (``--docs``): the pictures the README shows."""
 
@@ -95,7 +97,8 @@ TOLERANCE_PX = 2
 
 @dataclass(frozen=True)
 class Setting:
-    """One look of the app: window mode, screen size (logical pixels) and scale, language, theme, presenter."""
+    """One look of the app: window mode, screen size (logical pixels) and scale, language, theme, presenter, teacher
+    profile."""
 
     mode: str = "explorer"
     width: int = 1366
@@ -105,18 +108,22 @@ class Setting:
     presenter: bool = False
     scale: float = 1.0
     views: tuple[str, ...] = VIEWS
+    profile: str = "full"
 
     @property
     def name(self) -> str:
         scale = "" if self.scale == 1.0 else f"@{self.scale:g}"
         look = "presenter" if self.presenter else "normal"
-        return f"{self.mode}-{self.width}x{self.height}{scale}-{self.language}-{self.theme}-{look}"
+        profile = "" if self.profile == "full" else f"-{self.profile}"
+        return f"{self.mode}-{self.width}x{self.height}{scale}-{self.language}-{self.theme}-{look}{profile}"
 
     @property
     def screen(self) -> tuple[int, int, float]:
         return (self.width, self.height, self.scale)
 
     def shown_views(self) -> tuple[str, ...]:
+        if self.profile == "simple":  # no tabs but the Network tab, and no detail switches in it
+            return tuple(v for v in self.views if v == "network")
         return tuple(v for v in self.views if not (self.mode == "kiosk" and v == "training"))
 
 
@@ -139,7 +146,8 @@ class MatrixReport:
 
 
 def full_matrix() -> list[Setting]:
-    """Every setting: 2 modes x 3 sizes x 2 languages x 2 themes x 2 presenter, and the explorer scaled."""
+    """Every setting: 2 modes x 3 sizes x 2 languages x 2 themes x 2 presenter, the explorer scaled, and the simple
+    profile in 2 modes x 3 sizes x 2 languages."""
     settings = [
         Setting(mode, w, h, language, theme, presenter)
         for mode, (w, h), language, theme, presenter in product(
@@ -149,6 +157,10 @@ def full_matrix() -> list[Setting]:
     settings += [
         Setting("explorer", w, h, language, "dark", presenter, scale)
         for (w, h, scale), language, presenter in product(DPI_SETTINGS, ("en", "de"), (False, True))
+    ]
+    settings += [
+        Setting(mode, w, h, language, "dark", profile="simple")
+        for mode, (w, h), language in product(("explorer", "kiosk"), SIZES, ("en", "de"))
     ]
     return settings
 
@@ -164,6 +176,8 @@ def quick_matrix() -> list[Setting]:
         Setting("kiosk", 1920, 1080, "en", "light", False, views=("network", "learn4")),
         Setting("explorer", 1920, 1080, "de", "dark", True, views=("network-detail", "learn1", "learn4")),
         Setting("explorer", 1280, 720, "en", "dark", False, 1.5, views=("network", "learn4", "training")),
+        Setting("explorer", 1024, 700, "de", "dark", False, profile="simple"),
+        Setting("kiosk", 1920, 1080, "de", "dark", False, profile="simple"),
     ]
 
 
@@ -383,9 +397,10 @@ def _draw_digit(window: Any, app: Any, strokes: Sequence[Sequence[tuple[float, f
 
 
 def _kiosk_config(folder: Path, setting: Setting) -> Path:
-    path = folder / f"kiosk-{setting.language}-{int(setting.presenter)}.toml"
+    path = folder / f"kiosk-{setting.language}-{int(setting.presenter)}-{setting.profile}.toml"
     path.write_text(
         f'language = "{setting.language}"\npresenter_mode = {"true" if setting.presenter else "false"}\n'
+        f'profile = "{setting.profile}"\n'
         'hide_cursor = "never"\nattract_loop = false\nidle_timeout_s = 3600\n',
         encoding="utf-8",
     )
@@ -461,7 +476,8 @@ def render_setting(setting: Setting, out_dir: Path, scratch: Path) -> MatrixRepo
     kiosk = setting.mode == "kiosk"
     config = _kiosk_config(scratch, setting) if kiosk else None
     window = create_window(model if model.is_file() else None, kiosk=kiosk, config_path=config,
-                           language=setting.language, presenter=setting.presenter)
+                           language=setting.language, presenter=setting.presenter,
+                           profile=None if kiosk else setting.profile)  # a kiosk's comes from its config
     try:
         window.set_theme(setting.theme)
         if kiosk:

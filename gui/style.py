@@ -312,17 +312,13 @@ def release_presenter(window: QWidget) -> None:
 
 
 def _explicit_fonts(window: QWidget) -> list[tuple[QWidget, QFont]]:
-    """Descendants that set a font size of their own (not just bold or a family): they do not follow the
-    window's font, so presenter mode scales them itself."""
-    found: list[tuple[QWidget, QFont]] = []
-    for widget in window.findChildren(QWidget):
-        if not widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
-            continue
-        parent = widget.parentWidget()
-        font = widget.font()
-        if parent is None or widget.isWindow() or abs(_font_size(font) - _font_size(parent.font())) > 1e-6:
-            found.append((widget, font))
-    return found
+    """Descendants that set a font of their own, with that font (before the window's font changes). Those that set
+    a size (not just bold or a family) do not follow the window's font: :func:`set_presenter_mode` scales them."""
+    return [
+        (widget, QFont(widget.font()))
+        for widget in window.findChildren(QWidget)
+        if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont)
+    ]
 
 
 def _graphics_views(window: QWidget) -> list:
@@ -366,7 +362,11 @@ def set_presenter_mode(window: QWidget, on: bool, scale: float = PRESENTER_SCALE
     ratio = new / old
     if abs(ratio - 1.0) > 1e-9:
         for widget, own in explicit:
-            widget.setFont(_scaled_font(own, ratio))
+            # Scaled when its size did not follow the window's. Not "when its size differs from its parent's": a
+            # font of the parent's size set for its family (the filters' fixed-width numbers) stayed behind when
+            # presenter mode went on, then differed, and shrank below normal when it went off again.
+            if abs(_font_size(widget.font()) - _font_size(own)) <= 1e-6:
+                widget.setFont(_scaled_font(own, ratio))
         for view in _graphics_views(window):
             for item in view.scene().items():
                 if isinstance(item, QGraphicsTextItem):

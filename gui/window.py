@@ -69,6 +69,7 @@ from convlens.gui.panels.network_input import NetworkInputPanel
 from convlens.gui.panels.probabilities import ProbabilitiesPanel
 from convlens.gui.style import (
     DEFAULT_THEME,
+    PRESENTER_SCALE,
     Theme,
     apply_application_theme,
     build_palette,
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from convlens.gui.kiosk.controller import KioskController
+    from convlens.gui.profiles import Profile
 
 __all__ = ["ExplorerWindow", "TrainingTab", "format_shape", "show_message"]
 
@@ -139,6 +141,9 @@ class ExplorerWindow(QMainWindow):
     language : str, optional
         ``"en"``, ``"de"``: installed before the widgets are made (default: whatever is installed, English when
         nothing is); :meth:`set_language` switches later.
+    profile : str or Profile, optional
+        The teacher profile to start with (``"simple"``, ``"full"``; :mod:`gui.profiles`), not saved; default: the
+        one saved by the last window (View > Profile).
 
     Signals
     -------
@@ -153,7 +158,12 @@ class ExplorerWindow(QMainWindow):
     trainRequested = Signal()
 
     def __init__(
-        self, controller: Controller, kiosk: bool = False, theme: str = DEFAULT_THEME, language: str | None = None
+        self,
+        controller: Controller,
+        kiosk: bool = False,
+        theme: str = DEFAULT_THEME,
+        language: str | None = None,
+        profile: str | Profile | None = None,
     ) -> None:
         super().__init__()
         configure_pyqtgraph()
@@ -173,6 +183,8 @@ class ExplorerWindow(QMainWindow):
         controller.setParent(self)
         self._theme = get_theme(theme)
         self._last_prediction: tuple[int, list[float]] = (-1, [])
+        self._presenter_on = False
+        self._type_scale = 1.0
 
         # -- left column: canvas, buttons, probabilities --------------------------------------------------
         self.canvas = DrawingCanvas()
@@ -196,6 +208,7 @@ class ExplorerWindow(QMainWindow):
 
         left = QWidget()
         left.setObjectName("drawColumn")
+        self.drawColumn = left
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 4, 8)
         left_layout.addWidget(self.canvas, 1)
@@ -237,6 +250,7 @@ class ExplorerWindow(QMainWindow):
         # the layers' table scrolls when the column is short (presenter type, the preprocessing steps shown)
         architecture = VerticalScrollArea(self.architectureLabel)
         architecture.setObjectName("architectureScroll")
+        self.architectureScroll = architecture
         input_column.addWidget(architecture, 1)
         network_layout.addLayout(input_column, 0)
         network_layout.addWidget(maps_and_filters, 1)
@@ -284,6 +298,10 @@ class ExplorerWindow(QMainWindow):
         from convlens.gui.export.menus import install_exports  # File > Export figure… / lesson… (issue #17)
 
         self.exports = install_exports(self)
+        from convlens.gui.profile_view import ProfileSwitcher, load_saved_profile  # View > Profile (issue #17)
+
+        self.profiles = ProfileSwitcher(self)
+        self._menus["view"].insertMenu(self.presenterAction, self.profiles.menu)
         self.set_theme(self._theme.name)
         self._on_model(controller.current_model_info())
         self._ready = True
@@ -291,6 +309,7 @@ class ExplorerWindow(QMainWindow):
         if controller.load_error:
             message = self.tr("The shipped model could not be opened: {0}").format(controller.load_error)
             self.statusBar().showMessage(message)
+        self.profiles.apply(load_saved_profile() if profile is None else profile, save=False)
         self.resize(1400, 860)
         self.setMinimumSize(960, 640)
 
@@ -467,6 +486,7 @@ class ExplorerWindow(QMainWindow):
         self.stepsAction.setText(self.tr("Show &preprocessing steps"))
         self.languageMenu.setTitle(self.tr("&Language"))
         self.presenterAction.setText(self.tr("&Presenter mode (large text)"))
+        self.profiles.retranslate_ui()
         self.fullScreenAction.setText(self.tr("&Full screen"))
         self._menus["help"].setTitle(self.tr("&Help"))
         self.aboutAction.setText(self.tr("&About ConvLens"))
@@ -552,6 +572,7 @@ class ExplorerWindow(QMainWindow):
         """Put a small widget under the probabilities (e.g. the training panel's "Correct me" bar)."""
         if widget is not None:
             self._draw_column.addWidget(widget)
+            self._reapply_profile()
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a view next to the "Network" tab (lesson explorer, training panel, ...); returns its index."""
@@ -559,12 +580,14 @@ class ExplorerWindow(QMainWindow):
         exports = getattr(self, "exports", None)
         if exports is not None:
             exports.attach_context_menus()  # "Export figure…" on the new tab's panels (training curves ...)
+        self._reapply_profile()
         return index
 
     def add_canvas_control(self, widget: QWidget) -> None:
         """Put a control in the row right under the canvas, after Undo and Clear (the "Why?" tab's overlay switch):
         next to the drawing without covering it."""
         self._canvas_buttons.addWidget(widget)
+        self._reapply_profile()
 
     def show_tab(self, widget: QWidget) -> None:
         """Bring a tab added with :meth:`add_tab` to the front."""
@@ -625,21 +648,57 @@ class ExplorerWindow(QMainWindow):
         return ok
 
     def presenter(self) -> bool:
-        """Whether presenter mode (larger type, thicker lines) is on."""
-        return presenter_scale(self) > 1.0
+        """Whether presenter mode (larger type, thicker lines) is on (View > Presenter mode, or the kiosk's
+        ``presenter_mode``; a profile's large type alone does not count)."""
+        return self._presenter_on or presenter_scale(self) > max(1.0, self._type_scale)
 
     def set_presenter(self, on: bool) -> None:
         """Presenter mode on or off (View > Presenter mode, ``convlens --presenter``): larger type everywhere and
         thicker plot lines, for a projector; see :func:`gui.style.set_presenter_mode`."""
         on = bool(on)
-        set_presenter_mode(self, on)
+        self._presenter_on = on
         if self.presenterAction.isChecked() != on:
             self.presenterAction.blockSignals(True)
             self.presenterAction.setChecked(on)
             self.presenterAction.blockSignals(False)
+        self._apply_type()
+
+    def set_type_scale(self, scale: float) -> None:
+        """The type size a profile asks for (1 = normal; :data:`gui.profiles.SIMPLE_TYPE_SCALE`): presenter mode's
+        scaling, the larger of the two when presenter mode is on as well."""
+        self._type_scale = max(1.0, float(scale))
+        self._apply_type()
+
+    def _apply_type(self) -> None:
+        scale = max(PRESENTER_SCALE if self._presenter_on else 1.0, self._type_scale)
+        if abs(scale - presenter_scale(self)) > 1e-9 or scale == 1.0:
+            set_presenter_mode(self, scale > 1.0, scale)
         for panel in (self.featureMapsPanel, self.filtersPanel):  # captions grew: fit the grids again
             QApplication.sendEvent(panel.view, QResizeEvent(panel.view.size(), panel.view.size()))
         refresh_presenter(self)
+
+    def profile(self) -> Profile:
+        """The teacher profile shown now (:mod:`gui.profiles`)."""
+        return self.profiles.profile()
+
+    def set_profile(self, profile: str | Profile, save: bool = True) -> Profile:
+        """Show a teacher profile live (View > Profile): ``"simple"``, ``"full"`` or a :class:`~gui.profiles.Profile`;
+        ``save`` remembers it for the next window. See :class:`gui.profile_view.ProfileSwitcher`."""
+        return self.profiles.apply(profile, save=save)
+
+    def profile_applied(self) -> None:
+        """A profile was applied (:class:`~gui.profile_view.ProfileSwitcher`): size the columns for it again."""
+        scale = self._type_scale
+        self.probabilitiesPanel.setMinimumHeight(int(round(170 * scale)))
+        self.probabilitiesPanel.setMaximumHeight(int(round(240 * scale)))
+        self._user_split = False
+        self._fit_columns()
+
+    def _reapply_profile(self) -> None:
+        """A panel or control arrived after the window was built: show or hide it as the profile says."""
+        profiles = getattr(self, "profiles", None)
+        if self._ready and profiles is not None:
+            profiles.apply(profiles.profile(), save=False)
 
     def _set_full_screen(self, on: bool) -> None:
         if on:
@@ -718,6 +777,9 @@ class ExplorerWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
         if not self._user_split:
             # Give the drawing column about the width its square canvas can use at this height (under the canvas:
             # the buttons, the probabilities and the "Correct me" bar, about 430 px with the menus and bars).
@@ -725,7 +787,14 @@ class ExplorerWindow(QMainWindow):
             # ... but never narrower than what the column's own parts need (presenter type widens the probabilities)
             column = self._draw_column.parentWidget()
             least = max(312, column.minimumSizeHint().width() if column is not None else 0)
-            left = int(max(least, min(0.33 * total, self.height() - 420, 620)))
+            under = 420 + self.probabilitiesPanel.minimumHeight() - 170  # the probabilities grow with large type
+            room = self.height() - under
+            if not (self.filtersPanel.isVisibleTo(self) or self.networkInputPanel.isVisibleTo(self)):
+                # only the maps on the right (the simple profile): a wider column, for the probabilities in large
+                # type beside their big digit; the canvas stays square in it
+                left = int(max(least, min(0.42 * total, room + 150, 900)))
+            else:
+                left = int(max(least, min(0.33 * total, room, 620)))
             self.mainSplitter.setSizes([left, max(1, total - left)])
 
     def _on_splitter_moved(self, pos: int, index: int) -> None:

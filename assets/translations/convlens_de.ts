@@ -332,7 +332,7 @@
             <translation type="vanished">&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="253" />
+            <location filename="../../gui/app.py" line="268" />
             <source>An unexpected error happened; the app keeps running.
 
 {0}</source>
@@ -346,12 +346,12 @@
             <translation>Abbrechen</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="330" />
+            <location filename="../../gui/app.py" line="350" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="252" />
+            <location filename="../../gui/app.py" line="267" />
             <source>ConvLens: something went wrong</source>
             <translation>ConvLens: Etwas ist schiefgegangen</translation>
         </message>
@@ -361,7 +361,7 @@
             <translation>{0} wird geöffnet…</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="331" />
+            <location filename="../../gui/app.py" line="351" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -370,7 +370,7 @@
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/app.py" line="160" />
+            <location filename="../../gui/app.py" line="175" />
             <source>Your last trained model could not be opened ({0}); using the shipped model. The damaged files are kept in {1}.</source>
             <translation>Dein zuletzt trainiertes Modell konnte nicht geöffnet werden ({0}); das mitgelieferte Modell wird verwendet. Die beschädigten Dateien liegen in {1}.</translation>
         </message>
@@ -391,102 +391,102 @@
     <context>
         <name>ExplorerWindow</name>
         <message>
-            <location filename="../../gui/window.py" line="472" />
+            <location filename="../../gui/window.py" line="492" />
             <source>&amp;About ConvLens</source>
             <translation>Ü&amp;ber ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="463" />
+            <location filename="../../gui/window.py" line="482" />
             <source>&amp;Clear</source>
             <translation>&amp;Löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="465" />
+            <location filename="../../gui/window.py" line="484" />
             <source>&amp;Dark theme</source>
             <translation>&amp;Dunkles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="461" />
+            <location filename="../../gui/window.py" line="480" />
             <source>&amp;Edit</source>
             <translation>&amp;Bearbeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="455" />
+            <location filename="../../gui/window.py" line="474" />
             <source>&amp;File</source>
             <translation>&amp;Datei</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="470" />
+            <location filename="../../gui/window.py" line="490" />
             <source>&amp;Full screen</source>
             <translation>&amp;Vollbild</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="471" />
+            <location filename="../../gui/window.py" line="491" />
             <source>&amp;Help</source>
             <translation>&amp;Hilfe</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="468" />
+            <location filename="../../gui/window.py" line="487" />
             <source>&amp;Language</source>
             <translation>&amp;Sprache</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="456" />
+            <location filename="../../gui/window.py" line="475" />
             <source>&amp;Open model…</source>
             <translation>Modell ö&amp;ffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="469" />
+            <location filename="../../gui/window.py" line="488" />
             <source>&amp;Presenter mode (large text)</source>
             <translation>&amp;Präsentationsmodus (große Schrift)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="460" />
+            <location filename="../../gui/window.py" line="479" />
             <source>&amp;Quit</source>
             <translation>&amp;Beenden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="457" />
+            <location filename="../../gui/window.py" line="476" />
             <source>&amp;Save model as…</source>
             <translation>Modell &amp;speichern unter…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="462" />
+            <location filename="../../gui/window.py" line="481" />
             <source>&amp;Undo stroke</source>
             <translation>Strich &amp;rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="464" />
+            <location filename="../../gui/window.py" line="483" />
             <source>&amp;View</source>
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="708" />
+            <location filename="../../gui/window.py" line="767" />
             <source>&lt;b&gt;ConvLens&lt;/b&gt; {version}</source>
             <translation>&lt;b&gt;ConvLens&lt;/b&gt; {version}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="782" />
+            <location filename="../../gui/window.py" line="851" />
             <source>&lt;b&gt;Layers&lt;/b&gt; &lt;small&gt;(output shape)&lt;/small&gt;</source>
             <translation>&lt;b&gt;Schichten&lt;/b&gt; &lt;small&gt;(Ausgabeform)&lt;/small&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="683" />
+            <location filename="../../gui/window.py" line="742" />
             <source>About ConvLens</source>
             <translation>Über ConvLens</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="459" />
+            <location filename="../../gui/window.py" line="478" />
             <source>Available after training a model</source>
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="673" />
+            <location filename="../../gui/window.py" line="732" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="444" />
+            <location filename="../../gui/window.py" line="463" />
             <source>Clear</source>
             <translation>Löschen</translation>
         </message>
@@ -495,12 +495,12 @@
             <translation type="vanished">ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="441" />
+            <location filename="../../gui/window.py" line="460" />
             <source>ConvLens – watch a CNN read your digit</source>
             <translation>ConvLens – sieh zu, wie ein CNN deine Ziffer liest</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="473" />
+            <location filename="../../gui/window.py" line="493" />
             <source>Dark theme</source>
             <translation>Dunkles Design</translation>
         </message>
@@ -510,94 +510,94 @@
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="710" />
+            <location filename="../../gui/window.py" line="769" />
             <source>Draw a digit and watch a convolutional network read it: every filter, every feature map and the output probabilities, live.</source>
             <translation>Zeichne eine Ziffer und sieh zu, wie ein Faltungsnetz sie liest: jeder Filter, jede Merkmalskarte und die Ausgabewahrscheinlichkeiten, live.</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="447" />
+            <location filename="../../gui/window.py" line="466" />
             <source>Every layer's output shape for one image (height × width × channels)</source>
             <translation>Die Ausgabeform jeder Schicht für ein Bild (Höhe × Breite × Kanäle)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="450" />
+            <location filename="../../gui/window.py" line="469" />
             <source>Learn</source>
             <translation>Lernen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="473" />
+            <location filename="../../gui/window.py" line="493" />
             <source>Light theme</source>
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="678" />
+            <location filename="../../gui/window.py" line="737" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="451" />
+            <location filename="../../gui/window.py" line="470" />
             <source>Main toolbar</source>
             <translation>Hauptwerkzeugleiste</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="475" />
+            <location filename="../../gui/window.py" line="495" />
             <source>Model: {0}</source>
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="658" />
+            <location filename="../../gui/window.py" line="717" />
             <source>Models (*.onnx *.npz);;All files (*)</source>
             <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="449" />
+            <location filename="../../gui/window.py" line="468" />
             <source>Network</source>
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="761" />
+            <location filename="../../gui/window.py" line="830" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="658" />
+            <location filename="../../gui/window.py" line="717" />
             <source>Open model</source>
             <translation>Modell öffnen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="452" />
+            <location filename="../../gui/window.py" line="471" />
             <source>Open model…</source>
             <translation>Modell öffnen…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="443" />
+            <location filename="../../gui/window.py" line="462" />
             <source>Remove the last stroke (Ctrl+Z)</source>
             <translation>Den letzten Strich entfernen (Strg+Z)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="467" />
+            <location filename="../../gui/window.py" line="486" />
             <source>Show &amp;preprocessing steps</source>
             <translation>&amp;Vorverarbeitungsschritte zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="466" />
+            <location filename="../../gui/window.py" line="485" />
             <source>Show maps after each &amp;conv</source>
             <translation>Karten nach jeder &amp;Faltung zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="318" />
+            <location filename="../../gui/window.py" line="337" />
             <source>Showing layer {0}</source>
             <translation>Schicht {0} wird gezeigt</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="445" />
+            <location filename="../../gui/window.py" line="464" />
             <source>Start again (Esc / Delete)</source>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="674" />
+            <location filename="../../gui/window.py" line="733" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -606,57 +606,57 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="292" />
+            <location filename="../../gui/window.py" line="310" />
             <source>The shipped model could not be opened: {0}</source>
             <translation>Das mitgelieferte Modell konnte nicht geöffnet werden: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="454" />
+            <location filename="../../gui/window.py" line="473" />
             <source>Train the network on MNIST and watch the filters evolve</source>
             <translation>Das Netz auf MNIST trainieren und zusehen, wie sich die Filter entwickeln</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="453" />
+            <location filename="../../gui/window.py" line="472" />
             <source>Train…</source>
             <translation>Trainieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="442" />
+            <location filename="../../gui/window.py" line="461" />
             <source>Undo</source>
             <translation>Rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="700" />
+            <location filename="../../gui/window.py" line="759" />
             <source>kind</source>
             <translation>Art</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="700" />
+            <location filename="../../gui/window.py" line="759" />
             <source>layer</source>
             <translation>Schicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="748" />
+            <location filename="../../gui/window.py" line="817" />
             <source>network changed in this session</source>
             <translation>in dieser Sitzung verändertes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="747" />
+            <location filename="../../gui/window.py" line="816" />
             <source>no model</source>
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="701" />
+            <location filename="../../gui/window.py" line="760" />
             <source>output shape</source>
             <translation>Ausgabeform</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="701" />
+            <location filename="../../gui/window.py" line="760" />
             <source>parameters</source>
             <translation>Parameter</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="704" />
+            <location filename="../../gui/window.py" line="763" />
             <source>total</source>
             <translation>gesamt</translation>
         </message>
@@ -795,7 +795,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="767" />
+            <location filename="../../gui/window.py" line="836" />
             <source>Tap a map for its values and its filter</source>
             <translation>Tippe auf eine Karte für ihre Werte und ihren Filter</translation>
         </message>
@@ -2112,6 +2112,129 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <location filename="../../gui/panels/probabilities.py" line="178" />
             <source>{0}% sure</source>
             <translation>{0} % sicher</translation>
+        </message>
+    </context>
+    <context>
+        <name>ProfileSwitcher</name>
+        <message>
+            <location filename="../../gui/profile_view.py" line="219" />
+            <source>&amp;Choose panels…</source>
+            <translation>&amp;Ansichten wählen…</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="218" />
+            <source>&amp;Full</source>
+            <translation>&amp;Vollständig</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="217" />
+            <source>&amp;Simple (younger pupils)</source>
+            <translation>&amp;Einfach (jüngere Schüler)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="124" />
+            <source>Choose panels</source>
+            <translation>Ansichten wählen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="130" />
+            <source>Controls</source>
+            <translation>Bedienelemente</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="71" />
+            <source>Export figures and lesson</source>
+            <translation>Abbildungen und Lektion exportieren</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="53" />
+            <source>Feature maps (pooled)</source>
+            <translation>Merkmalskarten (gepoolt)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="56" />
+            <source>Filters</source>
+            <translation>Filter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="55" />
+            <source>Layer table</source>
+            <translation>Schichtentabelle</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="57" />
+            <source>Learn tab</source>
+            <translation>Reiter „Lernen“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="64" />
+            <source>Maps after each conv</source>
+            <translation>Karten nach jeder Faltung</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="54" />
+            <source>Network input (28×28)</source>
+            <translation>Eingabe des Netzes (28×28)</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="66" />
+            <source>Open model</source>
+            <translation>Modell öffnen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="216" />
+            <source>P&amp;rofile</source>
+            <translation>P&amp;rofil</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="129" />
+            <source>Panels</source>
+            <translation>Ansichten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="65" />
+            <source>Preprocessing steps</source>
+            <translation>Vorverarbeitungsschritte</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="52" />
+            <source>Probabilities</source>
+            <translation>Wahrscheinlichkeiten</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="68" />
+            <source>Theme switch</source>
+            <translation>Design-Umschalter</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="67" />
+            <source>Train button</source>
+            <translation>Knopf „Trainieren…“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="59" />
+            <source>Training tab</source>
+            <translation>Reiter „Training“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="63" />
+            <source>Undo and Clear</source>
+            <translation>Rückgängig und Löschen</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="58" />
+            <source>Why? tab</source>
+            <translation>Reiter „Warum?“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="69" />
+            <source>“Correct me” bar</source>
+            <translation>Leiste „Korrigiere mich“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="70" />
+            <source>“Where it looks” switch</source>
+            <translation>Schalter „Wohin es schaut“</translation>
         </message>
     </context>
     <context>

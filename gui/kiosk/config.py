@@ -10,6 +10,9 @@ File format (every key optional; a ``[kiosk]`` table is accepted too)::
     presenter_mode = false     # large text for a projector / presenter
     hide_cursor = "auto"       # "auto" (hidden when a touch screen is present), "always" or "never"
     admin_hold_s = 3.0         # long-press in the top-left corner that opens the admin PIN pad
+    profile = "simple"         # teacher profile: "simple" (canvas, probabilities, pooled maps, big type) or "full"
+    panels = ["probabilities", "feature_maps", "filters"]   # instead of the profile's panels (gui.profiles.PANELS)
+    controls = ["undo_clear"]  # instead of the profile's controls (gui.profiles.CONTROLS)
     pin_hash = "pbkdf2_sha256$200000$...$..."   # from `convlens kiosk --hash-pin`
 
 Default location ``platformdirs.user_config_dir("convlens")/kiosk.toml``.  A missing file gives the
@@ -39,6 +42,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from convlens.gui.profiles import BUILT_IN, CONTROLS, PANELS, Profile, builtin_profile, parse_names
 
 __all__ = [
     "HIDE_CURSOR_MODES",
@@ -92,6 +97,11 @@ class KioskConfig:
         ``"auto"``, ``"always"`` or ``"never"``.
     admin_hold_s : float
         Long-press duration in the top-left corner that opens the PIN pad (>= 1).
+    profile : str
+        The teacher profile (:mod:`gui.profiles`): ``"simple"`` or ``"full"`` (default).
+    panels, controls : tuple of str or None
+        Panels and controls to show instead of the profile's (names from :data:`gui.profiles.PANELS` and
+        :data:`gui.profiles.CONTROLS`); None keeps the profile's.
     pin_hash : str or None
         ``pbkdf2_sha256$<iterations>$<salt>$<hash>`` (base64), or None: then the admin exit is disabled.
     """
@@ -104,7 +114,20 @@ class KioskConfig:
     presenter_mode: bool = False
     hide_cursor: str = "auto"
     admin_hold_s: float = 3.0
+    profile: str = "full"
+    panels: tuple[str, ...] | None = None
+    controls: tuple[str, ...] | None = None
     pin_hash: str | None = field(default=None, repr=False)
+
+    def display_profile(self) -> Profile:
+        """The :class:`~gui.profiles.Profile` the kiosk shows: ``profile`` with ``panels`` / ``controls`` instead of
+        its own when they are given."""
+        base = BUILT_IN.get(self.profile, BUILT_IN["full"])
+        if self.panels is None and self.controls is None:
+            return base
+        panels = base.panels if self.panels is None else self.panels
+        controls = base.controls if self.controls is None else self.controls
+        return base.with_choice(panels, controls)
 
     def with_changes(self, **changes: Any) -> KioskConfig:
         """A copy with some fields replaced (no validation: for tests and programmatic set-up)."""
@@ -284,6 +307,20 @@ def _as_pin_hash(value: Any) -> str | None:
     return value
 
 
+def _as_profile(value: Any) -> str:
+    return builtin_profile(value).name
+
+
+def _as_names(known: tuple[str, ...], kind: str) -> Any:
+    def convert(value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise ValueError(f'expected a list such as ["{known[0]}", "{known[1]}"], got {value!r}')
+        names = parse_names(value, known, kind)
+        return tuple(n for n in known if n in names)  # in the canonical order, each once
+
+    return convert
+
+
 _FIELDS: dict[str, Any] = {
     "language": _as_language,
     "idle_timeout_s": _as_seconds(0.05, 86_400.0),
@@ -293,6 +330,9 @@ _FIELDS: dict[str, Any] = {
     "presenter_mode": _as_bool,
     "hide_cursor": _as_cursor_mode,
     "admin_hold_s": _as_seconds(0.2, 60.0),
+    "profile": _as_profile,
+    "panels": _as_names(PANELS, "panel"),
+    "controls": _as_names(CONTROLS, "control"),
     "pin_hash": _as_pin_hash,
 }
 

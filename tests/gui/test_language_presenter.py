@@ -374,3 +374,20 @@ def test_the_quick_train_button_readme_and_cli_give_the_same_time(qtbot: QtBot) 
     train = next(a for a in build_parser()._subparsers._group_actions[0].choices["train"]._actions  # type: ignore[union-attr]
                  if a.dest == "quick")
     assert when.group(1) in (train.help or "")
+
+
+def test_presenter_mode_off_again_gives_every_own_font_its_normal_size(qtbot: QtBot) -> None:
+    """A widget with a font of its own at the window's size (the filters' fixed-width numbers) grows with presenter
+    mode and comes back to its size, not 2/3 of it."""
+    window = create_window(language="en")
+    qtbot.addWidget(window)
+    try:
+        details = window.filtersPanel.details
+        normal = details.font().pointSizeF()
+        window.set_presenter(True)
+        assert details.font().pointSizeF() == pytest.approx(normal * PRESENTER_SCALE)
+        window.set_presenter(False)
+        assert details.font().pointSizeF() == pytest.approx(normal)  # was 6 pt for 9 pt
+    finally:
+        if window.trainingPanel is not None:
+            window.trainingPanel.shutdown()

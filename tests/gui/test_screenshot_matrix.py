@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from convlens.gui.screenshot_matrix import VIEWS, Setting, full_matrix, quick_matrix, run_matrix
+from convlens.gui.screenshot_matrix import SIZES, VIEWS, Setting, full_matrix, quick_matrix, run_matrix
 
 
 def test_the_full_matrix_covers_every_mode_size_language_theme_presenter_and_scale() -> None:
@@ -18,6 +18,11 @@ def test_the_full_matrix_covers_every_mode_size_language_theme_presenter_and_sca
     assert {s.language for s in settings} == {"en", "de"} and {s.theme for s in settings} == {"dark", "light"}
     assert {s.presenter for s in settings} == {False, True} and {s.scale for s in settings} == {1.0, 1.5, 2.0}
     assert all(s.views == VIEWS for s in settings)
+    simple = [s for s in settings if s.profile == "simple"]
+    assert {(s.mode, s.width, s.height, s.language) for s in simple} == {
+        (m, w, h, lang) for m in ("explorer", "kiosk") for w, h in SIZES for lang in ("en", "de")
+    }
+    assert all(s.shown_views() == ("network",) for s in simple) and simple[0].name.endswith("-normal-simple")
     assert {f"learn{k}" for k in range(1, 8)} | {"network", "training"} <= set(VIEWS)
     assert "training" not in Setting(mode="kiosk").shown_views()
 

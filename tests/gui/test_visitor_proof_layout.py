@@ -27,13 +27,17 @@ WindowFactory = Callable[..., Any]
 
 @pytest.fixture
 def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
-    """``make_window(width, height, language="en", presenter=False, theme="dark")``: a shown explorer window."""
+    """``make_window(width, height, language="en", presenter=False, theme="dark", profile=None)``: a shown explorer
+    window (``profile``: the teacher profile it starts with, not saved)."""
     from convlens.gui.app import create_window
 
     made: list[Any] = []
 
-    def make(width: int, height: int, language: str = "en", presenter: bool = False, theme: str = "dark") -> Any:
-        window = create_window(language=language, presenter=presenter)
+    def make(
+        width: int, height: int, language: str = "en", presenter: bool = False, theme: str = "dark",
+        profile: str | None = None,
+    ) -> Any:
+        window = create_window(language=language, presenter=presenter, profile=profile)
         qtbot.addWidget(window)
         window.set_theme(theme)
         window.resize(width, height)
@@ -379,3 +383,30 @@ def test_the_overlay_switch_sits_under_the_canvas_and_fits(
         assert toggle.text() == label  # room for it
     assert clipped_texts(column) == []
     assert check_window(window, "network") == []
+
+
+# ------------------------------------------------------------------------------------------------- 6. simple profile
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 700), (1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_simple_profile_fits_with_a_big_canvas_and_readable_probabilities(
+    make_window: WindowFactory, draw, width: int, height: int, language: str
+) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    window = make_window(width, height, language=language, profile="simple")
+    draw(window.canvas, SAMPLE_STROKES[4])
+    settle(window)
+    assert check_window(window, "network") == []
+    side = min(window.canvas.width(), window.canvas.height())
+    assert side >= 0.45 * height and abs(window.canvas.width() - window.canvas.height()) <= 0.1 * side  # big, square
+    panel = window.probabilitiesPanel
+    bottom = panel.plot.getAxis("bottom")
+    font = bottom.style.get("tickFont") or panel.plot.font()
+    assert bottom.geometry().width() / 10 >= QFontMetrics(font).horizontalAdvance("0") + 1  # digits apart
+    assert panel.digitLabel.font().pixelSize() >= 120  # the answer in large type
+    maps = window.featureMapsPanel
+    for layer in ("pool1", "pool2"):  # the pooled maps readable: tiles of at least 48 px
+        grid = maps.grid(layer)
+        assert grid.view.sceneBoundingRect().width() / grid.cols >= 48, (layer, grid.cols)
