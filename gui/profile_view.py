@@ -57,6 +57,7 @@ PANEL_LABELS = {
     "learn": QT_TRANSLATE_NOOP("ProfileSwitcher", "Learn tab"),
     "why": QT_TRANSLATE_NOOP("ProfileSwitcher", "Why? tab"),
     "training": QT_TRANSLATE_NOOP("ProfileSwitcher", "Training tab"),
+    "class": QT_TRANSLATE_NOOP("ProfileSwitcher", "Class tab"),
 }
 """Each panel's name in the "Choose panels…" dialog (English; shown through :func:`tr`)."""
 CONTROL_LABELS = {
@@ -289,6 +290,7 @@ class ProfileSwitcher(QObject):
         ]
         training = w.findChildren(QWidget, "trainingPanel")
         pages += [(page, shows("training")) for page in training]
+        pages += [(page, shows("class")) for page in w.findChildren(QWidget, "classroomPanel")]
         for page, shown in pages:
             index = tabs.indexOf(page) if page is not None else -1
             if index < 0:
@@ -343,6 +345,7 @@ class ProfileSwitcher(QObject):
             "open_model": (shows("open_model"), [w.openModelAction]),
             "theme": (shows("theme"), [w.darkThemeAction]),
             "export": (shows("export"), self._export_actions()),
+            "class": ("class" in panels, self._named_actions({"importClassSetAction", "exportClassSetAction"})),
         }
         for enabled, items_ in actions.values():
             for action in items_:
@@ -367,5 +370,8 @@ class ProfileSwitcher(QObject):
         widget.setVisible(shown)
 
     def _export_actions(self) -> list[QAction]:
-        names = {"exportFigureAction", "exportLessonAction"}
+        return self._named_actions({"exportFigureAction", "exportLessonAction"})
+
+    def _named_actions(self, names: set[str]) -> list[QAction]:
+        """The window's actions with these objectNames (added by extras such as the training or class tab)."""
         return [a for a in self._window.findChildren(QAction) if a.objectName() in names]

@@ -42,10 +42,11 @@ PANELS: tuple[str, ...] = (
     "learn",
     "why",
     "training",
+    "class",
 )
 """Panels a profile can show or hide, in the order the "Choose panels…" dialog lists them:
 the probabilities under the canvas; the Network tab's feature maps, network input (28x28 and the preprocessing
-steps), layer table and filters; the Learn, Why? and Training tabs."""
+steps), layer table and filters; the Learn, Why?, Training and Class tabs."""
 
 CONTROLS: tuple[str, ...] = (
     "undo_clear",

@@ -8,10 +8,12 @@ Usage (``make screenshots`` runs the first line)::
 The matrix: explorer and kiosk; 1024x700, 1366x768 and 1920x1080; English and German; dark and light; presenter
 mode off and on; and, at scale factors 1.5 and 2.0 (``QT_SCALE_FACTOR``), the explorer on 1920x1080 and 3840x2160
 screens; the simple teacher profile (:mod:`gui.profiles`) in both modes, sizes and languages (its one view: the
-canvas, the probabilities and the pooled maps). Each of these *settings* is shown with every *view*: the Network tab (plain, and with the preprocessing
-steps and the "every input channel" filters), each Learn step (step 1 also zoomed in), the Why? tab (the saliency
-overlay with the feature-map ranking, one Teach step, the Fool-it challenge) and the training results
-(a synthetic :class:`~convlens.services.evaluation.ResultSummary`; the kiosk has no training tab).
+canvas, the probabilities and the pooled maps). Each of these *settings* is shown with every *view*: the Network
+tab (plain, and with the preprocessing steps and the "every input channel" filters), each Learn step (step 1 also
+zoomed in), the Why? tab (the saliency overlay with the feature-map ranking, one Teach step, the Fool-it
+challenge), the training results (a synthetic :class:`~convlens.services.evaluation.ResultSummary`), the training
+tab's advanced settings with the architecture editor, and the Class tab with a before/after result (a synthetic
+:class:`~convlens.services.finetune.FineTuneOutcome`); the kiosk has neither the training nor the Class tab.
 
 Every picture is checked (:func:`check_window`); a fault is reported with the picture's name:
 
@@ -23,8 +25,8 @@ Every picture is checked (:func:`check_window`); a fault is reported with the pi
 
 Each screen size (and scale factor) runs in a child process of its own, on an offscreen screen of exactly that
 size (``QT_QPA_PLATFORM=offscreen:configfile=...``), so the kiosk fills it as it would a real one. Output:
-``OUT_DIR/<mode>-<W>x<H>[@<scale>]-<lang>-<theme>-<normal|presenter>[-simple]-<view>.png``, a contact sheet per setting in
-``OUT_DIR/sheets/``, and ``OUT_DIR/report.json`` (every picture, every fault, the time taken). ``--docs DIR``
+``OUT_DIR/<mode>-<W>x<H>[@<scale>]-<lang>-<theme>-<normal|presenter>[-simple]-<view>.png``, a contact sheet per
+setting in ``OUT_DIR/sheets/``, and ``OUT_DIR/report.json`` (every picture, every fault, the time taken). ``--docs DIR``
 copies the few telling pictures (:data:`DOCS_PICTURES`) into DIR (the README's ``docs/screenshots``).
 """
 
@@ -71,6 +73,8 @@ VIEWS = (
     "why-teach",
     "why-fool",
     "training",
+    "training-editor",
+    "class",
 )
 """What each setting is shown with (the kiosk has no training tab, so no "training" view)."""
 
@@ -124,7 +128,7 @@ class Setting:
     def shown_views(self) -> tuple[str, ...]:
         if self.profile == "simple":  # no tabs but the Network tab, and no detail switches in it
             return tuple(v for v in self.views if v == "network")
-        return tuple(v for v in self.views if not (self.mode == "kiosk" and v == "training"))
+        return tuple(v for v in self.views if not (self.mode == "kiosk" and v.startswith(("training", "class"))))
 
 
 @dataclass
@@ -367,6 +371,24 @@ def synthetic_summary() -> Any:
     )
 
 
+def synthetic_class_outcome() -> Any:
+    """A class's before/after result (no training: the screenshots show its layout, not a model's figures)."""
+    import numpy as np
+
+    from convlens.services.finetune import FineTuneOutcome
+
+    rng = np.random.default_rng(7)
+    before = np.diag(rng.integers(2, 8, 10)) + rng.integers(0, 3, (10, 10)) * (rng.random((10, 10)) < 0.2)
+    after = np.diag(np.diag(before) + before.sum(axis=1) - np.diag(before))
+    held_out = int(before.sum())
+    return FineTuneOutcome(
+        model=None,  # type: ignore[arg-type]
+        before=float(np.trace(before) / held_out), after=1.0, confusion_before=before, confusion_after=after,
+        held_out=held_out, class_train=233, train_images=10_233, mnist_before=0.994, mnist_after=0.9921,
+        mnist_test=10_000, seconds=13.0, train_seconds=9.0,
+    )
+
+
 def _settle(app: Any, rounds: int = 4) -> None:
     import shiboken6
 
@@ -438,6 +460,20 @@ def _show_view(window: Any, view: str, app: Any) -> None:
         window.show_tab(training)
         _settle(app)
         training.scrollArea.ensureWidgetVisible(training.results.accuracyLabel, 0, 60)
+    elif view == "training-editor":
+        training = window.trainingPanel
+        window.show_tab(training)
+        training.set_advanced_visible(True)
+        _settle(app)
+        training.scrollArea.ensureWidgetVisible(training.form.architectureEditor, 0, 20)
+    elif view == "class":
+        classroom = window.classroomPanel
+        window.show_tab(classroom)
+        classroom.show_outcome(synthetic_class_outcome())
+        _settle(app)
+        from PySide6.QtWidgets import QScrollArea
+
+        classroom.findChild(QScrollArea, "classroomScroll").ensureWidgetVisible(classroom.results, 0, 20)
     _settle(app, 6)
 
 

@@ -72,7 +72,7 @@
             <translation>Klassensatz kann nicht gelöscht werden</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/__init__.py" line="36" />
+            <location filename="../../gui/classroom/__init__.py" line="55" />
             <source>Class</source>
             <translation>Klasse</translation>
         </message>
@@ -132,7 +132,7 @@
             <translation>Klassensatz exportieren</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/__init__.py" line="46" />
+            <location filename="../../gui/classroom/__init__.py" line="45" />
             <source>Export class set…</source>
             <translation>Klassensatz exportieren…</translation>
         </message>
@@ -147,7 +147,7 @@
             <translation>Klassensatz importieren</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/__init__.py" line="38" />
+            <location filename="../../gui/classroom/__init__.py" line="37" />
             <source>Import class set…</source>
             <translation>Klassensatz importieren…</translation>
         </message>
@@ -2117,32 +2117,37 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
     <context>
         <name>ProfileSwitcher</name>
         <message>
-            <location filename="../../gui/profile_view.py" line="219" />
+            <location filename="../../gui/profile_view.py" line="220" />
             <source>&amp;Choose panels…</source>
             <translation>&amp;Ansichten wählen…</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="218" />
+            <location filename="../../gui/profile_view.py" line="219" />
             <source>&amp;Full</source>
             <translation>&amp;Vollständig</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="217" />
+            <location filename="../../gui/profile_view.py" line="218" />
             <source>&amp;Simple (younger pupils)</source>
             <translation>&amp;Einfach (jüngere Schüler)</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="124" />
+            <location filename="../../gui/profile_view.py" line="125" />
             <source>Choose panels</source>
             <translation>Ansichten wählen</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="130" />
+            <location filename="../../gui/profile_view.py" line="60" />
+            <source>Class tab</source>
+            <translation>Reiter „Klasse“</translation>
+        </message>
+        <message>
+            <location filename="../../gui/profile_view.py" line="131" />
             <source>Controls</source>
             <translation>Bedienelemente</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="71" />
+            <location filename="../../gui/profile_view.py" line="72" />
             <source>Export figures and lesson</source>
             <translation>Abbildungen und Lektion exportieren</translation>
         </message>
@@ -2167,7 +2172,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Reiter „Lernen“</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="64" />
+            <location filename="../../gui/profile_view.py" line="65" />
             <source>Maps after each conv</source>
             <translation>Karten nach jeder Faltung</translation>
         </message>
@@ -2177,22 +2182,22 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eingabe des Netzes (28×28)</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="66" />
+            <location filename="../../gui/profile_view.py" line="67" />
             <source>Open model</source>
             <translation>Modell öffnen</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="216" />
+            <location filename="../../gui/profile_view.py" line="217" />
             <source>P&amp;rofile</source>
             <translation>P&amp;rofil</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="129" />
+            <location filename="../../gui/profile_view.py" line="130" />
             <source>Panels</source>
             <translation>Ansichten</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="65" />
+            <location filename="../../gui/profile_view.py" line="66" />
             <source>Preprocessing steps</source>
             <translation>Vorverarbeitungsschritte</translation>
         </message>
@@ -2202,12 +2207,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Wahrscheinlichkeiten</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="68" />
+            <location filename="../../gui/profile_view.py" line="69" />
             <source>Theme switch</source>
             <translation>Design-Umschalter</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="67" />
+            <location filename="../../gui/profile_view.py" line="68" />
             <source>Train button</source>
             <translation>Knopf „Trainieren…“</translation>
         </message>
@@ -2217,7 +2222,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Reiter „Training“</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="63" />
+            <location filename="../../gui/profile_view.py" line="64" />
             <source>Undo and Clear</source>
             <translation>Rückgängig und Löschen</translation>
         </message>
@@ -2227,12 +2232,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Reiter „Warum?“</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="69" />
+            <location filename="../../gui/profile_view.py" line="70" />
             <source>“Correct me” bar</source>
             <translation>Leiste „Korrigiere mich“</translation>
         </message>
         <message>
-            <location filename="../../gui/profile_view.py" line="70" />
+            <location filename="../../gui/profile_view.py" line="71" />
             <source>“Where it looks” switch</source>
             <translation>Schalter „Wohin es schaut“</translation>
         </message>

@@ -33,7 +33,6 @@ def install_classroom(window: ExplorerWindow) -> ClassroomPanel | None:
     if window.kiosk:
         return None
     panel = ClassroomPanel(window.controller)
-    window.add_tab(panel, tr("Class"))
     menu = window.menu("file")
     import_action = QAction(tr("Import class set…"), window)
     import_action.setObjectName("importClassSetAction")
@@ -53,6 +52,7 @@ def install_classroom(window: ExplorerWindow) -> ClassroomPanel | None:
         menu.insertActions(before, [import_action, export_action])
     else:
         menu.addActions([import_action, export_action])
+    window.add_tab(panel, tr("Class"))  # after the menu entries: the teacher profile shows or disables all three
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(panel.shutdown)

@@ -366,6 +366,10 @@ class ClassroomPanel(QWidget):
         self._set_status(text)
 
     def _on_succeeded(self, outcome: FineTuneOutcome) -> None:
+        self.show_outcome(outcome)
+
+    def show_outcome(self, outcome: FineTuneOutcome) -> None:
+        """Show a finished teaching's before/after view (the screenshot matrix shows a synthetic one)."""
         self.teachProgress.setValue(1000)
         self.results.set_outcome(outcome)
         self._set_status(

@@ -28,7 +28,7 @@ HIDDEN_IN_SIMPLE = ("filtersPanel", "networkInputPanel", "architectureScroll", "
                     "mainToolBar")
 SHOWN_IN_SIMPLE = ("canvas", "probabilitiesPanel", "featureMapsPanel", "undoButton", "clearButton")
 DISABLED_IN_SIMPLE = ("convMapsAction", "stepsAction", "openModelAction", "darkThemeAction", "exportFigureAction",
-                      "exportLessonAction")
+                      "exportLessonAction", "importClassSetAction", "exportClassSetAction")
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +104,7 @@ def assert_simple(window: Any) -> None:
         assert not widget(window, name).isVisible(), name
     for name in DISABLED_IN_SIMPLE:
         assert not action(window, name).isEnabled(), name
-    for page in (window.lessonPanel, window.why, window.trainingPanel):
+    for page in (window.lessonPanel, window.why, window.trainingPanel, window.classroomPanel):
         assert not tab_shown(window, page)
     assert tab_shown(window, window.networkTab) and not window.sideTabs.tabBar().isVisible()
     assert not window.featureMapsPanel.convCheck.isChecked()  # the pooled maps alone
@@ -116,7 +116,7 @@ def assert_full(window: Any) -> None:
         assert widget(window, name).isVisible(), name
     for name in DISABLED_IN_SIMPLE:
         assert action(window, name).isEnabled(), name
-    for page in (window.networkTab, window.lessonPanel, window.why, window.trainingPanel):
+    for page in (window.networkTab, window.lessonPanel, window.why, window.trainingPanel, window.classroomPanel):
         assert tab_shown(window, page)
     assert window.sideTabs.tabBar().isVisible()
     assert window.profile() == FULL
