@@ -10,6 +10,10 @@ drawing, a canvas that changes size under the pen). This script looks at the X s
   ``grab()`` of the canvas; any pixel that differs by more than a little (a stale hint, a stroke drawn at the
   old size) is a fault;
 * **the canvas keeps its size while the pen is down** (sampled every 5 ms during the first stroke);
+* **the Class tab** (explorer): the pupil draws the digit asked for on the tab's own canvas with xdotool and
+  presses Save with a click; the drawing must be stored (one drawing, with the asked-for label), the canvas
+  on screen must match its fresh paint, and the tab and the training tab's advanced view (the architecture
+  editor) are photographed;
 * **kiosk self-healing**: Super+D (openbox's "show desktop") hides every window; the kiosk must be back, full
   screen and on top, within two seconds.
 
@@ -187,12 +191,91 @@ def child(mode: str, size: str, language: str, out: Path) -> int:
             faults += [f"after Super+D: {f}" for f in _compare_canvas(canvas, _root_screenshot(
                 shots["after-show-desktop"]))]
     reading = window.probabilitiesPanel.digitLabel.text()
+    if mode == "explorer" and state.get("done"):
+        faults += _class_tab(app, window, f"{mode}-{size}-{language}", out)
     print(f"{mode:<8} {size:<9} {language}: read the 1 as {reading!r}; "
           + ("OK" if not faults else "FAULTS: " + "; ".join(faults)), flush=True)
     if window.kioskController is not None:
         window.kioskController.shutdown()
     window.close()
     return 1 if faults else 0
+
+
+def _run_script(app, script) -> bool:  # noqa: ANN001 - a QApplication and a callable
+    """Run ``script`` (xdotool calls) in a thread while the event loop turns; True when it finished in time."""
+    done = threading.Event()
+
+    def body() -> None:
+        script()
+        done.set()
+
+    threading.Thread(target=body, daemon=True).start()
+    deadline = time.monotonic() + 60
+    while not done.is_set() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.002)
+    for _ in range(20):
+        app.processEvents()
+    return done.is_set()
+
+
+def _class_tab(app, window, name: str, out: Path) -> list[str]:  # noqa: ANN001 - Qt objects
+    """The Class tab as a pupil uses it: draw the digit asked for, press Save; the training tab's editor."""
+    panel = window.classroomPanel
+    if panel is None:
+        return ["no Class tab in the explorer"]
+    window.show_tab(panel)
+    for _ in range(50):
+        app.processEvents()
+        time.sleep(0.01)
+    canvas, save = panel.classCanvas, panel.saveDrawingButton
+    asked = panel.current_digit
+    strokes = STROKE_1 if asked == 1 else [[(0.3, 0.2), (0.7, 0.2), (0.4, 0.85)]]  # a 1 or a 7-like stroke
+    runs = []
+    for stroke in strokes:
+        pts = np.asarray(stroke)
+        dense = [pts[i] + (pts[i + 1] - pts[i]) * t for i in range(len(pts) - 1)
+                 for t in np.linspace(0, 1, 25, endpoint=False)] + [pts[-1]]
+        runs.append([canvas.mapToGlobal(canvas.normalised_to_widget(*p).toPoint()) for p in dense])
+    button = save.mapToGlobal(save.rect().center())
+    shots = {"drawn": out / f"{name}-class-drawn.png", "saved": out / f"{name}-class-saved.png"}
+
+    def script() -> None:
+        for run in runs:
+            _xdo("mousemove", str(run[0].x()), str(run[0].y()))
+            _xdo("mousedown", "1")
+            for point in run[1:]:
+                _xdo("mousemove", str(point.x()), str(point.y()))
+                time.sleep(0.008)
+            _xdo("mouseup", "1")
+            time.sleep(0.1)
+        time.sleep(0.4)
+        subprocess.run(["import", "-window", "root", str(shots["drawn"])], check=True)
+        _xdo("mousemove", str(button.x()), str(button.y()))
+        _xdo("click", "1")
+        time.sleep(0.5)
+        subprocess.run(["import", "-window", "root", str(shots["saved"])], check=True)
+
+    faults: list[str] = []
+    if not _run_script(app, script):
+        return ["the Class tab's xdotool script did not finish"]
+    faults += [f"class canvas: {f}" for f in _compare_canvas(canvas, _root_screenshot(shots["saved"]))]
+    labels = panel.class_set.labels.tolist()
+    if labels != [asked]:
+        faults.append(f"the Class tab stored {labels} after one drawing of a {asked} and Save")
+    training = window.trainingPanel
+    if training is not None:
+        window.show_tab(training)
+        training.set_advanced_visible(True)
+        for _ in range(50):
+            app.processEvents()
+            time.sleep(0.01)
+        training.scrollArea.ensureWidgetVisible(training.form.architectureEditor, 0, 20)
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.01)
+        subprocess.run(["import", "-window", "root", str(out / f"{name}-training-editor.png")], check=True)
+    return faults
 
 
 def _compare_canvas(canvas, screen: np.ndarray) -> list[str]:  # noqa: ANN001 - a Qt widget
@@ -241,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     # The kiosk's log and PIN lockout go to a scratch folder, never the real user's data folder.
                     scratch = tempfile.mkdtemp(prefix="convlens-real-display-")
-                    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", CONVLENS_DATA_DIR=scratch)
+                    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", CONVLENS_DATA_DIR=scratch,
+                               XDG_CONFIG_HOME=scratch)
                     failed |= subprocess.run([sys.executable, __file__, "--out", str(out), "--child", mode, size,
                                               language], env=env, timeout=120).returncode
                 finally:
