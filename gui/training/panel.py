@@ -262,6 +262,7 @@ class TrainingPanel(QWidget):
             self.runStatus.set_text(reason)
             return False
         self.curves.clear()
+        self.curves.set_live(True)
         if request.timelapse_every is not None:
             self.timelapse.clear(request.timelapse_max)
             request = replace(request, timelapse_drawing=self._drawing())

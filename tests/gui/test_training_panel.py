@@ -151,6 +151,7 @@ def test_tiny_training_through_the_button_previews_saves_and_swaps(
     assert total == fake_mnist.n_test
     assert len(panel.curves.lines["train_loss"].getData()[0]) >= 1
     assert len(panel.curves.lines["val_acc"].getData()[0]) >= 1
+    assert not panel.curves.live
     assert panel.runStatus.trainingProgress.value() == 1000
     assert panel.form.quickTrainButton.isEnabled() and not panel.runStatus.cancelTrainingButton.isEnabled()
 
@@ -199,6 +200,7 @@ def test_cancel_stops_within_a_second_and_keeps_the_model(
     # the preview of the newest weights is the model in use for a while
     qtbot.waitUntil(lambda: controller.model is not old_model and panel.curves.train_points > 2, timeout=TIMEOUT_MS)
     assert panel.is_running and not panel.form.quickTrainButton.isEnabled()
+    assert panel.curves.live  # no grid while training: the cheaper repaint keeps the event loop on time
     t0 = time.perf_counter()
     with qtbot.waitSignal(panel.trainingFinished, timeout=5000) as blocker:
         qtbot.mouseClick(panel.runStatus.cancelTrainingButton, Qt.MouseButton.LeftButton)
@@ -208,6 +210,7 @@ def test_cancel_stops_within_a_second_and_keeps_the_model(
     assert controller.model is old_model and controller.current_model_info().path == old_info.path
     assert model_store.current_model() is None and model_store.list_models() == []
     assert "cancelled" in panel.runStatus.statusLabel.text()
+    assert not panel.curves.live  # the grid is back to read the values
 
 
 def test_divergence_stops_with_a_message_and_keeps_the_model(
