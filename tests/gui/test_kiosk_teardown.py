@@ -103,7 +103,7 @@ def test_two_kiosk_windows_then_a_theme_switch_leave_nothing_to_the_collector(
         shut_down(window)
         del window
         assert all(not shiboken6.isValid(m) for m in mine)
-        assert python_owned_top_levels() == before
+        assert python_owned_top_levels() <= before  # earlier tests may leave some; none is added
 
     # the later test: an explorer window switches theme and presenter mode, the collector running inside Qt
     explorer = make(qtbot)
@@ -119,7 +119,7 @@ def test_two_kiosk_windows_then_a_theme_switch_leave_nothing_to_the_collector(
         probe.close()
         probe.deleteLater()
         shut_down(explorer)
-    assert python_owned_top_levels() == before
+    assert python_owned_top_levels() <= before  # earlier tests may leave some; none is added
 
 
 def test_a_window_deleted_without_closing_takes_its_plot_menus(qtbot: QtBot, no_collector: None) -> None:
@@ -131,4 +131,4 @@ def test_a_window_deleted_without_closing_takes_its_plot_menus(qtbot: QtBot, no_
     window.deleteLater()  # no close(): e.g. a window dropped by a script
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     assert all(not shiboken6.isValid(m) for m in mine)
-    assert python_owned_top_levels() == before
+    assert python_owned_top_levels() <= before  # earlier tests may leave some; none is added
