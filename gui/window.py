@@ -62,7 +62,7 @@ from convlens.gui.kiosk.i18n import (
 from convlens.gui.kiosk.touch import touch_screen_present
 from convlens.gui.layouts import RatioSplitter, VerticalScrollArea
 from convlens.gui.model_opener import open_model_file
-from convlens.gui.panels import configure_pyqtgraph
+from convlens.gui.panels import configure_pyqtgraph, release_plot_menus
 from convlens.gui.panels.feature_maps import FeatureMapsPanel
 from convlens.gui.panels.filters import FiltersPanel
 from convlens.gui.panels.network_input import NetworkInputPanel
@@ -526,6 +526,13 @@ class ExplorerWindow(QMainWindow):
                 self.fullScreenAction.setChecked(full)
                 self.fullScreenAction.blockSignals(False)
         super().changeEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DeferredDelete:
+            # deleteLater() (also WA_DeleteOnClose): the plots' parentless menus go now, with the window, not when
+            # the garbage collector happens to free the panels' Python objects (possibly in the middle of Qt code)
+            release_plot_menus(self)
+        return super().event(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         super().closeEvent(event)

@@ -602,7 +602,7 @@ class KioskController(QObject):
         self._unlocked = True
         self.adminExit.emit()
         self.shutdown()
-        QTimer.singleShot(0, self.window.close)
+        QTimer.singleShot(0, self.window, self.window.close)
 
     # -- recovery -------------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -741,12 +741,12 @@ class KioskController(QObject):
     def _on_show(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window:
             self._shown_once = True
-            QTimer.singleShot(0, self._take_focus)
+            QTimer.singleShot(0, self, self._take_focus)  # not after the controller is gone
         elif isinstance(watched, QFileDialog):
             if self.config.allow_export and watched.objectName() == EXPORT_DIALOG:
                 return False  # an export's save dialog, allowed by the config
             log.warning("kiosk: file dialog %r closed (no file access in kiosk mode)", watched.windowTitle())
-            QTimer.singleShot(0, watched.reject)
+            QTimer.singleShot(0, watched, watched.reject)
         return False
 
     def _on_key(self, watched: QObject, event: QEvent) -> bool:

@@ -8,6 +8,8 @@
 :class:`TileGrid` shows a stack of small images as one mosaic in a pyqtgraph ViewBox (one
 ImageItem, updated in place with ``setImage(..., autoLevels=False)``; nothing is rebuilt per frame)
 and maps scene positions back to (tile, row, col).
+
+:func:`release_plot_menus` deletes the pop-up menus pyqtgraph makes without a parent, when a window goes away.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem
+from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 from convlens.gui.render import tile_at, tile_grid, tile_rect
 
@@ -29,13 +32,61 @@ __all__ = [
     "configure_pyqtgraph",
     "new_image_item",
     "new_view",
+    "plot_menus",
+    "release_plot_menus",
     "title_height",
 ]
+
+_MENU_ATTRIBUTES = ("ctrlMenu", "menu")
+"""Where pyqtgraph keeps the menus it makes without a parent: ``PlotItem.ctrlMenu`` ("Plot Options"),
+``ViewBox.menu`` (the ViewBoxMenu)."""
 
 
 def configure_pyqtgraph() -> None:
     """Global pyqtgraph options the panels rely on (row-major images, anti-aliased lines)."""
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+
+def _menu_slots(root: QWidget) -> list[tuple[dict[str, Any], str, QWidget]]:
+    """``(item.__dict__, attribute, menu)`` for each menu of :func:`plot_menus`."""
+    slots: list[tuple[dict[str, Any], str, QWidget]] = []
+    for view in root.findChildren(pg.GraphicsView):
+        scene = view.scene()
+        if scene is None:
+            continue
+        for item in scene.items():
+            state = getattr(item, "__dict__", {})  # pyqtgraph items forward unknown attributes (PlotItem -> ViewBox)
+            for name in _MENU_ATTRIBUTES:
+                menu = state.get(name)
+                if (isinstance(menu, QWidget) and shiboken6.isValid(menu) and menu.parent() is None
+                        and shiboken6.ownedByPython(menu) and all(menu is not m for _, _, m in slots)):
+                    slots.append((state, name, menu))
+    return slots
+
+
+def plot_menus(root: QWidget) -> list[QWidget]:
+    """The pop-up menus pyqtgraph made, without a parent, for the plots under ``root``.
+
+    They are top-level widgets owned by Python alone, so Qt does not delete them with ``root``; they live as long as
+    their plot item's Python object, which a window's panels keep in reference cycles.
+    """
+    return [menu for _, _, menu in _menu_slots(root)]
+
+
+def release_plot_menus(root: QWidget) -> int:
+    """Delete the menus of :func:`plot_menus` now (``root`` is about to be deleted); returns how many.
+
+    Left alone, they would be deleted whenever Python's cyclic garbage collector frees the dead window's plot items,
+    and that can happen inside Qt: a collection triggered while Qt disconnects a signal with its connection lock
+    held deadlocks (seen after kiosk windows, whose controller keeps the window's Python objects in cycles), one
+    triggered while a theme change repolishes every widget it listed crashes. The plot items get ``None`` instead,
+    as after pyqtgraph's own ``PlotItem.close()``.
+    """
+    slots = _menu_slots(root)
+    for state, name, menu in slots:
+        state[name] = None
+        shiboken6.delete(menu)
+    return len(slots)
 
 
 def new_image_item() -> pg.ImageItem:

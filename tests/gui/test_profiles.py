@@ -175,7 +175,11 @@ def test_kiosk_config_refuses_broken_profile_values_clearly(data: dict[str, Any]
     assert config.display_profile() == FULL  # the wrong value alone falls back to its default
 
 
-def test_kiosk_window_shows_the_configs_profile(make_window: Any, tmp_path: Path) -> None:
+def test_kiosk_window_shows_the_configs_profile_and_a_broken_one_shows_everything(
+    make_window: Any, tmp_path: Path
+) -> None:
+    """Two kiosk windows one after the other in one test (``tests/gui/test_kiosk_teardown.py``: that used to crash a
+    later test)."""
     good = tmp_path / "good.toml"
     good.write_text('profile = "simple"\nhide_cursor = "never"\nattract_loop = false\n', encoding="utf-8")
     window = make_window(kiosk=True, config_path=good)
@@ -184,9 +188,8 @@ def test_kiosk_window_shows_the_configs_profile(make_window: Any, tmp_path: Path
         assert not widget(window, name).isVisible(), name
     assert widget(window, "featureMapsPanel").isVisible() and widget(window, "probabilitiesPanel").isVisible()
     assert window.kioskController.config_errors == ()
+    shut_down(window)
 
-
-def test_kiosk_window_with_a_broken_profile_shows_everything_and_says_why(make_window: Any, tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text('profile = "kids"\nhide_cursor = "never"\nattract_loop = false\n', encoding="utf-8")
     window = make_window(kiosk=True, config_path=broken)
