@@ -82,6 +82,7 @@ class CurvesView(QWidget):
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(REDRAW_MS)
         self._redraw.timeout.connect(self._draw_loss_then_accuracy)
+        self._live = False
         self.clear()
 
     @property
@@ -91,13 +92,14 @@ class CurvesView(QWidget):
 
     def set_live(self, live: bool) -> None:
         """A run is training (``True``: no grid, cheaper repaints) or not (the grid back, to read the values)."""
+        self._live = live
         for plot in (self.lossPlot, self.accuracyPlot):
             plot.showGrid(x=not live, y=not live, alpha=GRID_ALPHA)
 
     @property
     def live(self) -> bool:
         """The curves are in their cheaper look for a run in progress (no grid)."""
-        return not self.lossPlot.getPlotItem().ctrl.xGridCheck.isChecked()
+        return self._live
 
     def clear(self) -> None:
         """Empty curves, for a new run."""
