@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bench_train.py", "bench_inference.py", "bench_live.py", "bench_training_gui.py", "bench_quick_train.py",
-         "bench_arch_estimate.py", "bench_drawn.py", "bench_explain.py"]
+ORDER = ["bench_train.py", "bench_inference.py", "bench_live.py", "bench_training_gui.py", "bench_class_gui.py",
+         "bench_quick_train.py", "bench_arch_estimate.py", "bench_drawn.py", "bench_explain.py"]
 
 
 def main() -> int:
@@ -23,7 +23,7 @@ def main() -> int:
         print(f"\n=== {script.name} " + "=" * (60 - len(script.name)), flush=True)
         started = time.perf_counter()
         env = dict(os.environ)
-        if script.name in ("bench_training_gui.py", "bench_arch_estimate.py"):
+        if script.name in ("bench_training_gui.py", "bench_class_gui.py", "bench_arch_estimate.py"):
             env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `convlens` runs the app (convlens/__main__.py)
         code = subprocess.call([sys.executable, str(script)], env=env)
         print(f"--- {script.name}: exit {code}, {time.perf_counter() - started:.1f} s", flush=True)
