@@ -17,7 +17,7 @@
     <context>
         <name>Classroom</name>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="422" />
+            <location filename="../../gui/classroom/panel.py" line="426" />
             <source>1 drawing. Drawings stay on this computer.</source>
             <translation>1 Zeichnung. Zeichnungen bleiben auf diesem Computer.</translation>
         </message>
@@ -27,7 +27,7 @@
             <translation>Nachher: mit unserer Handschrift trainiert</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="410" />
+            <location filename="../../gui/classroom/panel.py" line="414" />
             <source>An anonymous number per pupil: some of each pupil's drawings are kept aside to check the network</source>
             <translation>Eine anonyme Nummer pro Schülerin oder Schüler: Von allen werden einige Zeichnungen zurückgehalten, um das Netz damit zu prüfen</translation>
         </message>
@@ -37,7 +37,7 @@
             <translation>Vorher: das Netz, wie es war</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="430" />
+            <location filename="../../gui/classroom/panel.py" line="434" />
             <source>Cancel</source>
             <translation>Abbrechen</translation>
         </message>
@@ -97,7 +97,7 @@
             <translation>Die eine Zeichnung des Klassensatzes von diesem Computer löschen? Das lässt sich nicht rückgängig machen.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="372" />
+            <location filename="../../gui/classroom/panel.py" line="376" />
             <source>Done: {before:.0%} of the held-out drawings read right before, {after:.0%} after.</source>
             <translation>Fertig: Von den zurückgehaltenen Zeichnungen wurden vorher {before:.0%} richtig gelesen, nachher {after:.0%}.</translation>
         </message>
@@ -117,12 +117,12 @@
             <translation>Zeichne zuerst die Ziffer.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="434" />
+            <location filename="../../gui/classroom/panel.py" line="438" />
             <source>Draw with the mouse, a pen or a finger, then press Save</source>
             <translation>Zeichne mit der Maus, einem Stift oder dem Finger und tippe dann auf Speichern</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="415" />
+            <location filename="../../gui/classroom/panel.py" line="419" />
             <source>Drawings per digit:</source>
             <translation>Zeichnungen pro Ziffer:</translation>
         </message>
@@ -167,12 +167,12 @@
             <translation>MNIST-Testziffern: vorher {before:.2%}, nachher {after:.2%} ({n} Ziffern); Dauer {s:.0f} s.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="407" />
+            <location filename="../../gui/classroom/panel.py" line="411" />
             <source>Please draw a {d}</source>
             <translation>Bitte zeichne eine {d}</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="408" />
+            <location filename="../../gui/classroom/panel.py" line="412" />
             <source>Pupil number (optional):</source>
             <translation>Schülernummer (freiwillig):</translation>
         </message>
@@ -192,7 +192,7 @@
             <translation>Zeilen: die gezeichnete Ziffer; Spalten: die Antwort des Netzes. Grün: richtig gelesen.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="412" />
+            <location filename="../../gui/classroom/panel.py" line="416" />
             <source>Save</source>
             <translation>Speichern</translation>
         </message>
@@ -202,7 +202,7 @@
             <translation>Eine {d} gespeichert.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="413" />
+            <location filename="../../gui/classroom/panel.py" line="417" />
             <source>Skip</source>
             <translation>Überspringen</translation>
         </message>
@@ -212,7 +212,7 @@
             <translation>Trainiert zuerst das Netz.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="429" />
+            <location filename="../../gui/classroom/panel.py" line="433" />
             <source>Teach the network our handwriting</source>
             <translation>Dem Netz unsere Handschrift beibringen</translation>
         </message>
@@ -277,7 +277,7 @@
             <translation>Das trainierte Netz kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="414" />
+            <location filename="../../gui/classroom/panel.py" line="418" />
             <source>Undo last</source>
             <translation>Letzte rückgängig</translation>
         </message>
@@ -287,7 +287,7 @@
             <translation>Unerwartetes Ergebnis des Trainings.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="431" />
+            <location filename="../../gui/classroom/panel.py" line="435" />
             <source>Use the taught network in the explorer</source>
             <translation>Das trainierte Netz im Explorer verwenden</translation>
         </message>
@@ -297,7 +297,7 @@
             <translation>Klassensatz löschen</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="409" />
+            <location filename="../../gui/classroom/panel.py" line="413" />
             <source>none</source>
             <translation>keine</translation>
         </message>
@@ -312,7 +312,7 @@
             <translation>{n} Zeichnungen wurden zurückgehalten (nie trainiert), um das Netz zu prüfen; {k} wurden trainiert.</translation>
         </message>
         <message>
-            <location filename="../../gui/classroom/panel.py" line="425" />
+            <location filename="../../gui/classroom/panel.py" line="429" />
             <source>{n} drawings, {k} of them kept aside to check the network. They stay on this computer.</source>
             <translation>{n} Zeichnungen, davon {k} zurückgehalten, um das Netz zu prüfen. Sie bleiben auf diesem Computer.</translation>
         </message>
@@ -461,17 +461,17 @@
             <translation>&amp;Ansicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="767" />
+            <location filename="../../gui/window.py" line="774" />
             <source>&lt;b&gt;ConvLens&lt;/b&gt; {version}</source>
             <translation>&lt;b&gt;ConvLens&lt;/b&gt; {version}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="851" />
+            <location filename="../../gui/window.py" line="858" />
             <source>&lt;b&gt;Layers&lt;/b&gt; &lt;small&gt;(output shape)&lt;/small&gt;</source>
             <translation>&lt;b&gt;Schichten&lt;/b&gt; &lt;small&gt;(Ausgabeform)&lt;/small&gt;</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="742" />
+            <location filename="../../gui/window.py" line="749" />
             <source>About ConvLens</source>
             <translation>Über ConvLens</translation>
         </message>
@@ -481,7 +481,7 @@
             <translation>Verfügbar, nachdem ein Modell trainiert wurde</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="732" />
+            <location filename="../../gui/window.py" line="739" />
             <source>Cannot open the model</source>
             <translation>Das Modell kann nicht geöffnet werden</translation>
         </message>
@@ -510,7 +510,7 @@
             <translation>Zeichne eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="769" />
+            <location filename="../../gui/window.py" line="776" />
             <source>Draw a digit and watch a convolutional network read it: every filter, every feature map and the output probabilities, live.</source>
             <translation>Zeichne eine Ziffer und sieh zu, wie ein Faltungsnetz sie liest: jeder Filter, jede Merkmalskarte und die Ausgabewahrscheinlichkeiten, live.</translation>
         </message>
@@ -530,7 +530,7 @@
             <translation>Helles Design</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="737" />
+            <location filename="../../gui/window.py" line="744" />
             <source>Loaded {0}</source>
             <translation>{0} geladen</translation>
         </message>
@@ -545,7 +545,7 @@
             <translation>Modell: {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="717" />
+            <location filename="../../gui/window.py" line="724" />
             <source>Models (*.onnx *.npz);;All files (*)</source>
             <translation>Modelle (*.onnx *.npz);;Alle Dateien (*)</translation>
         </message>
@@ -555,14 +555,14 @@
             <translation>Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="830" />
+            <location filename="../../gui/window.py" line="837" />
             <source>No model yet:
 File &gt; Open model or Train</source>
             <translation>Noch kein Modell:
 Datei &gt; Modell öffnen oder Trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="717" />
+            <location filename="../../gui/window.py" line="724" />
             <source>Open model</source>
             <translation>Modell öffnen</translation>
         </message>
@@ -597,7 +597,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Neu anfangen (Esc / Entf)</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="733" />
+            <location filename="../../gui/window.py" line="740" />
             <source>The model could not be opened:
 
 {0}</source>
@@ -626,37 +626,37 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Rückgängig</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="759" />
+            <location filename="../../gui/window.py" line="766" />
             <source>kind</source>
             <translation>Art</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="759" />
+            <location filename="../../gui/window.py" line="766" />
             <source>layer</source>
             <translation>Schicht</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="817" />
+            <location filename="../../gui/window.py" line="824" />
             <source>network changed in this session</source>
             <translation>in dieser Sitzung verändertes Netz</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="816" />
+            <location filename="../../gui/window.py" line="823" />
             <source>no model</source>
             <translation>kein Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="760" />
+            <location filename="../../gui/window.py" line="767" />
             <source>output shape</source>
             <translation>Ausgabeform</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="760" />
+            <location filename="../../gui/window.py" line="767" />
             <source>parameters</source>
             <translation>Parameter</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="763" />
+            <location filename="../../gui/window.py" line="770" />
             <source>total</source>
             <translation>gesamt</translation>
         </message>
@@ -795,7 +795,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <translation>Auch die gleichgerichteten Faltungsausgaben (vor dem Pooling) zeigen</translation>
         </message>
         <message>
-            <location filename="../../gui/window.py" line="836" />
+            <location filename="../../gui/window.py" line="843" />
             <source>Tap a map for its values and its filter</source>
             <translation>Tippe auf eine Karte für ihre Werte und ihren Filter</translation>
         </message>
@@ -894,6 +894,11 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
             <location filename="../../gui/export/figures.py" line="62" />
             <source>Network input</source>
             <translation>Eingabe des Netzes</translation>
+        </message>
+        <message>
+            <location filename="../../gui/export/figures.py" line="68" />
+            <source>Our class's handwriting: before and after</source>
+            <translation>Die Handschrift unserer Klasse: vorher und nachher</translation>
         </message>
         <message>
             <location filename="../../gui/export/figures.py" line="65" />
@@ -2364,7 +2369,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Eine {t}, gelesen als {p} ({conf:.0%} sicher)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="62" />
+            <location filename="../../gui/training/curves.py" line="67" />
             <source>Accuracy</source>
             <translation>Genauigkeit</translation>
         </message>
@@ -2603,7 +2608,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Lernrate</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="341" />
+            <location filename="../../gui/training/panel.py" line="342" />
             <source>Learning rate {lr:g} from the next batch on, for the rest of this run.</source>
             <translation>Lernrate {lr:g} ab dem nächsten Stapel, für den Rest dieses Laufs.</translation>
         </message>
@@ -2613,7 +2618,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>MNIST wird geladen…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="61" />
+            <location filename="../../gui/training/curves.py" line="66" />
             <source>Loss</source>
             <translation>Verlust</translation>
         </message>
@@ -2638,7 +2643,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="362" />
+            <location filename="../../gui/training/panel.py" line="363" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
@@ -2705,7 +2710,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Pause</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="328" />
+            <location filename="../../gui/training/panel.py" line="329" />
             <source>Pause the training first.</source>
             <translation>Halte das Training zuerst an.</translation>
         </message>
@@ -2725,7 +2730,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Angehalten · Schritt {step}/{total}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="304" />
+            <location filename="../../gui/training/panel.py" line="305" />
             <source>Pausing after this batch…</source>
             <translation>Halte nach diesem Stapel an…</translation>
         </message>
@@ -2804,12 +2809,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="384" />
+            <location filename="../../gui/training/panel.py" line="385" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="297" />
+            <location filename="../../gui/training/panel.py" line="298" />
             <source>Stopping…</source>
             <translation>Wird beendet…</translation>
         </message>
@@ -2882,7 +2887,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="361" />
+            <location filename="../../gui/training/panel.py" line="362" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
@@ -2962,7 +2967,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Training braucht MNIST: Lade es zuerst herunter (braucht Internet).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="320" />
+            <location filename="../../gui/training/panel.py" line="321" />
             <source>Training on one batch…</source>
             <translation>Trainiere einen Stapel…</translation>
         </message>
@@ -3046,12 +3051,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>fertig · {acc:.1%} Testgenauigkeit</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="39" />
+            <location filename="../../gui/training/curves.py" line="44" />
             <source>epoch</source>
             <translation>Epoche</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="270" />
+            <location filename="../../gui/training/panel.py" line="271" />
             <source>fine-tuning the model in use</source>
             <translation>Nachtraining des aktuellen Modells</translation>
         </message>
@@ -3091,17 +3096,17 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="368" />
+            <location filename="../../gui/training/panel.py" line="369" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="274" />
+            <location filename="../../gui/training/panel.py" line="275" />
             <source>the {preset} network</source>
             <translation>das Netz „{preset}“</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="67" />
+            <location filename="../../gui/training/curves.py" line="72" />
             <source>training</source>
             <translation>Training</translation>
         </message>
@@ -3121,12 +3126,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>valid (verkleinert die Karte)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/curves.py" line="68" />
+            <location filename="../../gui/training/curves.py" line="73" />
             <source>validation</source>
             <translation>Validierung</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="272" />
+            <location filename="../../gui/training/panel.py" line="273" />
             <source>your own network</source>
             <translation>dein eigenes Netz</translation>
         </message>

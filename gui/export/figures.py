@@ -65,6 +65,7 @@ FIGURE_TITLES: dict[str, str] = {
     "probabilities": str(QT_TRANSLATE_NOOP("Figures", "Probabilities")),
     "curves": str(QT_TRANSLATE_NOOP("Figures", "Training curves")),
     "confusion": str(QT_TRANSLATE_NOOP("Figures", "Confusion matrix")),
+    "class": str(QT_TRANSLATE_NOOP("Figures", "Our class's handwriting: before and after")),
 }
 """Source titles of the window's panels by key (the Learn steps are titled by their own step titles)."""
 CLI_PANELS = ("filters", "maps", "probabilities", "input")
@@ -289,6 +290,11 @@ def window_figures(main: QWidget) -> list[Figure]:
     if isinstance(training, QWidget) and isinstance(table, QWidget):
         figures.append(Figure("confusion", translate_title(FIGURE_TITLES["confusion"]), table, table,
                               show_tab(training)))
+    classroom = main.findChild(QWidget, "classroomPanel")  # the Class tab (gui.classroom), not in a kiosk
+    class_results = getattr(classroom, "results", None)
+    if isinstance(classroom, QWidget) and isinstance(class_results, QWidget):
+        figures.append(Figure("class", translate_title(FIGURE_TITLES["class"]), class_results, class_results,
+                              show_tab(classroom)))
     lesson = window.lessonPanel
     for index, (step, title) in enumerate(zip(lesson.steps(), lesson.step_titles(), strict=True)):
 

@@ -20,7 +20,7 @@ from convlens.gui.export.figures import FIGURE_FORMATS, export_figure, figure_fo
 from convlens.gui.export.menus import FigureExportDialog
 from convlens.gui.render import SAMPLE_STROKES
 
-PANELS = ["canvas", "input", "maps", "filters", "probabilities", "curves", "confusion",
+PANELS = ["canvas", "input", "maps", "filters", "probabilities", "curves", "confusion", "class",
           *(f"lesson{k}" for k in range(1, 8))]
 DRAWING = {"path", "rect", "polyline", "polygon", "line", "circle", "ellipse", "image", "text"}
 
@@ -40,6 +40,9 @@ def window(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iter
     QApplication.processEvents()
     window.canvas.draw_strokes_programmatically(SAMPLE_STROKES[3])
     window.canvas.flush()
+    from convlens.gui.screenshot_matrix import synthetic_class_outcome
+
+    window.classroomPanel.show_outcome(synthetic_class_outcome())  # the Class tab's before/after view
     QApplication.processEvents()
     yield window
     window.close()
@@ -185,7 +188,8 @@ def test_the_dialog_and_the_menus_are_translated(window) -> None:
         titles = [dialog.panelCombo.itemText(i) for i in range(dialog.panelCombo.count())]
         assert titles[:5] == ["Zeichenfläche (mit Überlagerung)", "Eingabe des Netzes", "Merkmalskarten", "Filter",
                               "Wahrscheinlichkeiten"]
-        assert titles[7] == "1. Pixel sind Zahlen"
+        assert titles[7] == "Die Handschrift unserer Klasse: vorher und nachher"
+        assert titles[8] == "1. Pixel sind Zahlen"
         assert dialog.windowTitle() == "Abbildung exportieren"
         assert window.exports.context_menu("maps").actions()[0].text() == "Abbildung exportieren…"
         dialog.deleteLater()
