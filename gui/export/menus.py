@@ -55,6 +55,14 @@ EXPORT_DIALOG_NAME = "exportFileDialog"
 _LAST_DIR_KEY = "lastExportDir"
 
 
+def figure_panel(key: str) -> str | None:
+    """The teacher profile's panel (:data:`gui.profiles.PANELS`) a figure belongs to; None: always shown (canvas)."""
+    if key.startswith("lesson"):
+        return "learn"
+    return {"input": "network_input", "maps": "feature_maps", "filters": "filters", "probabilities": "probabilities",
+            "curves": "training", "confusion": "training", "class": "class"}.get(key)
+
+
 class ExportHost(FigureHost, Protocol):
     """What the export actions use of the explorer window (``gui.window.ExplorerWindow``), besides it being a
     ``QMainWindow``: its panels (:class:`~gui.export.figures.FigureHost`), the controller, the File menu and the
@@ -169,8 +177,11 @@ class ExportController(QObject):
 
     # -- right-click menus ----------------------------------------------------------------------------------
     def figures(self) -> list[Figure]:
-        """Every exportable panel of the window."""
-        return window_figures(self.main)
+        """Every exportable panel of the window that its teacher profile shows (:mod:`gui.profiles`)."""
+        switcher = getattr(self.main, "profiles", None)  # none yet while the window is being built
+        shown = switcher.profile().panels if switcher is not None else None
+        return [f for f in window_figures(self.main)
+                if shown is None or figure_panel(f.key) is None or figure_panel(f.key) in shown]
 
     def attach_context_menus(self) -> None:
         """Give every panel its right-click "Export figure…" (panels added later, e.g. training, at the next call)."""

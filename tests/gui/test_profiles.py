@@ -385,3 +385,15 @@ def test_simple_profile_fits_at_other_sizes(make_window: Any, width: int, height
     window = make_window(width, height, language=language, profile="simple")
     assert check_window(window, "network") == []
     assert window.canvas.height() >= 0.45 * height  # a big canvas
+
+
+def test_export_figure_lists_only_the_panels_the_profile_shows(make_window: Any) -> None:
+    window = make_window()
+    everything = [f.key for f in window.exports.figures()]
+    assert "filters" in everything and "lesson1" in everything and "class" in everything
+    custom = Profile("custom", frozenset({"probabilities", "feature_maps"}), frozenset({"export", "undo_clear"}), 1.0)
+    window.set_profile(custom, save=False)
+    assert [f.key for f in window.exports.figures()] == ["canvas", "maps", "probabilities"]
+    assert action(window, "exportFigureAction").isEnabled()
+    window.set_profile("full", save=False)
+    assert [f.key for f in window.exports.figures()] == everything
