@@ -12,7 +12,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,38 @@ def _print_json(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def _drive(job: Generator[Any, None, Any], quiet: bool) -> Any:
+    """Run a training or fine-tuning job to its end, printing its phases, epochs and validation points on stderr
+    (nothing when ``quiet``: ``--json``); returns the job's outcome."""
+    from convlens.services.training import Phase, Progress, Validation
+
+    while True:
+        try:
+            event = next(job)
+        except StopIteration as stop:
+            return stop.value
+        if quiet:
+            continue
+        if isinstance(event, Phase):
+            sys.stderr.write(f"{event.text}...\n")
+        elif isinstance(event, Progress) and event.progress.kind in ("step", "epoch"):
+            # One line per epoch (the epoch's mean loss and accuracy). On a terminal the line of the epoch
+            # in progress is redrawn in place after each batch and ends as that epoch's line; it is cut to
+            # the terminal's width, since "\r" cannot go back over a wrapped line (which left stale copies,
+            # "epoch 4/4" twice with different figures). The final "done" record prints nothing.
+            tty = sys.stderr.isatty()
+            if event.progress.kind == "step" and not tty:
+                continue
+            line = _progress_line(event.progress)
+            if tty:
+                width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+                line = "\r" + line[:width].ljust(width)
+            sys.stderr.write(line + ("\n" if event.progress.kind == "epoch" else ""))
+            sys.stderr.flush()
+        elif isinstance(event, Validation) and event.epoch_pos > 0:
+            sys.stderr.write(f"  validation loss {event.loss:.4f} accuracy {event.accuracy:.4f}\n")
+
+
 def _err(message: str) -> int:
     sys.stderr.write(f"convlens: error: {message}\n")
     return 2
@@ -55,7 +87,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from convlens.engine.train import TrainingDiverged
     from convlens.services.model_files import ModelSetBusyError, check_writable, save_model_set
     from convlens.services.recipes import FULL, QUICK
-    from convlens.services.training import Phase, Progress, TrainingRequest, Validation, run_training
+    from convlens.services.training import TrainingRequest, run_training
 
     started = time.perf_counter()
     out_dir = Path(args.out)
@@ -113,33 +145,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return data_holder[0]
 
     try:
-        job = run_training(request, load_data)
-        while True:
-            try:
-                event = next(job)
-            except StopIteration as stop:
-                outcome = stop.value
-                break
-            if args.json:
-                continue
-            if isinstance(event, Phase):
-                sys.stderr.write(f"{event.text}...\n")
-            elif isinstance(event, Progress) and event.progress.kind in ("step", "epoch"):
-                # One line per epoch (the epoch's mean loss and accuracy). On a terminal the line of the epoch
-                # in progress is redrawn in place after each batch and ends as that epoch's line; it is cut to
-                # the terminal's width, since "\r" cannot go back over a wrapped line (which left stale copies,
-                # "epoch 4/4" twice with different figures). The final "done" record prints nothing.
-                tty = sys.stderr.isatty()
-                if event.progress.kind == "step" and not tty:
-                    continue
-                line = _progress_line(event.progress)
-                if tty:
-                    width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
-                    line = "\r" + line[:width].ljust(width)
-                sys.stderr.write(line + ("\n" if event.progress.kind == "epoch" else ""))
-                sys.stderr.flush()
-            elif isinstance(event, Validation) and event.epoch_pos > 0:
-                sys.stderr.write(f"  validation loss {event.loss:.4f} accuracy {event.accuracy:.4f}\n")
+        outcome = _drive(run_training(request, load_data), quiet=args.json)
     except (DataError, ValueError, TrainingDiverged) as exc:
         return _err(str(exc))
     data = data_holder[0]
@@ -204,7 +210,6 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     from convlens.services.classset import load_class_set
     from convlens.services.finetune import FineTuneRequest, run_finetune
     from convlens.services.model_files import ModelSetBusyError, check_writable, save_model_set
-    from convlens.services.training import Phase, Progress
 
     started = time.perf_counter()
     out_dir = Path(args.out)
@@ -228,19 +233,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         return data_holder[0]
 
     try:
-        job = run_finetune(model, class_set, load_data, request, card=card)
-        while True:
-            try:
-                event = next(job)
-            except StopIteration as stop:
-                outcome = stop.value
-                break
-            if args.json:
-                continue
-            if isinstance(event, Phase):
-                sys.stderr.write(f"{event.text}...\n")
-            elif isinstance(event, Progress) and event.progress.kind == "epoch":
-                sys.stderr.write(_progress_line(event.progress) + "\n")
+        outcome = _drive(run_finetune(model, class_set, load_data, request, card=card), quiet=args.json)
     except (DataError, ValueError, TrainingDiverged) as exc:
         return _err(str(exc))
     outcome.card["training"] = {**outcome.card.get("training", {}), "source": "convlens finetune"}
