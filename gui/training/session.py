@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import replace
 
@@ -166,6 +167,8 @@ class TrainingSession(QObject):
         self._preview_arch: list[dict[str, object]] | None = None
         self._previewing = False
         self.pool: WarmPool | None = None
+        self._data_lock = threading.Lock()  # one decode of MNIST, whether the warm-up or a run asks first
+        self._preload: JobThread | None = None
 
     @property
     def is_running(self) -> bool:
@@ -212,14 +215,16 @@ class TrainingSession(QObject):
         return numpy_model_copy(self.controller)
 
     def warm_up(self) -> int:
-        """Start the worker processes a run will need, ahead of time (not while a run goes on).
+        """Start the worker processes a run will need, and decode MNIST (when cached), ahead of time.
 
-        Returns how many were started: 0 when they are running already, during a run, after :meth:`shutdown`,
-        and on a machine that trains in one process (:func:`~convlens.engine.train.default_workers`). Returns at
-        once; the processes import NumPy and the engine in the background.
+        Not while a run goes on. Returns how many processes were started: 0 when they are running already, during
+        a run, after :meth:`shutdown`, and on a machine that trains in one process
+        (:func:`~convlens.engine.train.default_workers`). Returns at once; the processes import NumPy and the
+        engine, and a thread decodes MNIST, in the background.
         """
         if self._job is not None or (self.pool is not None and self.pool.closed):
             return 0
+        self._preload_data()
         if self.pool is None:
             workers = default_workers()
             if workers < 2:
@@ -258,10 +263,31 @@ class TrainingSession(QObject):
         thread.start()
         return True
 
-    def _load_data(self) -> engine_data.MnistData:  # runs in the worker thread
-        if self.data is None:
-            self.data = engine_data.load_mnist(allow_download=False)
-        return self.data
+    def _load_data(self) -> engine_data.MnistData:  # runs in the worker thread (or the preload thread)
+        with self._data_lock:
+            if self.data is None:
+                self.data = engine_data.load_mnist(allow_download=False)
+            return self.data
+
+    def _preload_data(self) -> None:
+        """Decode MNIST in a thread when it is cached and not loaded yet (a run then starts on decoded data)."""
+        if self.data is not None or self._preload is not None or not self.data_available():
+            return
+
+        def job(_emit: object, _cancel: threading.Event) -> None:
+            self._load_data()
+
+        thread = JobThread(job, generator=False)
+        thread.failed.connect(lambda exc: log.info("MNIST not preloaded: %s", exc))  # the run reports it
+        thread.ended.connect(self._on_preloaded)
+        self._preload = thread
+        thread.start()
+
+    def _on_preloaded(self) -> None:
+        thread, self._preload = self._preload, None
+        if thread is not None:
+            thread.wait(5000)
+            thread.deleteLater()
 
     def cancel(self) -> bool:
         """Stop the run within a batch or two; the model in use stays. False when nothing runs."""
@@ -314,6 +340,8 @@ class TrainingSession(QObject):
         if self._job is not None:
             self._job.cancel()
             self._job.wait(timeout_ms)
+        if self._preload is not None:
+            self._preload.wait(timeout_ms)
         if self.pool is not None:
             self.pool.close()  # processes a run still holds end when it gives them back
 

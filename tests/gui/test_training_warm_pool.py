@@ -47,16 +47,17 @@ def panel(
 def test_the_pool_warms_once_the_pen_has_rested_and_ends_with_the_tab(qtbot: QtBot, panel: TrainingPanel) -> None:
     canvas = panel.canvas
     assert canvas is not None
-    assert panel.session.pool is None
+    assert panel.session.pool is None and panel.session.data is None
     canvas.begin_stroke(0.3, 0.3)
     for i in range(6):  # the pen keeps drawing for longer than the delay
         qtbot.wait(DELAY_MS // 2)
         canvas.extend_stroke(0.3 + 0.05 * i, 0.4)
     qtbot.wait(DELAY_MS * 2)  # the pen is still down
-    assert panel.session.pool is None, "no process starts while the pen draws"
+    assert panel.session.pool is None and panel.session.data is None, "nothing starts while the pen draws"
     canvas.end_stroke()
     qtbot.waitUntil(lambda: panel.session.pool is not None and len(panel.session.pool.idle_pids) == 1, timeout=5000)
     pids = panel.session.pool.idle_pids
+    qtbot.waitUntil(lambda: panel.session.data is not None, timeout=10_000)  # MNIST decoded meanwhile too
     panel.shutdown()
     assert panel.session.pool.closed
     qtbot.waitUntil(lambda: all(_gone(pid) for pid in pids), timeout=10_000)
