@@ -1,10 +1,21 @@
-"""Training throughput of the default architecture: this NumPy engine vs PyTorch CPU (when installed), same run.
+"""Training throughput of the default architecture: the engine's real training step vs PyTorch CPU and the machine.
 
-Prints images/s for both, the seconds-per-epoch ratio (NumPy / PyTorch; the bar is <= 1.0), and a per-layer
-forward/backward breakdown of the NumPy engine. Uses random data of MNIST's shape (throughput does not depend
-on the pixel values) so it runs without the dataset.
+For batch 64 and 128 (``--batch-sizes``), prints images/s and seconds per epoch (60,000 images) of
+``engine.train.fit``'s training step with 1 and 2 data-parallel processes (augmentation off, BLAS single-threaded
+as ``convlens`` runs it), and compares them with
 
-    python bench/bench_train.py [--batch-size 128] [--steps 40] [--rounds 5] [--preset default]
+* **the GEMM bound**: the network's training FLOPs per image (``services.architecture.training_flops``) x images /
+  (single-threaded sgemm rate x processes). The sgemm rate is measured in the same run by replaying the matrix
+  products one step of the engine actually makes (the im2col conv and dense GEMMs, forward and backward, with
+  their shapes, strides and buffer reuse; ``bench/gemm_bound.py``) at the batch one process computes. The bar
+  of issue #18 is <= 3x.
+* **PyTorch CPU** (same net, same batch, its default threads, i.e. both cores), when ``torch`` is importable.
+
+Every figure comes from its own child process, the variants alternating round by round so that they see the same
+machine load; medians over the rounds. Random data of MNIST's shape (throughput does not depend on the pixel
+values). Ends with the machine (CPU model, cores, cache sizes), a per-layer breakdown and one JSON line.
+
+    python bench/bench_train.py [--batch-sizes 64 128] [--steps 30] [--rounds 5] [--preset default]
 """
 
 from __future__ import annotations
@@ -15,33 +26,50 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from convlens.engine.losses import softmax_cross_entropy
-from convlens.engine.model import Sequential
-from convlens.engine.optim import Adam
-from convlens.engine.parallel import DataParallel
-from convlens.engine.presets import PRESETS
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gemm_bound import record_products, sgemm_rate  # noqa: E402
+from machine import describe, machine_info  # noqa: E402
+
+from convlens.engine.losses import softmax_cross_entropy  # noqa: E402
+from convlens.engine.model import Sequential  # noqa: E402
+from convlens.engine.presets import PRESETS  # noqa: E402
+from convlens.engine.train import TrainConfig, fit  # noqa: E402
+from convlens.services.architecture import training_flops  # noqa: E402
+
+EPOCH_IMAGES = 60_000
+WARMUP_STEPS = 5
 
 
-def numpy_step_time(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int, workers: int = 1) -> float:
-    """Median seconds per training step (forward, loss, backward, Adam), as engine.train.fit runs it."""
-    optimizer = Adam(lr=1e-3)
-    batch = DataParallel(model, workers, batch_size=len(x))
-    params, grads = batch.optimizer_arrays()
-    last_good = [p.copy() for p in params]
-    times = []
-    for i in range(steps + 5):
-        t0 = time.perf_counter()
-        batch.forward_backward(x, y)
-        for p, good in zip(params, last_good, strict=True):  # fit keeps the last good weights (NaN rollback)
-            np.copyto(good, p)
-        optimizer.step(params, grads)
-        if i >= 5:
-            times.append(time.perf_counter() - t0)
-    batch.close()
-    return float(np.median(times))
+def numpy_step_time(model: Sequential, batch_size: int, steps: int, workers: int = 1) -> float:
+    """Median seconds per training step of ``engine.train.fit`` itself (batch gather, forward, loss, backward,
+    the NaN rollback copy, Adam, bookkeeping), augmentation off, after :data:`WARMUP_STEPS` steps.
+
+    The worker processes are started before the first step and not counted (as in a long run).
+    """
+    rng = np.random.default_rng(0)
+    count = batch_size * (steps + WARMUP_STEPS + 1)
+    x = rng.random((count, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, count)
+    config = TrainConfig(epochs=1, batch_size=batch_size, augment=False, workers=workers, report_every=1)
+    stamps = [time.perf_counter() for record in fit(model, x, y, config) if record.kind == "step"]
+    return float(np.median(np.diff(stamps[WARMUP_STEPS:])))
+
+
+def gemm_figures(model: Sequential, batch_size: int) -> dict[str, float]:
+    """Single-threaded sgemm rate (FLOP/s) on the products of one process's step at ``batch_size``, and their
+    FLOPs per image."""
+    rng = np.random.default_rng(0)
+    x = rng.random((batch_size, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, batch_size)
+    products = record_products(model, x, y)
+    model.release_buffers()
+    return {"rate": sgemm_rate(products), "flops_per_image": sum(p.flops for p in products) / batch_size}
 
 
 def per_layer(model: Sequential, x: np.ndarray, y: np.ndarray, steps: int) -> list[tuple[str, float, float]]:
@@ -110,88 +138,147 @@ def torch_step_time(architecture: list[dict], x: np.ndarray, y: np.ndarray, step
     return float(np.median(times))
 
 
-def _measure_in_child(engine: str, args: argparse.Namespace, blas_threads: int | None,
-                      workers: int = 1) -> float | None:
-    """Seconds per step measured in a fresh process (thread pools of the two libraries never meet)."""
+def _child(kind: str, args: argparse.Namespace, batch_size: int, workers: int = 1,
+           blas_threads: int | None = 1) -> dict[str, Any]:
+    """Run ``--child kind`` in a fresh process (thread pools of the two libraries never meet); its JSON answer."""
     env = dict(os.environ)
     if blas_threads is not None:
         env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
-    cmd = [sys.executable, __file__, "--child", engine, "--batch-size", str(args.batch_size),
-           "--steps", str(args.steps), "--preset", args.preset, "--workers", str(workers)]
+    else:
+        env.pop("OPENBLAS_NUM_THREADS", None)
+    cmd = [sys.executable, __file__, "--child", kind, "--batch-sizes", str(batch_size), "--steps", str(args.steps),
+           "--preset", args.preset, "--workers", str(workers)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])
-    value = json.loads(proc.stdout.strip().splitlines()[-1])["seconds_per_step"]
-    return None if value is None else float(value)
+    answer: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def _run_child(args: argparse.Namespace) -> int:
+    batch_size = args.batch_sizes[0]
+    model = Sequential.from_config(PRESETS[args.preset], seed=0)
+    if args.child == "numpy":
+        answer: dict[str, Any] = {"seconds_per_step": numpy_step_time(model, batch_size, args.steps, args.workers)}
+    elif args.child == "gemm":
+        answer = gemm_figures(model, batch_size)
+    elif args.child == "layers":
+        rng = np.random.default_rng(0)
+        x = rng.random((batch_size, 28, 28, 1), dtype=np.float32)
+        answer = {"layers": per_layer(model, x, rng.integers(0, 10, batch_size), 30)}
+    else:
+        rng = np.random.default_rng(0)
+        x = rng.random((batch_size, 28, 28, 1), dtype=np.float32)
+        answer = {"seconds_per_step": torch_step_time(PRESETS[args.preset], x, rng.integers(0, 10, batch_size),
+                                                      args.steps)}
+    print(json.dumps(answer))
+    return 0
+
+
+#: The engine variants: label -> worker processes (all with single-threaded BLAS, as ``convlens train`` runs).
+VARIANTS = {"engine, 1 process": 1, "engine, 2 processes": 2}
+
+
+def measure_batch(args: argparse.Namespace, batch_size: int, with_torch: bool) -> dict[str, Any]:
+    """Alternating rounds of every variant at ``batch_size``: medians and the derived figures."""
+    steps: dict[str, list[float]] = {name: [] for name in [*VARIANTS, "pytorch"]}
+    rates: dict[int, list[float]] = {p: [] for p in VARIANTS.values()}
+    gemm_per_image: dict[int, float] = {}
+    for _ in range(args.rounds):
+        for name, workers in VARIANTS.items():
+            steps[name].append(_child("numpy", args, batch_size, workers)["seconds_per_step"])
+            gemm = _child("gemm", args, max(1, batch_size // workers))
+            rates[workers].append(gemm["rate"])
+            gemm_per_image[workers] = gemm["flops_per_image"]
+        if with_torch:
+            value = _child("torch", args, batch_size, blas_threads=None)["seconds_per_step"]
+            if value is None:
+                with_torch = False
+            else:
+                steps["pytorch"].append(value)
+    flops = training_flops(PRESETS[args.preset])
+    torch_step = float(np.median(steps["pytorch"])) if steps["pytorch"] else None
+    rows: dict[str, dict[str, float | None]] = {}
+    for name, values in steps.items():
+        if not values:
+            continue
+        step = float(np.median(values))
+        epoch = step * EPOCH_IMAGES / batch_size
+        row: dict[str, float | None] = {
+            "ms_per_step": step * 1e3, "images_per_second": batch_size / step, "seconds_per_epoch": epoch,
+            "vs_pytorch": step / torch_step if torch_step else None,
+            "gemm_bound_seconds_per_epoch": None, "vs_gemm_bound": None,
+        }
+        if name in VARIANTS:
+            processes = VARIANTS[name]
+            bound = flops * EPOCH_IMAGES / (float(np.median(rates[processes])) * processes)
+            row["gemm_bound_seconds_per_epoch"] = bound
+            row["vs_gemm_bound"] = epoch / bound
+        rows[name] = row
+    return {
+        "sgemm_gflops_1_thread": {str(batch_size // p): float(np.median(r)) / 1e9 for p, r in rates.items()},
+        "engine_gemm_mflop_per_image": {str(batch_size // p): f / 1e6 for p, f in gemm_per_image.items()},
+        "variants": rows,
+    }
+
+
+def _print_batch(batch_size: int, figures: dict[str, Any]) -> None:
+    rates = ", ".join(f"{g:.1f} GFLOP/s at batch {b}" for b, g in figures["sgemm_gflops_1_thread"].items())
+    print(f"\nbatch {batch_size}: single-threaded sgemm rate on the engine's products: {rates}")
+    print(f"{'':<22}{'ms/step':>9}{'images/s':>10}{'s/epoch':>9}{'vs pytorch':>12}{'GEMM bound s/ep':>17}"
+          f"{'vs bound':>10}")
+    for name, row in figures["variants"].items():
+        torch_ratio = "-" if row["vs_pytorch"] is None else f"{row['vs_pytorch']:.2f}x"
+        bound = "-" if row["gemm_bound_seconds_per_epoch"] is None else f"{row['gemm_bound_seconds_per_epoch']:.1f}"
+        ratio = "-" if row["vs_gemm_bound"] is None else f"{row['vs_gemm_bound']:.2f}x"
+        print(f"{name:<22}{row['ms_per_step']:>9.2f}{row['images_per_second']:>10,.0f}{row['seconds_per_epoch']:>9.1f}"
+              f"{torch_ratio:>12}{bound:>17}{ratio:>10}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 128])
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per measurement")
     parser.add_argument("--preset", default="default")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of both engines")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", choices=["numpy", "torch", "layers"], help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of every variant")
+    parser.add_argument("--no-layers", action="store_true", help="skip the per-layer breakdown")
+    parser.add_argument("--child", choices=["numpy", "torch", "gemm", "layers"], help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rng = np.random.default_rng(0)
-    x = rng.random((args.batch_size, 28, 28, 1), dtype=np.float32)
-    y = rng.integers(0, 10, args.batch_size)
-    if args.child == "numpy":
-        model = Sequential.from_config(PRESETS[args.preset], seed=0)
-        print(json.dumps({"seconds_per_step": numpy_step_time(model, x, y, args.steps, args.workers)}))
-        return 0
-    if args.child == "layers":
-        model = Sequential.from_config(PRESETS[args.preset], seed=0)
-        print(json.dumps({"layers": per_layer(model, x, y, 30)}))
-        return 0
-    if args.child == "torch":
-        print(json.dumps({"seconds_per_step": torch_step_time(PRESETS[args.preset], x, y, args.steps)}))
-        return 0
-    # Alternate separate processes so that both engines see the same machine load, each with its own threads.
-    variants = {
-        "numpy, 1 process, BLAS default": ("numpy", None, 1),
-        "numpy, 2 processes, 1-thr BLAS": ("numpy", 1, 2),  # what `convlens train` and the Train button use
-        "pytorch": ("torch", None, 1),
-    }
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(args.rounds):
-        for name, (engine, threads, workers) in variants.items():
-            t = _measure_in_child(engine, args, threads, workers)
-            if t is not None:
-                times[name].append(t)
+    if args.child:
+        return _run_child(args)
+    info = machine_info()
     model = Sequential.from_config(PRESETS[args.preset], seed=0)
-    print(f"{args.preset} architecture, batch {args.batch_size}, {model.param_count():,} params, "
-          f"median of {args.rounds} alternating runs of {args.steps} steps, each in its own process")
-    print(f"{'engine':<30}{'ms/step':>10}{'images/s':>12}{'s/epoch':>10}{'vs pytorch':>12}")
-    torch_step = float(np.median(times["pytorch"])) if times["pytorch"] else None
-    result: dict[str, float] = {}
-    for name, values in times.items():
-        if not values:
-            continue
-        step = float(np.median(values))
-        ratio = f"{step / torch_step:.2f}x" if torch_step else "-"
-        print(f"{name:<30}{step * 1e3:>10.2f}{args.batch_size / step:>12,.0f}{step * 60000 / args.batch_size:>10.1f}"
-              f"{ratio:>12}")
-        result[name] = args.batch_size / step
-    if torch_step is None:
-        print("pytorch not installed: no side-by-side ratio (pip install torch to measure it)")
-    else:
-        best = min(float(np.median(v)) for k, v in times.items() if k.startswith("numpy") and v)
-        print(f"ratio numpy/pytorch seconds per epoch (best numpy setting): {best / torch_step:.2f}x (bar: <= 1.00x)")
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    cmd = [sys.executable, __file__, "--child", "layers", "--batch-size", str(args.batch_size), "--preset", args.preset]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-    layers = json.loads(proc.stdout.strip().splitlines()[-1])["layers"]
-    print(f"\nper-layer median ms of one training step (numpy engine, batch {args.batch_size}, one process, "
-          "1-thread BLAS; in training a conv's ReLU is applied by the pool after it)")
-    for name, f, b in layers:
-        print(f"  {name:<10} forward {f * 1e3:7.2f}  backward {b * 1e3:7.2f}")
-    print(f"  {'total':<10} forward {sum(r[1] for r in layers) * 1e3:7.2f}  "
-          f"backward {sum(r[2] for r in layers) * 1e3:7.2f}")
-    if args.json:
-        print(json.dumps(result))
+    flops = training_flops(PRESETS[args.preset])
+    print(f"machine: {describe(info)}")
+    print(f"{args.preset} architecture, {model.param_count():,} params, training {flops / 1e6:.2f} MFLOP per image "
+          f"(3x forward); median of {args.rounds} alternating rounds of {args.steps} steps, each in its own process; "
+          f"engine: engine.train.fit, augmentation off, 1-thread BLAS per process; epoch = {EPOCH_IMAGES:,} images")
+    result: dict[str, Any] = {"machine": info, "preset": args.preset, "training_mflop_per_image": flops / 1e6,
+                              "batches": {}}
+    with_torch = True
+    for batch_size in args.batch_sizes:
+        figures = measure_batch(args, batch_size, with_torch)
+        with_torch = with_torch and "pytorch" in figures["variants"]
+        result["batches"][str(batch_size)] = figures
+        _print_batch(batch_size, figures)
+    if not with_torch:
+        print("\npytorch is not installed here: no side-by-side ratio (pip install torch to measure it; "
+              "issue #18's bar: <= 0.6x its seconds per epoch)")
+    print("GEMM bound = training FLOPs per image x images / (sgemm rate x processes); issue #18's bar: <= 3x")
+    if not args.no_layers:
+        for batch_size in args.batch_sizes:
+            layers = _child("layers", args, batch_size)["layers"]
+            print(f"\nper-layer median ms of one training step (engine, batch {batch_size}, one process, "
+                  "1-thread BLAS; in training a conv's ReLU is applied by the pool after it)")
+            for name, f, b in layers:
+                print(f"  {name:<10} forward {f * 1e3:7.2f}  backward {b * 1e3:7.2f}")
+            print(f"  {'total':<10} forward {sum(r[1] for r in layers) * 1e3:7.2f}  "
+                  f"backward {sum(r[2] for r in layers) * 1e3:7.2f}")
+            result["batches"][str(batch_size)]["layers_ms"] = {
+                name: {"forward": f * 1e3, "backward": b * 1e3} for name, f, b in layers
+            }
+    print(json.dumps(result))
     return 0
 
 

@@ -5,10 +5,14 @@ hundreds of small calls that need it, and two threads handing the GIL to each ot
 slower than one thread alone; two processes ran both halves at full speed (measured with the default network,
 batch 128, on 2 cores; ``bench/bench_train.py``).
 
-The workers are started once per training run (``spawn``, safe in a GUI process with threads). Each step the
-parent copies the current parameters and the worker's slice of the batch into shared memory and sends "go";
-the worker writes its gradient into shared memory and answers ``(loss, correct)``. Only this module knows about
-processes; a machine where they cannot start trains in one process, and so does a run whose worker dies.
+A worker process (``spawn``, safe in a GUI process with threads) imports NumPy and the engine, then waits for
+a *job*: an architecture and the name of one shared-memory segment holding the parameters, the gradients and the
+batch slice. A run either starts its worker processes itself or takes them ready from a warm pool
+(:class:`convlens.engine.worker_pool.WarmPool`, which the app fills while it is idle: the Train button then
+answers without waiting for processes to start) and gives them back at its end. Each step the parent copies the
+current parameters and the worker's slice of the batch into the segment and sends "go"; the worker writes its
+gradient there and answers ``(loss, correct)``. Only this module and the pool know about processes; a machine
+where they cannot start trains in one process, and so does a run whose worker dies.
 """
 
 from __future__ import annotations
@@ -16,8 +20,12 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import os
+import secrets
+from collections.abc import Iterable
+from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,6 +33,9 @@ from convlens.engine.losses import softmax_cross_entropy
 from convlens.engine.model import Sequential
 
 log = logging.getLogger(__name__)
+
+#: Names of the shared-memory segments start with this (``/dev/shm/convlens-...`` on Linux).
+SEGMENT_PREFIX = "convlens-"
 
 #: Seconds to wait for a worker to start (it imports NumPy and builds its replica) or to finish a step.
 START_TIMEOUT = 60.0
@@ -88,42 +99,69 @@ def compute_gradients(
     return loss, int(np.sum(logits.argmax(axis=1) == truth))
 
 
-def _shared(ctx: Any, shape: tuple[int, ...], dtype: np.dtype) -> tuple[Any, np.ndarray]:
-    """A ``RawArray`` (inheritable shared memory) and an ndarray over it."""
-    count = int(np.prod(shape))
-    raw = ctx.RawArray("d", max(1, math.ceil(count * dtype.itemsize / 8)))  # 8-byte aligned
-    return raw, _view(raw, shape, dtype)
+Layout = dict[str, tuple[int, tuple[int, ...], np.dtype]]
 
 
-def _view(raw: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    return np.frombuffer(raw, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
+def segment_layout(
+    size: int, capacity: int, input_shape: tuple[int, ...], classes: int, dtype: np.dtype
+) -> tuple[Layout, int]:
+    """Where a worker's arrays lie in its shared-memory segment: ``({name: (offset, shape, dtype)}, bytes)``.
+
+    ``params`` and ``grads`` ``(size,)``, the batch slice ``x`` ``(capacity, *input_shape)``, its labels ``y``
+    ``(capacity,)`` int64 and targets ``(capacity, classes)``, each 64-byte aligned.
+    """
+    entries = [
+        ("params", (size,), dtype), ("grads", (size,), dtype), ("x", (capacity, *input_shape), dtype),
+        ("y", (capacity,), np.dtype(np.int64)), ("targets", (capacity, classes), dtype),
+    ]
+    layout: Layout = {}
+    offset = 0
+    for name, shape, kind in entries:
+        layout[name] = (offset, shape, kind)
+        offset += -(-int(np.prod(shape)) * kind.itemsize // 64) * 64
+    return layout, max(offset, 64)
 
 
-def _worker_main(conn: Connection, spec: dict[str, Any], raws: dict[str, Any]) -> None:
-    """Body of a worker process: a replica of the model whose parameters and gradients are shared memory."""
+def segment_arrays(buffer: Any, layout: Layout) -> dict[str, np.ndarray]:
+    """The arrays of ``layout`` over ``buffer`` (a shared-memory segment's ``buf``)."""
+    return {
+        name: np.frombuffer(buffer, dtype=kind, count=int(np.prod(shape)), offset=offset).reshape(shape)
+        for name, (offset, shape, kind) in layout.items()
+    }
+
+
+def _spec_layout(spec: dict[str, Any]) -> Layout:
+    dtype = np.dtype(spec["dtype"])
+    return segment_layout(spec["size"], spec["capacity"], tuple(spec["input_shape"]), spec["classes"], dtype)[0]
+
+
+def _serve(conn: Connection, spec: dict[str, Any], buffer: Any) -> bool:
+    """One job in a worker process: a replica of the model whose parameters and gradients are shared memory.
+
+    Returns True when the parent released the process for another job, False when it should end.
+    """
     try:
-        dtype = np.dtype(spec["dtype"])
+        arrays = segment_arrays(buffer, _spec_layout(spec))
         model = Sequential.from_config(spec["architecture"], input_shape=tuple(spec["input_shape"]), seed=0)
-        size, capacity = spec["size"], spec["capacity"]
-        pack_arrays([layer.params for layer in model.layers], out=_view(raws["params"], (size,), dtype))
-        pack_arrays([layer.grads for layer in model.layers], out=_view(raws["grads"], (size,), dtype))
+        pack_arrays([layer.params for layer in model.layers], out=arrays["params"])
+        pack_arrays([layer.grads for layer in model.layers], out=arrays["grads"])
         for layer in model.layers:  # its own dropout masks, reproducible from the run's seed
             if hasattr(layer, "rng"):
                 layer.rng = np.random.default_rng([spec["seed"], int(getattr(layer, "seed", 0)), spec["rank"]])
-        x = _view(raws["x"], (capacity, *spec["input_shape"]), dtype)
-        y = _view(raws["y"], (capacity,), np.dtype(np.int64))
-        targets = _view(raws["targets"], (capacity, spec["classes"]), dtype)
+        x, y, targets = arrays["x"], arrays["y"], arrays["targets"]
         conn.send("ready")
     except Exception as exc:  # reported to the parent, which then trains without this worker
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
-        return
+        return False
     while True:
         try:
             n = conn.recv()
         except EOFError:  # the parent went away
-            return
+            return False
         if n is None:
-            return
+            return False
+        if n == "release":
+            return True
         n, soft = n if isinstance(n, tuple) else (n, False)
         try:
             labels = targets[:n] if soft else y[:n]
@@ -132,48 +170,54 @@ def _worker_main(conn: Connection, spec: dict[str, Any], raws: dict[str, Any]) -
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
-class _Worker:
-    """The parent's handle on one worker process and its shared buffers."""
+def _process_main(conn: Connection) -> None:
+    """Body of a worker process: says it is up, then serves jobs ``(spec, segment name)`` until told to end."""
+    conn.send("booted")
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        spec, name = job
+        try:
+            segment = shared_memory.SharedMemory(name=name)
+        except Exception as exc:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            continue
+        try:
+            again = _serve(conn, spec, segment.buf)
+        finally:
+            try:
+                segment.close()
+            except BufferError:  # a view survived (an exception's traceback): the mapping goes with the process
+                pass
+        if not again:
+            return
 
-    def __init__(
-        self,
-        ctx: Any,
-        model: Sequential,
-        capacity: int,
-        rank: int,
-        seed: int,
-        dtype: np.dtype,
-        label_smoothing: float = 0.0,
-    ) -> None:
-        size = model.param_count()
-        self.capacity = capacity
-        raws: dict[str, Any] = {}
-        raws["params"], self.params = _shared(ctx, (size,), dtype)
-        raws["grads"], self.grads = _shared(ctx, (size,), dtype)
-        raws["x"], self.x = _shared(ctx, (capacity, *model.input_shape), dtype)
-        raws["y"], self.y = _shared(ctx, (capacity,), np.dtype(np.int64))
-        raws["targets"], self.targets = _shared(ctx, (capacity, model.num_classes), dtype)
-        spec = {
-            "classes": model.num_classes,
-            "architecture": model.architecture(), "input_shape": list(model.input_shape), "dtype": dtype.str,
-            "size": size, "capacity": capacity, "rank": rank, "seed": seed, "label_smoothing": label_smoothing,
-        }
+
+class WorkerProcess:
+    """A worker process (running :func:`_process_main`) and the parent's end of its pipe.
+
+    Started by a run that needs it or ahead of time by a :class:`~convlens.engine.worker_pool.WarmPool`.
+    """
+
+    def __init__(self, ctx: Any, name: str) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_worker_main, args=(child, spec, raws), name=f"convlens-train-{rank}", daemon=True
-        )
+        self.process = ctx.Process(target=_process_main, args=(child,), name=name, daemon=True)
         self.process.start()
         child.close()
-        self.busy = False
-        try:
-            reply = self._receive(START_TIMEOUT)
-            if reply != "ready":
-                raise WorkerError(f"training worker {rank} did not start: {reply}")
-        except WorkerError:
-            self.stop()
-            raise
+        self.booted = False
 
-    def _receive(self, timeout: float) -> Any:
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def is_alive(self) -> bool:
+        return bool(self.process.is_alive())
+
+    def receive(self, timeout: float) -> Any:
         if not self.conn.poll(timeout):
             raise WorkerError(f"training worker {self.process.name} did not answer within {timeout:.0f} s")
         try:
@@ -181,6 +225,88 @@ class _Worker:
         except (EOFError, OSError) as exc:
             name, code = self.process.name, self.process.exitcode
             raise WorkerError(f"training worker {name} stopped (exit code {code})") from exc
+
+    def send(self, message: Any) -> None:
+        try:
+            self.conn.send(message)
+        except (OSError, ValueError) as exc:  # BrokenPipeError: the process is gone
+            name, code = self.process.name, self.process.exitcode
+            raise WorkerError(f"training worker {name} stopped (exit code {code})") from exc
+
+    def wait_booted(self, timeout: float = START_TIMEOUT) -> None:
+        """Wait until the process has imported the engine (at once for a warm one)."""
+        if not self.booted:
+            reply = self.receive(timeout)
+            if reply != "booted":
+                raise WorkerError(f"training worker {self.process.name} did not start: {reply}")
+            self.booted = True
+
+    def stop(self, busy: bool = False) -> None:
+        """End the process (terminated if it does not end by itself) and close the pipe."""
+        try:
+            if busy:  # let a step in flight finish (the process is terminated below if it does not)
+                self.conn.poll(5)
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
+class ProcessPool(Protocol):
+    """Where a run takes worker processes started ahead of time (:class:`convlens.engine.worker_pool.WarmPool`)."""
+
+    def take(self, count: int) -> list[WorkerProcess]:
+        """Up to ``count`` idle live processes."""
+        ...
+
+    def give_back(self, handles: Iterable[WorkerProcess], taken: int) -> None:
+        """The run that took ``taken`` processes ended; ``handles`` (released ones) may serve again."""
+        ...
+
+
+class _Worker:
+    """The parent's handle on one worker process doing one run's job, and the job's shared-memory segment."""
+
+    def __init__(
+        self,
+        handle: WorkerProcess,
+        model: Sequential,
+        capacity: int,
+        rank: int,
+        seed: int,
+        dtype: np.dtype,
+        label_smoothing: float = 0.0,
+    ) -> None:
+        self.handle, self.process = handle, handle.process
+        self.capacity = capacity
+        self.busy = False
+        self.segment: shared_memory.SharedMemory | None = None
+        try:
+            size = model.param_count()
+            layout, nbytes = segment_layout(size, capacity, tuple(model.input_shape), model.num_classes, dtype)
+            name = f"{SEGMENT_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
+            self.segment = shared_memory.SharedMemory(name, create=True, size=nbytes)
+            arrays = segment_arrays(self.segment.buf, layout)
+            self.params, self.grads, self.x = arrays["params"], arrays["grads"], arrays["x"]
+            self.y, self.targets = arrays["y"], arrays["targets"]
+            del arrays
+            spec = {
+                "classes": model.num_classes,
+                "architecture": model.architecture(), "input_shape": list(model.input_shape), "dtype": dtype.str,
+                "size": size, "capacity": capacity, "rank": rank, "seed": seed, "label_smoothing": label_smoothing,
+            }
+            handle.wait_booted()
+            handle.send((spec, self.segment.name))
+            reply = handle.receive(START_TIMEOUT)
+            if reply != "ready":
+                raise WorkerError(f"training worker {rank} did not start: {reply}")
+        except BaseException:
+            self.stop()
+            raise
 
     def start(self, params: np.ndarray, xb: np.ndarray, yb: np.ndarray) -> None:
         n = len(xb)
@@ -191,32 +317,46 @@ class _Worker:
             np.copyto(self.targets[:n], yb, casting="same_kind")
         else:
             self.y[:n] = yb
-        try:
-            self.conn.send((n, soft))
-        except (OSError, ValueError) as exc:  # BrokenPipeError: the process is gone
-            name, code = self.process.name, self.process.exitcode
-            raise WorkerError(f"training worker {name} stopped (exit code {code})") from exc
+        self.handle.send((n, soft))
         self.busy = True
 
     def result(self) -> tuple[float, int]:
-        reply = self._receive(STEP_TIMEOUT)
+        reply = self.handle.receive(STEP_TIMEOUT)
         self.busy = False
         if isinstance(reply, tuple) and len(reply) == 2 and reply[0] == "error":
             raise WorkerError(f"training worker {self.process.name} failed: {reply[1]}")
         return float(reply[0]), int(reply[1])
 
-    def stop(self) -> None:
+    def release(self) -> WorkerProcess | None:
+        """End the job and hand the process back for another one (None: it cannot take one, it was stopped)."""
+        if self.busy or not self.handle.is_alive():
+            self.stop()
+            return None
         try:
-            if self.busy:  # let a step in flight finish (the process is terminated below if it does not)
-                self.conn.poll(5)
-            self.conn.send(None)
-        except (OSError, ValueError):
-            pass
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(timeout=5)
-        self.conn.close()
+            self.handle.send("release")
+        except WorkerError:
+            self.stop()
+            return None
+        self._free_segment()
+        return self.handle
+
+    def stop(self) -> None:
+        self.handle.stop(self.busy)
+        self._free_segment()
+
+    def _free_segment(self) -> None:
+        for name in ("params", "grads", "x", "y", "targets"):  # the views must go before the mapping
+            self.__dict__.pop(name, None)
+        if self.segment is not None:
+            try:
+                self.segment.close()
+            except BufferError:
+                pass
+            try:
+                self.segment.unlink()
+            except FileNotFoundError:
+                pass
+            self.segment = None
 
 
 class DataParallel:
@@ -235,10 +375,19 @@ class DataParallel:
         Seeds the workers' dropout masks.
     label_smoothing : float
         The loss's label smoothing (:func:`engine.losses.softmax_cross_entropy`).
+    pool : ProcessPool, optional
+        Take the worker processes from this pool when it has them ready (and give them back on :meth:`close`);
+        missing ones are started here. Without a pool every worker process is started here and ended on close.
     """
 
     def __init__(
-        self, model: Sequential, workers: int = 1, batch_size: int = 128, seed: int = 0, label_smoothing: float = 0.0
+        self,
+        model: Sequential,
+        workers: int = 1,
+        batch_size: int = 128,
+        seed: int = 0,
+        label_smoothing: float = 0.0,
+        pool: ProcessPool | None = None,
     ) -> None:
         self.model = model
         self.label_smoothing = float(label_smoothing)
@@ -246,19 +395,36 @@ class DataParallel:
         self.flat_grads = pack_arrays([layer.grads for layer in model.layers])
         self.workers: list[_Worker] = []
         self.fallback_reason: str | None = None
+        self.pool = pool
+        self._taken = 0  # processes taken from the pool
         self._worker_slices = 0
         count = max(1, min(int(workers), 8))
         if count > 1:
+            warm = pool.take(count - 1) if pool is not None else []
+            self._taken = len(warm)
             try:
-                ctx = multiprocessing.get_context("spawn")
                 capacity = math.ceil(batch_size / count)
                 for rank in range(1, count):
-                    dtype = self.flat_params.dtype
-                    self.workers.append(_Worker(ctx, model, capacity, rank, seed, dtype, self.label_smoothing))
+                    self.workers.append(self._start_worker(warm.pop(0) if warm else None, capacity, rank, seed))
             except (OSError, WorkerError) as exc:  # no processes here (sandbox, limits): train in this process
                 self.fallback_reason = str(exc)
                 log.warning("training in one process: %s", exc)
                 self._stop_workers()
+            finally:
+                for handle in warm:
+                    handle.stop()
+
+    def _start_worker(self, handle: WorkerProcess | None, capacity: int, rank: int, seed: int) -> _Worker:
+        """A worker for this run on ``handle`` (a warm process), or on a process started now."""
+        dtype = self.flat_params.dtype
+        if handle is not None:
+            try:
+                return _Worker(handle, self.model, capacity, rank, seed, dtype, self.label_smoothing)
+            except WorkerError as exc:  # the warm process died meanwhile: start one
+                log.info("a warm training worker could not take the run (%s): starting one", exc)
+        ctx = multiprocessing.get_context("spawn")
+        handle = WorkerProcess(ctx, f"convlens-train-{rank}")
+        return _Worker(handle, self.model, capacity, rank, seed, dtype, self.label_smoothing)
 
     def forward_backward(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
         """Fill the model's grads for batch ``xb`` ``(B, ...)``; return (mean loss, correct count).
@@ -316,7 +482,12 @@ class DataParallel:
         self.workers = []
 
     def close(self) -> None:
-        """Stop the worker processes and free the model's training scratch memory."""
+        """End the worker processes (or give them back to the pool) and free the model's training scratch memory."""
+        if self.pool is not None:
+            released = [worker.release() for worker in self.workers]
+            self.workers = []
+            self.pool.give_back([handle for handle in released if handle is not None], self._taken)
+            self.pool, self._taken = None, 0  # a second close gives nothing back
         self._stop_workers()
         self.model.release_buffers()
 

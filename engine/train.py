@@ -23,7 +23,7 @@ from convlens.engine.layers import Conv2D
 from convlens.engine.losses import softmax_cross_entropy
 from convlens.engine.model import Sequential
 from convlens.engine.optim import learning_rate, make_optimizer
-from convlens.engine.parallel import DataParallel
+from convlens.engine.parallel import DataParallel, ProcessPool
 
 
 class TrainingDiverged(RuntimeError):
@@ -267,6 +267,7 @@ def fit(
     y_val: np.ndarray | None = None,
     x_pen: np.ndarray | None = None,
     control: TrainingControl | None = None,
+    pool: ProcessPool | None = None,
 ) -> Iterator[TrainProgress]:
     """Train ``model`` in place, yielding progress.
 
@@ -286,6 +287,9 @@ def fit(
     control : TrainingControl, optional
         Consulted between batches: pause, one step, resume, reset, a new learning rate
         (:mod:`convlens.engine.control`). A hold yields one ``"paused"`` record, a reset a ``"reset"`` record.
+    pool : ProcessPool, optional
+        Worker processes started ahead of time (:mod:`convlens.engine.worker_pool`): the run takes them instead
+        of starting its own and gives them back at its end. Results are the same with or without.
 
     Yields
     ------
@@ -312,7 +316,7 @@ def fit(
     optimizer = make_optimizer(config.optimizer, config.lr, config.weight_decay)
     steps_per_epoch = math.ceil(len(x) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    replicas = DataParallel(model, config.workers, config.batch_size, config.seed, config.label_smoothing)
+    replicas = DataParallel(model, config.workers, config.batch_size, config.seed, config.label_smoothing, pool)
     params, grads = replicas.optimizer_arrays(optimizer.weight_decay > 0)
     last_good = [p.copy() for p in params]
     initial = replicas.flat_params.copy() if control is not None else None  # what a reset puts back

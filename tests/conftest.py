@@ -80,6 +80,17 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_warm_pool_on_idle(_private_user_folders: Path) -> Iterator[None]:
+    """Training panels do not start worker processes ahead of time in tests (each panel would, a few seconds
+    after it was built, ``gui.training.session.WARM_POOL_DELAY_MS``); the warm pool's tests set a delay."""
+    from convlens.gui.training import session
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(session, "WARM_POOL_DELAY_MS", None)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _english_system_locale() -> Iterator[None]:
     """The explorer starts in the system's language (Qt's ``QLocale.system()``, read once from ``LC_ALL`` /
     ``LC_MESSAGES`` / ``LANG``); the tests expect English whatever the machine's locale, so the session runs with

@@ -35,6 +35,7 @@ from convlens.engine.calibration import fit_temperature, nll
 from convlens.engine.control import TrainingControl
 from convlens.engine.data import TEST_IMAGES, TRAIN_IMAGES, MnistData
 from convlens.engine.model import Sequential
+from convlens.engine.parallel import ProcessPool
 from convlens.engine.presets import resolve_architecture
 from convlens.engine.train import TrainProgress, default_workers, evaluate, evaluate_loss, fit
 from convlens.services.architecture import build_custom, forward_flops
@@ -112,6 +113,9 @@ class TrainingRequest:
         Most frames kept: a longer run is thinned evenly (:class:`~convlens.services.timelapse.TimelapseRecorder`).
     timelapse_drawing : ndarray (28, 28) or (28, 28, 1), or None
         The visitor's drawing, whose pooled maps each frame also keeps.
+    pool : ProcessPool or None
+        Worker processes started ahead of time (the app's, :mod:`convlens.engine.worker_pool`), taken by the run
+        instead of starting its own; None: the run starts them. The results are the same.
     """
 
     recipe: Recipe = QUICK
@@ -133,6 +137,7 @@ class TrainingRequest:
     timelapse_every: int | None = None
     timelapse_max: int = DEFAULT_MAX_FRAMES
     timelapse_drawing: np.ndarray | None = field(default=None, compare=False, repr=False)
+    pool: ProcessPool | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -371,7 +376,7 @@ def run_training(
     last: TrainProgress | None = None
     # NaN/inf are caught by fit (TrainingDiverged); silence the overflow warnings on the way there
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for record in fit(model, x, y, config, cancel=cancel, x_pen=x_pen, control=control):
+        for record in fit(model, x, y, config, cancel=cancel, x_pen=x_pen, control=control, pool=request.pool):
             if record.kind == "cancelled":
                 raise Cancelled
             last = record

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QMessageBox, QScrollArea, QVBoxLay
 from convlens.engine.data import DataError
 from convlens.gui.canvas import DrawingCanvas
 from convlens.gui.controller import Controller
+from convlens.gui.training import session as session_module
 from convlens.gui.training.canvas_bridge import show_digit
 from convlens.gui.training.corrections import CorrectBox, CorrectionBar
 from convlens.gui.training.curves import CurvesView
@@ -107,8 +108,13 @@ class TrainingPanel(QWidget):
         self._reset_after_run = False
         self.session = TrainingSession(controller, data_base, parent=self)
         self._build(data_base)
+        self._warmTimer = QTimer(self)  # starts the run's worker processes once the app has been idle a while
+        self._warmTimer.setObjectName("trainingWarmTimer")
+        self._warmTimer.setSingleShot(True)
+        self._warmTimer.timeout.connect(self._warm_up)
         self._connect()
         self.refresh_data_state()
+        self._arm_warm_up()
 
     def _build(self, data_base: str | os.PathLike[str] | None) -> None:
         outer = QVBoxLayout(self)
@@ -161,6 +167,7 @@ class TrainingPanel(QWidget):
         self.form.advancedRequested.connect(self.start_advanced)
         if self.canvas is not None:  # the pen draws: the editor's timing run waits (it would take the pen's CPU)
             self.canvas.strokesChanged.connect(self.form.architectureEditor.pen_moved)
+            self.canvas.strokesChanged.connect(self._pen_moved)  # and so does the warm-up of the worker processes
             self.form.architectureEditor.pen_is_down = self.canvas.is_drawing
         self.runStatus.cancelRequested.connect(self.cancel)
         self.runStatus.pauseRequested.connect(self.pause)
@@ -374,10 +381,30 @@ class TrainingPanel(QWidget):
     def _on_finished(self, outcome: str) -> None:
         self.curves.flush()
         self._update_enabled()
+        self._arm_warm_up()  # replaces worker processes the run could not give back
         self.trainingFinished.emit(outcome)
         if self._reset_after_run:
             self._reset_after_run = False
             self.reset_to_factory()
+
+    # -- worker processes ahead of time --------------------------------------------------------------------------
+    def _arm_warm_up(self) -> None:
+        """(Re)start the idle timer that warms the worker processes (when this panel may train at all)."""
+        delay = session_module.WARM_POOL_DELAY_MS
+        if delay is not None and self.allow_training and not self.session.is_running:
+            self._warmTimer.start(delay)
+
+    def _pen_moved(self) -> None:
+        if self._warmTimer.isActive():  # idle means the pen has rested for the whole delay
+            self._arm_warm_up()
+
+    def _warm_up(self) -> None:
+        if self.session.is_running:
+            return
+        if self.canvas is not None and self.canvas.is_drawing():
+            self._arm_warm_up()
+            return
+        self.session.warm_up()
 
     # -- the model in use -------------------------------------------------------------------------------------
     def _busy(self) -> bool:
@@ -426,7 +453,8 @@ class TrainingPanel(QWidget):
         self.digitChosen.emit(img)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel any running job and wait for its thread (call before the panel is destroyed)."""
+        """Cancel any running job, wait for its thread and end the worker processes (before the panel goes)."""
+        self._warmTimer.stop()
         self.form.shutdown(timeout_ms)
         self.session.shutdown(timeout_ms)
         self.dataBox.shutdown(timeout_ms)

@@ -14,12 +14,18 @@ A run can be held (:class:`~convlens.engine.control.TrainingControl`, one per ru
 counter start over) and :meth:`~TrainingSession.set_learning_rate` (only while paused; it replaces the recipe's
 schedule for the rest of the run). The worker answers a hold with a ``"paused"`` or ``"reset"`` progress record
 (signal ``held``) and a snapshot, so the Network tab shows the filters as they are now.
+
+The Train button answers at once: :meth:`TrainingSession.warm_up` (called by the panel once the app has been idle
+for :data:`WARM_POOL_DELAY_MS`) starts the run's worker processes ahead of time in a
+:class:`~convlens.engine.worker_pool.WarmPool`; every run takes them from there and gives them back, and
+:meth:`~TrainingSession.shutdown` ends them.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import replace
 
@@ -29,7 +35,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from convlens.engine import data as engine_data
 from convlens.engine.control import TrainingControl
 from convlens.engine.model import Sequential, load_npz_model
-from convlens.engine.train import TrainingDiverged
+from convlens.engine.train import TrainingDiverged, default_workers
+from convlens.engine.worker_pool import WarmPool
 from convlens.gui.controller import Controller
 from convlens.gui.training.worker import TrainingResult, training_job
 from convlens.gui.workers import JobThread
@@ -48,6 +55,9 @@ __all__ = ["TrainingSession", "numpy_model_copy"]
 
 log = logging.getLogger(__name__)
 
+
+WARM_POOL_DELAY_MS: int | None = 3000
+"""The panel warms the pool after the app has been idle (no run, the pen up) this long (None: never)."""
 
 HELD_TOO_LATE = ("Testing", "Drawn-digit benchmark", "Saving")
 """Phases after the training: a pause, step or reset would no longer reach the batches."""
@@ -97,6 +107,8 @@ class TrainingSession(QObject):
         The last successful run's result.
     started_at : float
         ``time.monotonic()`` when the run started.
+    pool : WarmPool or None
+        The worker processes started ahead of time (:meth:`warm_up`); None until then.
 
     Signals
     -------
@@ -154,6 +166,9 @@ class TrainingSession(QObject):
         self._preview: Sequential | None = None
         self._preview_arch: list[dict[str, object]] | None = None
         self._previewing = False
+        self.pool: WarmPool | None = None
+        self._data_lock = threading.Lock()  # one decode of MNIST, whether the warm-up or a run asks first
+        self._preload: JobThread | None = None
 
     @property
     def is_running(self) -> bool:
@@ -199,13 +214,34 @@ class TrainingSession(QObject):
         """A copy of the model in use as a NumPy network (its ``.npz`` twin for an ONNX file), or None."""
         return numpy_model_copy(self.controller)
 
+    def warm_up(self) -> int:
+        """Start the worker processes a run will need, and decode MNIST (when cached), ahead of time.
+
+        Not while a run goes on. Returns how many processes were started: 0 when they are running already, during
+        a run, after :meth:`shutdown`, and on a machine that trains in one process
+        (:func:`~convlens.engine.train.default_workers`). Returns at once; the processes import NumPy and the
+        engine, and a thread decodes MNIST, in the background.
+        """
+        if self._job is not None or (self.pool is not None and self.pool.closed):
+            return 0
+        self._preload_data()
+        if self.pool is None:
+            workers = default_workers()
+            if workers < 2:
+                return 0
+            self.pool = WarmPool(workers - 1)
+        return self.pool.warm()
+
     def start(self, request: TrainingRequest, *, save: bool = True) -> bool:
         """Start a run in the worker thread (False while one is going on).
 
+        The run takes its worker processes from the warm pool when there is one (:meth:`warm_up`).
         ``save=False`` keeps the trained model in memory only (soak tests).
         """
         if self._job is not None:
             return False
+        if self.pool is not None and not self.pool.closed and request.pool is None:
+            request = replace(request, pool=self.pool)
         control = TrainingControl()
         job = training_job(request, self._load_data, save=save, save_base=self.data_base, control=control)
         # No Qt parent: the thread is deleteLater()'d when it ends, and a parent deleted before that deferred
@@ -227,10 +263,31 @@ class TrainingSession(QObject):
         thread.start()
         return True
 
-    def _load_data(self) -> engine_data.MnistData:  # runs in the worker thread
-        if self.data is None:
-            self.data = engine_data.load_mnist(allow_download=False)
-        return self.data
+    def _load_data(self) -> engine_data.MnistData:  # runs in the worker thread (or the preload thread)
+        with self._data_lock:
+            if self.data is None:
+                self.data = engine_data.load_mnist(allow_download=False)
+            return self.data
+
+    def _preload_data(self) -> None:
+        """Decode MNIST in a thread when it is cached and not loaded yet (a run then starts on decoded data)."""
+        if self.data is not None or self._preload is not None or not self.data_available():
+            return
+
+        def job(_emit: object, _cancel: threading.Event) -> None:
+            self._load_data()
+
+        thread = JobThread(job, generator=False)
+        thread.failed.connect(lambda exc: log.info("MNIST not preloaded: %s", exc))  # the run reports it
+        thread.ended.connect(self._on_preloaded)
+        self._preload = thread
+        thread.start()
+
+    def _on_preloaded(self) -> None:
+        thread, self._preload = self._preload, None
+        if thread is not None:
+            thread.wait(5000)
+            thread.deleteLater()
 
     def cancel(self) -> bool:
         """Stop the run within a batch or two; the model in use stays. False when nothing runs."""
@@ -279,10 +336,14 @@ class TrainingSession(QObject):
         return True
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel a run and wait for its thread (before the session is destroyed)."""
+        """Cancel a run, wait for its thread and end the warm pool's processes (before the session is destroyed)."""
         if self._job is not None:
             self._job.cancel()
             self._job.wait(timeout_ms)
+        if self._preload is not None:
+            self._preload.wait(timeout_ms)
+        if self.pool is not None:
+            self.pool.close()  # processes a run still holds end when it gives them back
 
     # -- events from the worker --------------------------------------------------------------------------------
     def _on_item(self, item: object) -> None:
