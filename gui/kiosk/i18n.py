@@ -101,6 +101,19 @@ def language_name(language: str) -> str:
     return name[:1].upper() + name[1:] if name else language
 
 
+def _set_number_locale(language: str) -> None:
+    """Numbers typed and shown in spin boxes follow the language ("60.000" and "0,0040" in German): the default
+    locale for widgets made from now on, and every spin box that exists already."""
+    from PySide6.QtWidgets import QAbstractSpinBox, QApplication
+
+    locale = QLocale(language)
+    QLocale.setDefault(locale)
+    if isinstance(QCoreApplication.instance(), QApplication):
+        for widget in QApplication.allWidgets():
+            if widget.isWindow() or isinstance(widget, QAbstractSpinBox):  # a window's children follow it
+                widget.setLocale(locale)
+
+
 def system_language(directory: Path = TRANSLATIONS_DIR, locale: QLocale | None = None) -> str:
     """The language to start in: the system locale's (``QLocale.system()``) when a catalogue for it ships,
     else English.  Qt reads the locale from ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG`` (and ``LANGUAGE``)."""
@@ -257,6 +270,7 @@ class LanguageSwitcher(QObject):
         if language == SOURCE_LANGUAGE:
             return True
         path = qm_path(language, self._directory)
+        _set_number_locale(language)
         translator = QTranslator(self)
         if not path.is_file() or not translator.load(str(path)):
             log.error("no usable translation for %r (%s); showing English", language, path)
@@ -276,6 +290,7 @@ class LanguageSwitcher(QObject):
             QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
             self._translator.deleteLater()
             self._translator = None
+            _set_number_locale(SOURCE_LANGUAGE)
         self._language = SOURCE_LANGUAGE
         self._contexts = []
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from convlens.engine.presets import PRESETS
 from convlens.engine.train import default_workers
+from convlens.gui.layouts import WrapCheckBox
 from convlens.gui.training.architecture_editor import ArchitectureEditor, RunSize
 from convlens.services.architecture import ArchitectureSpec
 from convlens.services.recipes import QUICK, Recipe
@@ -139,11 +139,11 @@ class SettingsForm(QWidget):
         form.addRow(tr("Learning rate"), self.lrSpin)
         self.batchSizeSpin = self._spin("batchSizeSpin", 8, 1024, QUICK.batch_size)
         form.addRow(tr("Batch size"), self.batchSizeSpin)
-        self.augmentCheck = QCheckBox(tr("Augment (small random shifts and rotations)"))
+        self.augmentCheck = WrapCheckBox(tr("Augment (small random shifts and rotations)"))  # wraps in large type
         self.augmentCheck.setObjectName("augmentCheck")
         self.augmentCheck.setChecked(QUICK.augment)
         form.addRow(self.augmentCheck)
-        self.fineTuneCheck = QCheckBox(tr("Fine-tune the model in use on my corrections"))
+        self.fineTuneCheck = WrapCheckBox(tr("Fine-tune the model in use on my corrections"))
         self.fineTuneCheck.setObjectName("fineTuneCheck")
         form.addRow(self.fineTuneCheck)
         self.startTrainingButton = QPushButton(tr("Train with these settings"))

@@ -391,3 +391,15 @@ def test_presenter_mode_off_again_gives_every_own_font_its_normal_size(qtbot: Qt
     finally:
         if window.trainingPanel is not None:
             window.trainingPanel.shutdown()
+
+
+def test_numbers_in_spin_boxes_follow_the_language(make, qtbot: QtBot) -> None:
+    window = make(language="de")
+    form = window.trainingPanel.form
+    assert form.trainSizeSpin.text() == "60.000" and form.lrSpin.text() == "0,0040"
+    form.lrSpin.clear()
+    QTest.keyClicks(form.lrSpin, "0,002")  # a German teacher types a decimal comma
+    form.lrSpin.interpretText()
+    assert form.lrSpin.value() == pytest.approx(0.002)
+    window.set_language("en")
+    assert form.trainSizeSpin.text() == "60,000" and form.lrSpin.text() == "0.0020"
