@@ -749,7 +749,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of each batch swapped for pen-drawn digits (0: off; default: the recipe's)",
     )
     train.add_argument(
-        "--quick", action="store_true", help="the Train button's recipe (about half a minute on 2 cores)"
+        "--quick", action="store_true", help="the Train button's recipe (about a minute on 2 cores)"
     )
     train.add_argument("--out", required=True, help="output directory")
     train.add_argument("--name", default="model", help="file stem: DIR/NAME.npz, .onnx, .json")

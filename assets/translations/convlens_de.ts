@@ -664,82 +664,82 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
     <context>
         <name>ExportController</name>
         <message>
-            <location filename="../../gui/export/menus.py" line="244" />
+            <location filename="../../gui/export/menus.py" line="255" />
             <source>Cannot save the figure</source>
             <translation>Die Abbildung kann nicht gespeichert werden</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="299" />
+            <location filename="../../gui/export/menus.py" line="310" />
             <source>Cannot save the handout</source>
             <translation>Das Arbeitsblatt kann nicht gespeichert werden</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="277" />
+            <location filename="../../gui/export/menus.py" line="288" />
             <source>Draw a digit first</source>
             <translation>Zeichne zuerst eine Ziffer</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="165" />
+            <location filename="../../gui/export/menus.py" line="173" />
             <source>Export &amp;figure…</source>
             <translation>&amp;Abbildung exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="167" />
+            <location filename="../../gui/export/menus.py" line="175" />
             <source>Export &amp;lesson…</source>
             <translation>&amp;Lektion exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="215" />
+            <location filename="../../gui/export/menus.py" line="226" />
             <source>Export figure</source>
             <translation>Abbildung exportieren</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="191" />
+            <location filename="../../gui/export/menus.py" line="202" />
             <source>Export figure…</source>
             <translation>Abbildung exportieren…</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="281" />
+            <location filename="../../gui/export/menus.py" line="292" />
             <source>Export lesson</source>
             <translation>Lektion exportieren</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="282" />
+            <location filename="../../gui/export/menus.py" line="293" />
             <source>PDF documents (*.pdf)</source>
             <translation>PDF-Dokumente (*.pdf)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="214" />
+            <location filename="../../gui/export/menus.py" line="225" />
             <source>PNG pictures (*.png)</source>
             <translation>PNG-Bilder (*.png)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="214" />
+            <location filename="../../gui/export/menus.py" line="225" />
             <source>SVG drawings (*.svg)</source>
             <translation>SVG-Zeichnungen (*.svg)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="166" />
+            <location filename="../../gui/export/menus.py" line="174" />
             <source>Save a panel as a PNG picture or an SVG drawing</source>
             <translation>Eine Ansicht als PNG-Bild oder SVG-Zeichnung speichern</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="168" />
+            <location filename="../../gui/export/menus.py" line="176" />
             <source>Save the Learn steps on your drawing as a PDF handout to print</source>
             <translation>Die Lernschritte zu deiner Zeichnung als PDF-Arbeitsblatt zum Ausdrucken speichern</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="305" />
+            <location filename="../../gui/export/menus.py" line="316" />
             <source>Saved the lesson handout ({0} pages) as {1}</source>
             <translation>Arbeitsblatt zur Lektion ({0} Seiten) als {1} gespeichert</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="251" />
+            <location filename="../../gui/export/menus.py" line="262" />
             <source>Saved {0}</source>
             <translation>{0} gespeichert</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="245" />
+            <location filename="../../gui/export/menus.py" line="256" />
             <source>The figure could not be saved:
 
 {0}</source>
@@ -748,7 +748,7 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="300" />
+            <location filename="../../gui/export/menus.py" line="311" />
             <source>The handout could not be saved:
 
 {0}</source>
@@ -757,17 +757,17 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
 {0}</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="278" />
+            <location filename="../../gui/export/menus.py" line="289" />
             <source>The handout shows every Learn step on your own digit: draw one on the canvas first.</source>
             <translation>Das Arbeitsblatt zeigt jeden Lernschritt an deiner eigenen Ziffer: Zeichne zuerst eine auf die Zeichenfläche.</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="271" />
+            <location filename="../../gui/export/menus.py" line="282" />
             <source>changed in this session</source>
             <translation>in dieser Sitzung verändert</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="270" />
+            <location filename="../../gui/export/menus.py" line="281" />
             <source>none</source>
             <translation>keins</translation>
         </message>
@@ -838,32 +838,32 @@ Datei &gt; Modell öffnen oder Trainieren</translation>
     <context>
         <name>FigureExportDialog</name>
         <message>
-            <location filename="../../gui/export/menus.py" line="100" />
+            <location filename="../../gui/export/menus.py" line="108" />
             <source>Export figure</source>
             <translation>Abbildung exportieren</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="115" />
+            <location filename="../../gui/export/menus.py" line="123" />
             <source>Format:</source>
             <translation>Format:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="109" />
+            <location filename="../../gui/export/menus.py" line="117" />
             <source>PNG picture</source>
             <translation>PNG-Bild</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="114" />
+            <location filename="../../gui/export/menus.py" line="122" />
             <source>Panel:</source>
             <translation>Ansicht:</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="110" />
+            <location filename="../../gui/export/menus.py" line="118" />
             <source>SVG drawing (scales without blur)</source>
             <translation>SVG-Zeichnung (bleibt beim Vergrößern scharf)</translation>
         </message>
         <message>
-            <location filename="../../gui/export/menus.py" line="111" />
+            <location filename="../../gui/export/menus.py" line="119" />
             <source>Save one panel of the window as a picture, for slides or worksheets.</source>
             <translation>Eine Ansicht des Fensters als Bild speichern, für Folien oder Arbeitsblätter.</translation>
         </message>
@@ -2468,7 +2468,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Speichern nicht möglich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="359" />
+            <location filename="../../gui/training/session.py" line="420" />
             <source>Cannot use the new model</source>
             <translation>Das neue Modell kann nicht verwendet werden</translation>
         </message>
@@ -2493,7 +2493,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Korrigiere mich</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="251" />
+            <location filename="../../gui/training/panel.py" line="258" />
             <source>Corrections</source>
             <translation>Korrekturen</translation>
         </message>
@@ -2608,7 +2608,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Lernrate</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="342" />
+            <location filename="../../gui/training/panel.py" line="349" />
             <source>Learning rate {lr:g} from the next batch on, for the rest of this run.</source>
             <translation>Lernrate {lr:g} ab dem nächsten Stapel, für den Rest dieses Laufs.</translation>
         </message>
@@ -2643,7 +2643,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="363" />
+            <location filename="../../gui/training/panel.py" line="370" />
             <source>Model not saved</source>
             <translation>Modell nicht gespeichert</translation>
         </message>
@@ -2710,7 +2710,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Pause</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="329" />
+            <location filename="../../gui/training/panel.py" line="336" />
             <source>Pause the training first.</source>
             <translation>Halte das Training zuerst an.</translation>
         </message>
@@ -2730,7 +2730,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Angehalten · Schritt {step}/{total}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="305" />
+            <location filename="../../gui/training/panel.py" line="312" />
             <source>Pausing after this batch…</source>
             <translation>Halte nach diesem Stapel an…</translation>
         </message>
@@ -2750,13 +2750,13 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Setzt die Gewichte zurück, mit denen dieser Lauf begann (nur in der Pause); der Optimierer fängt von vorn an.</translation>
         </message>
         <message>
+            <location filename="../../gui/training/form.py" line="94" />
             <source>Quick train (about a minute)</source>
-            <translation type="vanished">Schnell trainieren (etwa eine Minute)</translation>
+            <translation>Schnell trainieren (etwa eine Minute)</translation>
         </message>
         <message>
-            <location filename="../../gui/training/form.py" line="94" />
             <source>Quick train (about half a minute)</source>
-            <translation>Schnell trainieren (etwa eine halbe Minute)</translation>
+            <translation type="vanished">Schnell trainieren (etwa eine halbe Minute)</translation>
         </message>
         <message>
             <location filename="../../gui/training/run_status.py" line="41" />
@@ -2809,12 +2809,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Modell wird gespeichert…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="385" />
+            <location filename="../../gui/training/panel.py" line="412" />
             <source>Stop the training first.</source>
             <translation>Beende zuerst das Training.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="298" />
+            <location filename="../../gui/training/panel.py" line="305" />
             <source>Stopping…</source>
             <translation>Wird beendet…</translation>
         </message>
@@ -2867,7 +2867,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Modell konnte nicht geöffnet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="133" />
+            <location filename="../../gui/training/panel.py" line="139" />
             <source>The network learns from 60,000 handwritten digits (MNIST). Watch its filters form on the Network tab and its guess for your drawing improve while it trains.</source>
             <translation>Das Netz lernt aus 60.000 handgeschriebenen Ziffern (MNIST). Sieh im Reiter „Netz“ zu, wie seine Filter entstehen und wie seine Antwort auf deine Zeichnung beim Training besser wird.</translation>
         </message>
@@ -2882,12 +2882,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Netz hätte {params} Parameter, mehr als die hier erlaubten {limit}: Schalte Pooling ein oder nimm weniger Filter oder Dense-Neuronen.</translation>
         </message>
         <message>
-            <location filename="../../gui/training/session.py" line="359" />
+            <location filename="../../gui/training/session.py" line="420" />
             <source>The new model cannot be used: {e}</source>
             <translation>Das neue Modell kann nicht verwendet werden: {e}</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="362" />
+            <location filename="../../gui/training/panel.py" line="369" />
             <source>The new model is in use but could not be saved: {error}</source>
             <translation>Das neue Modell ist in Gebrauch, konnte aber nicht gespeichert werden: {error}</translation>
         </message>
@@ -2917,7 +2917,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Standardnetz {epochs} Epochen lang auf ganz MNIST trainieren</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="126" />
+            <location filename="../../gui/training/panel.py" line="132" />
             <source>Train the network</source>
             <translation>Das Netz trainieren</translation>
         </message>
@@ -2967,7 +2967,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Das Training braucht MNIST: Lade es zuerst herunter (braucht Internet).</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="321" />
+            <location filename="../../gui/training/panel.py" line="328" />
             <source>Training on one batch…</source>
             <translation>Trainiere einen Stapel…</translation>
         </message>
@@ -3056,7 +3056,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Epoche</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="271" />
+            <location filename="../../gui/training/panel.py" line="278" />
             <source>fine-tuning the model in use</source>
             <translation>Nachtraining des aktuellen Modells</translation>
         </message>
@@ -3096,12 +3096,12 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>startet…</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="369" />
+            <location filename="../../gui/training/panel.py" line="376" />
             <source>stopped</source>
             <translation>gestoppt</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="275" />
+            <location filename="../../gui/training/panel.py" line="282" />
             <source>the {preset} network</source>
             <translation>das Netz „{preset}“</translation>
         </message>
@@ -3131,7 +3131,7 @@ die Gewichte auf einem Eingabekanal oder jeder Eingabekanal (je eine Zeile)</tra
             <translation>Validierung</translation>
         </message>
         <message>
-            <location filename="../../gui/training/panel.py" line="273" />
+            <location filename="../../gui/training/panel.py" line="280" />
             <source>your own network</source>
             <translation>dein eigenes Netz</translation>
         </message>

@@ -91,7 +91,7 @@ class SettingsForm(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.quickTrainButton = QPushButton(tr("Quick train (about half a minute)"))
+        self.quickTrainButton = QPushButton(tr("Quick train (about a minute)"))
         self.quickTrainButton.setObjectName("quickTrainButton")
         self.quickTrainButton.setMinimumHeight(44)
         self._quick_tip = tr("Train the default network for {epochs} epochs on all of MNIST").format(
