@@ -2,12 +2,15 @@
 
 Autouse: a private user data folder per test.  ``explorer`` is the window from ``create_window()`` shown offscreen at
 1280x800; ``draw`` replays strokes (normalised canvas points) on a canvas as QTest mouse
-press / move / release events, interpolating every few pixels like a real pointer.
+press / move / release events, interpolating every few pixels like a real pointer. For the training tests:
+``user_dir`` (the model store's data folder in ``tmp_path``) and ``controller`` (the real controller on the shipped
+model with a drawn 3; a test module may define its own).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +19,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from convlens.engine.pen import rasterize_strokes
 from convlens.gui.canvas import DrawingCanvas
+from convlens.gui.controller import Controller, default_model_path
+from convlens.gui.render import SAMPLE_STROKES
+from convlens.services import model_store
 
 StrokeList = Sequence[Sequence[tuple[float, float]]]
 DrawFn = Callable[..., int]
@@ -105,3 +112,21 @@ def _private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     """
     monkeypatch.setenv("CONVLENS_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
 
+
+
+@pytest.fixture
+def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The model store's data folder, in ``tmp_path``."""
+    directory = tmp_path / "userdata"
+    monkeypatch.setenv(model_store.DATA_DIR_ENV, str(directory))
+    return directory
+
+
+@pytest.fixture
+def controller(qtbot: QtBot) -> Controller:
+    """The real controller on the shipped model, with a drawn 3 on its canvas."""
+    path = default_model_path()
+    assert path is not None
+    c = Controller(path)
+    c.set_canvas_image(rasterize_strokes(SAMPLE_STROKES[3], 280, 280 / 11))
+    return c

@@ -16,32 +16,13 @@ from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from convlens.engine.control import filter_change
-from convlens.gui.controller import Controller, default_model_path
-from convlens.gui.render import SAMPLE_STROKES, rasterize_strokes
+from convlens.gui.controller import Controller
 from convlens.gui.training.panel import TrainingPanel
-from convlens.services import model_store
 
 TIMEOUT_MS = 60_000
 HOLD_MS = 5_000
 P99_GOAL_MS = 50.0
 TICK_MS = 10
-
-
-@pytest.fixture
-def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "userdata"
-    monkeypatch.setenv(model_store.DATA_DIR_ENV, str(directory))
-    return directory
-
-
-@pytest.fixture
-def controller(qtbot: QtBot) -> Controller:
-    """The real controller on the shipped model, with a drawn 3 on its canvas."""
-    path = default_model_path()
-    assert path is not None
-    c = Controller(path)
-    c.set_canvas_image(rasterize_strokes(SAMPLE_STROKES[3], 280, 280 / 11))
-    return c
 
 
 @pytest.fixture

@@ -76,13 +76,6 @@ class FakeController(QObject):
 
 
 @pytest.fixture
-def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "userdata"
-    monkeypatch.setenv(model_store.DATA_DIR_ENV, str(directory))
-    return directory
-
-
-@pytest.fixture
 def make_panel(qtbot: QtBot) -> Callable[..., TrainingPanel]:
     def make(controller: Any = None, **kwargs: Any) -> TrainingPanel:
         panel = TrainingPanel(controller, **kwargs)
@@ -93,16 +86,6 @@ def make_panel(qtbot: QtBot) -> Callable[..., TrainingPanel]:
         return panel
 
     return make
-
-
-@pytest.fixture
-def controller(qtbot: QtBot) -> Controller:
-    """The real controller on the shipped model, with a drawn 3 on its canvas."""
-    path = default_model_path()
-    assert path is not None
-    c = Controller(path)
-    c.set_canvas_image(rasterize_strokes(SAMPLE_STROKES[3], 280, 280 / 11))
-    return c
 
 
 def tiny(panel: TrainingPanel, epochs: int = 1, batch: int = 32, preset: str = "small") -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QPushButton, QTabWidget
@@ -17,13 +16,6 @@ from convlens.gui.render import SAMPLE_STROKES
 from convlens.gui.training import install_training
 from convlens.gui.training.panel import TrainingPanel
 from convlens.services import model_store
-
-
-@pytest.fixture
-def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "userdata"
-    monkeypatch.setenv(model_store.DATA_DIR_ENV, str(directory))
-    return directory
 
 
 def make_window(qtbot: QtBot, kiosk: bool = False) -> Any:
