@@ -13,7 +13,8 @@ as ``convlens`` runs it), and compares them with
 
 Every figure comes from its own child process, the variants alternating round by round so that they see the same
 machine load; medians over the rounds. Random data of MNIST's shape (throughput does not depend on the pixel
-values). Ends with the machine (CPU model, cores, cache sizes), a per-layer breakdown and one JSON line.
+values). Starts with the machine (CPU model, cores, cache sizes) and the convolution kernels' block sizes chosen
+from its caches (``engine/block_sizes.py``); ends with a per-layer breakdown and one JSON line.
 
     python bench/bench_train.py [--batch-sizes 64 128] [--steps 30] [--rounds 5] [--preset default]
 """
@@ -34,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gemm_bound import record_products, sgemm_rate  # noqa: E402
-from machine import describe, machine_info  # noqa: E402
+from machine import describe, describe_blocks, machine_info  # noqa: E402
 
 from convlens.engine.losses import softmax_cross_entropy  # noqa: E402
 from convlens.engine.model import Sequential  # noqa: E402
@@ -251,6 +252,7 @@ def main() -> int:
     model = Sequential.from_config(PRESETS[args.preset], seed=0)
     flops = training_flops(PRESETS[args.preset])
     print(f"machine: {describe(info)}")
+    print(f"engine blocks: {describe_blocks()}")
     print(f"{args.preset} architecture, {model.param_count():,} params, training {flops / 1e6:.2f} MFLOP per image "
           f"(3x forward); median of {args.rounds} alternating rounds of {args.steps} steps, each in its own process; "
           f"engine: engine.train.fit, augmentation off, 1-thread BLAS per process; epoch = {EPOCH_IMAGES:,} images")

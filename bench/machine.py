@@ -1,7 +1,8 @@
-"""The machine a benchmark ran on: CPU model, logical cores and cache sizes, as Linux reports them.
+"""The machine a benchmark ran on: CPU model, logical cores and cache sizes.
 
-Read from ``/proc/cpuinfo`` and ``/sys/devices/system/cpu/cpu0/cache`` (``lscpu`` as a fallback for the model);
-fields a system does not report are ``None``. Cache sizes are per instance (one core's L1d and L2, the shared L3).
+The model comes from ``/proc/cpuinfo`` (``lscpu`` as a fallback); the cache sizes from the engine's own reader,
+:mod:`convlens.engine.cpu_caches` (the sizes the convolution kernels' blocks are derived from). Fields a system
+does not report are ``None``. Cache sizes are per instance (one core's L1d and L2, the shared L3).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
+from convlens.engine.block_sizes import block_sizes
+from convlens.engine.cpu_caches import cpu_caches, format_bytes
 
 
 def _cpu_model() -> str:
@@ -32,52 +34,27 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-def _size_bytes(text: str) -> int | None:
-    """``"32K"``, ``"1024K"``, ``"32M"`` -> bytes."""
-    text = text.strip().upper()
-    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
-    try:
-        if text and text[-1] in units:
-            return int(text[:-1]) * units[text[-1]]
-        return int(text)
-    except ValueError:
-        return None
-
-
-def cache_sizes(cache_dir: Path = CACHE_DIR) -> dict[str, int | None]:
+def cache_sizes() -> dict[str, int | None]:
     """Bytes of cpu0's ``L1d``, ``L2`` and ``L3`` caches (``None``: not reported)."""
-    sizes: dict[str, int | None] = {"L1d": None, "L2": None, "L3": None}
-    try:
-        indexes = sorted(cache_dir.glob("index*"))
-    except OSError:
-        return sizes
-    for index in indexes:
-        try:
-            level = (index / "level").read_text().strip()
-            kind = (index / "type").read_text().strip()
-            size = _size_bytes((index / "size").read_text())
-        except OSError:
-            continue
-        if kind == "Instruction":
-            continue
-        name = "L1d" if level == "1" else f"L{level}"
-        if name in sizes:
-            sizes[name] = size
-    return sizes
+    caches = cpu_caches()
+    return {"L1d": caches.l1d, "L2": caches.l2, "L3": caches.l3}
 
 
 def machine_info() -> dict[str, Any]:
-    """``{"cpu": model, "logical_cores": n, "L1d": bytes, "L2": bytes, "L3": bytes}``."""
-    return {"cpu": _cpu_model(), "logical_cores": os.cpu_count(), **cache_sizes()}
+    """``{"cpu": model, "logical_cores": n, "L1d": bytes, "L2": bytes, "L3": bytes, "blocks": {...}}``; ``blocks``
+    holds the engine's block sizes (``chunk_bytes``, ``small_product``) chosen from those caches."""
+    blocks = block_sizes()
+    return {"cpu": _cpu_model(), "logical_cores": os.cpu_count(), **cache_sizes(),
+            "blocks": {"chunk_bytes": blocks.chunk_bytes, "small_product": blocks.small_product,
+                       "overridden": list(blocks.overridden)}}
 
 
 def describe(info: dict[str, Any]) -> str:
     """One line, e.g. ``AMD EPYC, 2 logical cores, L1d 32 KiB, L2 512 KiB, L3 32 MiB``."""
-
-    def fmt(size: int | None) -> str:
-        if size is None:
-            return "?"
-        return f"{size // 1024**2} MiB" if size >= 1024**2 and size % 1024**2 == 0 else f"{size // 1024} KiB"
-
-    caches = ", ".join(f"{name} {fmt(info[name])}" for name in ("L1d", "L2", "L3"))
+    caches = ", ".join(f"{name} {format_bytes(info[name])}" for name in ("L1d", "L2", "L3"))
     return f"{info['cpu']}, {info['logical_cores']} logical cores, {caches} (per instance)"
+
+
+def describe_blocks() -> str:
+    """The engine's block sizes and the caches they came from, one line (see :mod:`convlens.engine.block_sizes`)."""
+    return block_sizes().describe()

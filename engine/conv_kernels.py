@@ -15,6 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from numpy.typing import DTypeLike
 
+from convlens.engine.block_sizes import block_sizes
 from convlens.engine.geometry import Pads, Pair, check_nhwc, output_hw, pad_amounts, spatial_pads, window_view
 from convlens.engine.workspace import Workspace, scratch
 
@@ -31,9 +32,10 @@ __all__ = [
 ]
 
 
-# Work on this many bytes of im2col rows at a time, so that each chunk is still in cache when the matrix
-# product reads it (measured ~30% faster than one big im2col for MNIST-sized batches).
-CHUNK_BYTES = 1 << 21
+#: Work on this many bytes of im2col rows at a time, so that each chunk is still in cache when the matrix
+#: product reads it: 4 x the L2 the machine reports, clamped (2 MiB for a 512 KiB L2, or the variable
+#: ``CONVLENS_CHUNK_BYTES``); see :mod:`convlens.engine.block_sizes` for the rule and its measurements.
+CHUNK_BYTES = block_sizes().chunk_bytes
 
 
 def _images_per_chunk(n: int, rows_per_image: int, row_bytes: int) -> int:
@@ -252,10 +254,12 @@ def _phase_windows(windows: np.ndarray, phases: Pair) -> np.ndarray:
     )
 
 
-#: Products of about this many multiply-adds (M * K * N) run fastest: OpenBLAS handles them without packing the
-#: operands. The convolutions' tall, thin products are therefore cut into blocks of this size and run as one
-#: batched ``matmul`` (measured 20-50% faster for every product of a training step of the default network).
-SMALL_PRODUCT = 1 << 19
+#: Products of about this many multiply-adds (M * K * N) run fastest: their operands fit in one core's L2 next
+#: to each other. The convolutions' tall, thin products are therefore cut into blocks of this size and run as one
+#: batched ``matmul`` (measured 20-50% faster for every product of a training step of the default network than
+#: one product). 2 x the L2 the machine reports, clamped (1 Mi for a 512 KiB L2, or ``CONVLENS_SMALL_PRODUCT``);
+#: see :mod:`convlens.engine.block_sizes`.
+SMALL_PRODUCT = block_sizes().small_product
 
 
 def _block_length(length: int, other: int) -> int:

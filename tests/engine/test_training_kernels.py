@@ -175,6 +175,38 @@ def test_input_gradient_chunks_give_the_same_answer(monkeypatch: pytest.MonkeyPa
     np.testing.assert_allclose(chunked, whole, atol=1e-12)
 
 
+@pytest.mark.parametrize("phases", [None, (2, 2)])
+def test_conv_forward_and_backward_do_not_depend_on_the_block_sizes(
+    phases: tuple[int, int] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The block sizes come from the machine's caches (engine.block_sizes): one image per chunk and 32-row blocks
+    # must give the numbers of one chunk and one product, forward, filter gradient and input gradient.
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((7, 10, 10, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 3, 5)).astype(np.float32)
+    b = rng.standard_normal(5).astype(np.float32)
+
+    def run() -> tuple[int, list[np.ndarray]]:
+        out, cols = conv_kernels.conv2d_forward(x, w, b, (1, 1), "same", relu=True, keep_cols=True,
+                                                workspace=Workspace(), phases=phases)
+        assert cols is not None
+        g = np.random.default_rng(15).standard_normal(out.shape).astype(np.float32)
+        dw, db = np.empty((27, 5), np.float32), np.empty(5, np.float32)
+        cols.filter_grad(g.reshape(-1, 5), dw, db, Workspace())
+        dx = conv_kernels.conv2d_input_grad(g, w, (10, 10), (1, 1), "same", Workspace(), phases=phases)
+        return cols.step, [out.copy(), dw, db, dx.copy()]
+
+    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_kernels, "SMALL_PRODUCT", 1)
+    small_step, small = run()
+    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", 1 << 30)
+    monkeypatch.setattr(conv_kernels, "SMALL_PRODUCT", 1 << 30)
+    large_step, large = run()
+    assert (small_step, large_step) == (1, 7), "one image per chunk, then the whole batch in one"
+    for name, a, e in zip(["output", "filter gradient", "bias gradient", "input gradient"], small, large, strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-4, err_msg=name)
+
+
 # ------------------------------------------------------------------------------------------ fused layers
 
 
