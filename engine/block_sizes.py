@@ -4,31 +4,42 @@ Two sizes, both derived from one core's L2 as the system reports it (:mod:`convl
 
 * ``chunk_bytes`` — im2col rows are gathered and multiplied this many bytes at a time (and the stride-1 input
   gradient's column shifts likewise). A chunk is written by the gather and read by the matrix product right
-  after: it must still be in the cache then, while each chunk costs a few Python-level calls, so small chunks
-  lose to overhead. Rule: **4 x L2**, clamped to 1-8 MiB (and to an eighth of the L3 when one is reported,
-  since the L3 is shared by the cores and the other training process).
+  after, so it must still be in the cache then; but each chunk costs a few Python-level calls and a product of
+  its own, so small chunks lose to overhead. Rule: **4 x L2**, clamped to 1-8 MiB and to an eighth of the L3
+  when one is reported (the L3 is shared by the cores, and training runs two processes).
 * ``small_product`` — the multiply-adds (M x K x N) of one block of the tall, thin matrix products, which run as
-  one batched ``matmul`` over blocks. A block's operands must fit in the L2 next to each other: its tall operand
-  is ``4 x small_product / N`` bytes, at most ``small_product / 4`` for the narrowest product of a network
-  (N = 16 filters). Rule: **2 x L2** multiply-adds, clamped to 256 Ki-4 Mi; its tall block is then at most half
-  the L2.
+  one batched ``matmul`` over blocks. A block's tall operand is ``4 x small_product / N`` bytes. Rule:
+  **4 x chunk_bytes** multiply-adds (16 x L2), so that for every product at least 16 columns wide (N >= 16
+  filters) a block is at most one chunk: the products of a chunk run whole, and only the products no chunk
+  bounds (the first conv layer's, over the whole batch) are cut, into chunk-sized blocks. OpenBLAS blocks for
+  the L1 and L2 inside every call itself; smaller outer blocks only add calls (measured below).
 
-Measured (``bench/sweep_blocks.py``, default network, forward + backward of a training step, one process,
-1-thread BLAS, 150 rounds in random order, the machine shared with two trainings) on an AMD EPYC with 2 cores,
-L1d 32 KiB, L2 512 KiB per core, L3 32 MiB: time relative to the chosen 2 MiB chunk, at batch 64 / 128 ::
+Measured with ``bench/sweep_blocks.py`` (default network, forward + backward of a training step, one process,
+1-thread BLAS, every variant in every round in a random order, the machine shared with two trainings at load
+1.4-4.5; the ratio is the median over rounds of the time / the reference's time in the same round) on an AMD
+EPYC with 2 cores, L1d 32 KiB, L2 512 KiB per core, L3 32 MiB, OpenBLAS 0.3.31 ::
 
-    chunk    256 KiB  512 KiB  1 MiB  2 MiB  4 MiB  8 MiB
-    b64       1.137    1.077   1.017  1.000  1.005  1.040
-    b128      1.129    1.049   1.014  1.000  1.025  1.036
+    chunk_bytes (150 rounds; small_product 8 Mi), ms per step and ratio to 2 MiB
+                 256 KiB       512 KiB       1 MiB         2 MiB         4 MiB         8 MiB
+    batch 64     21.75 1.117   19.85 1.050   18.79 1.000   19.03 1.000   18.98 1.010   19.36 1.040
+    batch 128    41.55 1.102   39.09 1.029   37.78 1.004   37.46 1.000   38.41 1.014   39.94 1.055
 
-(20.5-24.4 ms per step at batch 64, 42.1-49.7 ms at batch 128), and for ``small_product`` (2 MiB chunks)
-64 Ki 1.12 / 1.10, 128 Ki 1.08 / 1.08, 256 Ki 1.04 / 1.02, 512 Ki 1.00 / 1.00, 1 Mi 0.98 / 0.97,
-2 Mi 0.99 / 0.98. Both rules reproduce the best measured values here: 2 MiB chunks, 1 Mi multiply-adds.
+    small_product (200 rounds; 2 MiB chunks, ref. 1 Mi)
+                 512 Ki   1 Mi   2 Mi   4 Mi   8 Mi   unblocked
+    batch 64      1.016   1.000  1.002  1.000  0.986  0.967      (18.3-19.7 ms per step)
+    batch 128     1.003   1.000  0.991  0.976  0.960  0.968      (36.2-37.9 ms per step)
 
-A machine that reports no L2 gets the sizes of this one's (512 KiB). The environment variables
+An earlier chunk sweep with 512 Ki blocks had the same shape (256 KiB 1.14 / 1.13, 8 MiB 1.04 / 1.04); blocks
+below 512 Ki were slower still (64 Ki: 1.12 / 1.10 against 512 Ki). A 3 x 5 grid (chunks 1-4 MiB, blocks
+512 Ki-8 Mi, load 4.5) agreed: 2 MiB chunks with 8 Mi blocks took 0.960 / 0.933 of the constants tuned before
+(``1 << 21`` bytes, ``1 << 19`` multiply-adds). Both rules reproduce the best values measured here: 2 MiB chunks
+(1 MiB is as fast), 8 Mi multiply-adds (no outer blocking at all was within 2% of it).
+
+A machine that reports no L2 gets the sizes of this one (512 KiB). The environment variables
 ``CONVLENS_CHUNK_BYTES`` and ``CONVLENS_SMALL_PRODUCT`` (a number of bytes or multiply-adds, ``K``/``M``
-suffixes allowed, e.g. ``CONVLENS_CHUNK_BYTES=4M``) override the rules for experiments; an unreadable value is
-ignored. The sizes only change speed: results agree to float rounding for any chunk or block size.
+suffixes allowed, e.g. ``CONVLENS_CHUNK_BYTES=4M``) override the rules for experiments, each its own size; an
+unreadable value is ignored. The sizes only change speed: results agree to float rounding for any chunk or
+block size.
 """
 
 from __future__ import annotations
@@ -59,8 +70,7 @@ _MIB = 1024 * 1024
 CHUNK_PER_L2 = 4
 CHUNK_RANGE = (1 * _MIB, 8 * _MIB)
 CHUNK_L3_SHARE = 8
-SMALL_PRODUCT_PER_L2 = 2
-SMALL_PRODUCT_RANGE = (256 * 1024, 4 * _MIB)
+SMALL_PRODUCT_PER_CHUNK_BYTE = 4
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,7 @@ def choose_block_sizes(caches: CpuCaches, environ: Mapping[str, str] | None = No
     chunk = _clamp(CHUNK_PER_L2 * l2, CHUNK_RANGE)
     if caches.l3:
         chunk = max(CHUNK_RANGE[0], min(chunk, caches.l3 // CHUNK_L3_SHARE))
-    small = _clamp(SMALL_PRODUCT_PER_L2 * l2, SMALL_PRODUCT_RANGE)
+    small = SMALL_PRODUCT_PER_CHUNK_BYTE * chunk
     overridden = []
     for name in (CHUNK_ENV, SMALL_PRODUCT_ENV):
         value = parse_size(environ.get(name, ""))

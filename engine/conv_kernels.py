@@ -254,11 +254,10 @@ def _phase_windows(windows: np.ndarray, phases: Pair) -> np.ndarray:
     )
 
 
-#: Products of about this many multiply-adds (M * K * N) run fastest: their operands fit in one core's L2 next
-#: to each other. The convolutions' tall, thin products are therefore cut into blocks of this size and run as one
-#: batched ``matmul`` (measured 20-50% faster for every product of a training step of the default network than
-#: one product). 2 x the L2 the machine reports, clamped (1 Mi for a 512 KiB L2, or ``CONVLENS_SMALL_PRODUCT``);
-#: see :mod:`convlens.engine.block_sizes`.
+#: The convolutions' tall, thin products are cut into blocks of about this many multiply-adds (M * K * N) and run
+#: as one batched ``matmul``: 4 x :data:`CHUNK_BYTES` (8 Mi for a 512 KiB L2, or ``CONVLENS_SMALL_PRODUCT``), so
+#: that a block of a product at least 16 columns wide is at most one chunk; see :mod:`convlens.engine.block_sizes`
+#: for the rule and its measurements (smaller blocks, e.g. the ``1 << 19`` tuned before, were 1-7% slower here).
 SMALL_PRODUCT = block_sizes().small_product
 
 
