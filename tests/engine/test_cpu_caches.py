@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_missing_and_garbled_files_are_skipped_one_index_at_a_time(tmp_path: Pat
     lambda root: _tree(root, []),
     lambda root: _tree(root, [{"level": "x", "type": "Data", "size": "32K"}, {"type": "Unified", "size": "1M"}]),
 ])
-def test_nothing_readable_is_no_caches_at_all(tmp_path: Path, make) -> None:  # noqa: ANN001
+def test_nothing_readable_is_no_caches_at_all(tmp_path: Path, make: Callable[[Path], Path]) -> None:
     assert read_sysfs(make(tmp_path)) == CpuCaches()
     assert CpuCaches().describe() == "L1d ?, L2 ?, L3 ?" and CpuCaches().source == "none"
 
