@@ -188,8 +188,13 @@ def warp_affine(
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float32)
     dy = (rows - cy).reshape(1, -1) - shift[:, :1]
     dx = (cols - cx).reshape(1, -1) - shift[:, 1:]
-    src_r = a00[:, None] * dy + a01[:, None] * dx + cy
-    src_c = a10[:, None] * dy + a11[:, None] * dx + cx
+    # a00 * dy + a01 * dx + cy, in place (the same operations in the same order: the same bits).
+    src_r = a00[:, None] * dy
+    src_r += a01[:, None] * dx
+    src_r += cy
+    src_c = a10[:, None] * dy
+    src_c += a11[:, None] * dx
+    src_c += cx
     return bilinear_sample(images[..., 0], src_r, src_c).reshape(n, h, w, 1)
 
 
@@ -198,12 +203,15 @@ def bilinear_sample(images: np.ndarray, src_r: np.ndarray, src_c: np.ndarray) ->
     n, h, w = images.shape
     padded = np.zeros((n, h + 2, w + 2), dtype=np.float32)
     padded[:, 1:-1, 1:-1] = images
-    src_r = np.clip(src_r, -1.0, h) + 1.0
-    src_c = np.clip(src_c, -1.0, w) + 1.0
-    r0 = np.minimum(np.floor(src_r).astype(np.int32), h)
-    c0 = np.minimum(np.floor(src_c).astype(np.int32), w)
-    fr = (src_r - r0).astype(np.float32)
-    fc = (src_c - c0).astype(np.float32)
+    src_r = np.clip(src_r, -1.0, h)
+    src_r += 1.0
+    src_c = np.clip(src_c, -1.0, w)
+    src_c += 1.0
+    # Non-negative now: truncation is the floor.
+    r0 = np.minimum(src_r.astype(np.int32), h)
+    c0 = np.minimum(src_c.astype(np.int32), w)
+    fr = np.subtract(src_r, r0, out=src_r).astype(np.float32)
+    fc = np.subtract(src_c, c0, out=src_c).astype(np.float32)
     stride = w + 2
     # Indices into the flat padded batch (one gather per corner: twice as fast as take_along_axis per row).
     base = r0 * stride + c0 + (np.arange(n) * ((h + 2) * stride))[:, None]
@@ -214,19 +222,24 @@ def bilinear_sample(images: np.ndarray, src_r: np.ndarray, src_c: np.ndarray) ->
     return np.asarray(top * (1 - fr) + bottom * fr, dtype=np.float32)
 
 
+def _neighbour_reduce(x: np.ndarray, op: np.ufunc) -> np.ndarray:
+    """``op`` (``np.maximum`` or ``np.minimum``) over each pixel and its 4 neighbours, zeros outside; ``x``
+    ``(N, H, W, 1)``. Max and min are exact, so the order of the pairs does not change a bit."""
+    p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    out = op(p[:, :-2, 1:-1], p[:, 2:, 1:-1])
+    op(out, p[:, 1:-1, :-2], out=out)
+    op(out, p[:, 1:-1, 2:], out=out)
+    return np.asarray(op(out, x, out=out))
+
+
 def _neighbour_max(x: np.ndarray) -> np.ndarray:
     """Max over each pixel and its 4 neighbours; ``x`` ``(N, H, W, 1)``."""
-    p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    return np.maximum.reduce(
-        [p[:, 1:-1, 1:-1], p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]]
-    )
+    return _neighbour_reduce(x, np.maximum)
 
 
 def _neighbour_min(x: np.ndarray) -> np.ndarray:
-    p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    return np.minimum.reduce(
-        [p[:, 1:-1, 1:-1], p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]]
-    )
+    """Min over each pixel and its 4 neighbours (zeros outside); ``x`` ``(N, H, W, 1)``."""
+    return _neighbour_reduce(x, np.minimum)
 
 
 def stroke_thickness(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
