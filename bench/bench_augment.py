@@ -13,12 +13,21 @@ Printed per variant: ms per step and the ratio to ``off``, and what this process
 before a step can be split (sampling; for ``main`` also the pixel work), in ms and as a share of the step -- the
 part on the critical path (issue #18: <= 5%) -- and this process's CPU time per step (less sensitive than the
 wall clock to other jobs sharing the cores: the work taken off this process shows there even when both cores
-are busy anyway). Every figure comes from its own child process, the variants
-alternating round by round so that they see the same machine load; medians over the rounds. Random images of
-MNIST's shape (the augmentation's cost does not depend on the pixels).
+are busy anyway). Every figure comes from its own child process, the variants alternating round by round so
+that they see the same machine load; medians over the rounds. Random images of MNIST's shape (the augmentation's
+cost does not depend on the pixels).
 
-Measured 2026-11-30 on the shared 2-core AMD EPYC (load 3-4 from other jobs), 2 processes, 20 steps, 3 rounds:
-see the README's benchmark table for the figures.
+Measured 2026-11-30 on the shared 2-core AMD EPYC, 2 processes, 5 rounds of 20 steps (ms per step, ratio to
+``off``, augmentation before the split as % of the step; both variants with the faster sampler, same bits):
+
+    batch, load      off        workers (now)             main (before)
+    64, ~1.5         12.9 ms    17.9 ms  1.39x  0.44%     21.2 ms  1.65x  28.8%
+    128, ~1.5        23.3 ms    30.4 ms  1.31x  0.24%     36.2 ms  1.56x  34.2%
+    64, ~4           18.9 ms    24.7 ms  1.31x  0.24%     23.6 ms  1.25x  18.3%
+    128, ~4          35.0 ms    47.3 ms  1.35x  0.13%     43.5 ms  1.24x  20.1%
+
+At load ~4 both cores are busy with other jobs anyway, so moving work between the processes does not shorten the
+wall clock (the main process's CPU per step still drops, 14.4 -> 13.0 ms at batch 64).
 
     python bench/bench_augment.py [--batch-sizes 64 128] [--steps 20] [--rounds 3] [--workers 2]
 """
