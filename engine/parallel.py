@@ -14,8 +14,9 @@ current parameters and the worker's slice of the batch into the segment and send
 gradient there and answers ``(loss, correct)``. When the run augments its batches, the slice goes raw with its
 images' augmentation draws (:class:`~convlens.engine.augment.AugmentParams`, 6 floats per image) and the worker
 augments it itself: the pixel work of the augmentation is split like the gradients instead of running in this
-process before every step, with the same bits as augmenting the whole batch here. Only this module and the pool know about processes; a machine
-where they cannot start trains in one process, and so does a run whose worker dies.
+process before every step, with the same bits as augmenting the whole batch here. Only this module and the pool
+know about processes; a machine where they cannot start trains in one process, and so does a run whose worker
+dies.
 """
 
 from __future__ import annotations
