@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bench_train.py", "bench_inference.py", "bench_live.py", "bench_training_gui.py", "bench_class_gui.py",
-         "bench_train_button.py", "bench_quick_train.py", "bench_arch_estimate.py", "bench_drawn.py",
-         "bench_explain.py"]
+ORDER = ["bench_train.py", "bench_augment.py", "bench_inference.py", "bench_live.py", "bench_training_gui.py",
+         "bench_class_gui.py", "bench_train_button.py", "bench_quick_train.py", "bench_arch_estimate.py",
+         "bench_drawn.py", "bench_explain.py"]
 
 
 def main() -> int:

@@ -36,6 +36,116 @@ class AugmentConfig:
     thin_prob: float = 0.1
 
 
+@dataclass(frozen=True)
+class AugmentParams:
+    """The random draws of one batch's augmentation, per image (:func:`sample_augmentation`).
+
+    Drawing them is cheap and sequential (one generator); applying them (:func:`apply_augmentation`) is the pixel
+    work, and every image's result depends only on its own row, so slices of a batch can be augmented in
+    different processes with the same bits as the whole batch in one.
+
+    Attributes
+    ----------
+    angle : ndarray of float64, shape (N,)
+        Rotation in radians.
+    scale : ndarray of float64, shape (N,)
+        Zoom factor.
+    shear : ndarray of float64, shape (N,)
+        Shear, as a fraction.
+    shift : ndarray of float64, shape (N, 2)
+        Shift in pixels, (rows, columns).
+    stroke : ndarray of float64, shape (N,)
+        Uniform in [0, 1): below ``thicken_prob`` thicker strokes, then up to ``thicken_prob + thin_prob``
+        thinner ones.
+    """
+
+    angle: np.ndarray
+    scale: np.ndarray
+    shear: np.ndarray
+    shift: np.ndarray
+    stroke: np.ndarray
+
+    #: Floats per image in :meth:`to_array`.
+    FIELDS = 6
+
+    def __len__(self) -> int:
+        return len(self.angle)
+
+    def subset(self, index: slice) -> AugmentParams:
+        """The draws of the images ``index`` selects (views)."""
+        return AugmentParams(
+            self.angle[index], self.scale[index], self.shear[index], self.shift[index], self.stroke[index]
+        )
+
+    def to_array(self, out: np.ndarray | None = None) -> np.ndarray:
+        """All draws as one float64 array ``(N, 6)``: angle, scale, shear, shift rows, shift columns, stroke.
+
+        ``out`` (shape ``(N, 6)``, e.g. a view of shared memory) is filled and returned instead of a new array.
+        """
+        columns = (self.angle, self.scale, self.shear, self.shift[:, 0], self.shift[:, 1], self.stroke)
+        if out is None:
+            out = np.empty((len(self), self.FIELDS), np.float64)
+        for i, column in enumerate(columns):
+            out[:, i] = column
+        return out
+
+    @classmethod
+    def from_array(cls, array: np.ndarray) -> AugmentParams:
+        """The inverse of :meth:`to_array`: ``array`` ``(N, 6)`` float64 (views of it, not copies)."""
+        return cls(array[:, 0], array[:, 1], array[:, 2], array[:, 3:5], array[:, 5])
+
+
+def _sample_affine(
+    n: int, rng: np.random.Generator, config: AugmentConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(angle, scale, shear, shift)`` of :class:`AugmentParams` for ``n`` images, drawn in this order."""
+    angle = np.deg2rad(rng.uniform(-config.max_rotation, config.max_rotation, n))
+    scale = rng.uniform(config.scale_range[0], config.scale_range[1], n)
+    shear = rng.uniform(-config.max_shear, config.max_shear, n)
+    shift = rng.uniform(-config.max_shift, config.max_shift, (n, 2))
+    return angle, scale, shear, shift
+
+
+def sample_augmentation(n: int, rng: np.random.Generator, config: AugmentConfig | None = None) -> AugmentParams:
+    """Draw the augmentation of a batch of ``n`` images (what :func:`augment_batch` draws, in the same order).
+
+    Parameters
+    ----------
+    n : int
+    rng : numpy Generator
+        Advanced exactly as :func:`augment_batch` advances it.
+    config : AugmentConfig, optional
+
+    Returns
+    -------
+    AugmentParams
+        Arrays of length ``n``.
+    """
+    config = config or AugmentConfig()
+    angle, scale, shear, shift = _sample_affine(n, rng, config)
+    return AugmentParams(angle, scale, shear, shift, rng.random(n))
+
+
+def apply_augmentation(
+    images: np.ndarray, params: AugmentParams, config: AugmentConfig | None = None
+) -> np.ndarray:
+    """Augment ``images`` ``(N, 28, 28, 1)`` in [0, 1] by the draws ``params`` (length N); the input is unchanged.
+
+    Every image's result depends only on its own image and draws: applying ``params.subset(s)`` to
+    ``images[s]`` gives the same bits as slice ``s`` of the whole batch's result.
+
+    Returns
+    -------
+    ndarray, shape (N, 28, 28, 1), float32 in [0, 1]
+    """
+    config = config or AugmentConfig()
+    if len(params) != len(images):
+        raise ValueError(f"{len(params)} augmentation draws for {len(images)} images")
+    out = warp_affine(images, params.angle, params.scale, params.shear, params.shift)
+    out = change_thickness(out, params.stroke, config)
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
 def random_affine(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
     """Warp every image by its own random rotation, scale, shear and shift (bilinear, zeros outside).
 
@@ -49,11 +159,27 @@ def random_affine(images: np.ndarray, rng: np.random.Generator, config: AugmentC
     -------
     ndarray, shape (N, H, W, 1), float32
     """
+    return warp_affine(images, *_sample_affine(images.shape[0], rng, config))
+
+
+def warp_affine(
+    images: np.ndarray, angle: np.ndarray, scale: np.ndarray, shear: np.ndarray, shift: np.ndarray
+) -> np.ndarray:
+    """Warp every image by its rotation, scale, shear and shift about the centre (bilinear, zeros outside).
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W, 1)
+    angle, scale, shear : ndarray of float64, shape (N,)
+        Radians, zoom factor, shear fraction.
+    shift : ndarray of float64, shape (N, 2)
+        Pixels, (rows, columns).
+
+    Returns
+    -------
+    ndarray, shape (N, H, W, 1), float32
+    """
     n, h, w, _ = images.shape
-    angle = np.deg2rad(rng.uniform(-config.max_rotation, config.max_rotation, n))
-    scale = rng.uniform(config.scale_range[0], config.scale_range[1], n)
-    shear = rng.uniform(-config.max_shear, config.max_shear, n)
-    shift = rng.uniform(-config.max_shift, config.max_shift, (n, 2))
     cos, sin = np.cos(angle) / scale, np.sin(angle) / scale
     # Inverse map (output pixel -> source pixel) around the image centre.
     a00, a01 = cos, -sin + shear * cos
@@ -62,8 +188,13 @@ def random_affine(images: np.ndarray, rng: np.random.Generator, config: AugmentC
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float32)
     dy = (rows - cy).reshape(1, -1) - shift[:, :1]
     dx = (cols - cx).reshape(1, -1) - shift[:, 1:]
-    src_r = a00[:, None] * dy + a01[:, None] * dx + cy
-    src_c = a10[:, None] * dy + a11[:, None] * dx + cx
+    # a00 * dy + a01 * dx + cy, in place (the same operations in the same order: the same bits).
+    src_r = a00[:, None] * dy
+    src_r += a01[:, None] * dx
+    src_r += cy
+    src_c = a10[:, None] * dy
+    src_c += a11[:, None] * dx
+    src_c += cx
     return bilinear_sample(images[..., 0], src_r, src_c).reshape(n, h, w, 1)
 
 
@@ -72,42 +203,65 @@ def bilinear_sample(images: np.ndarray, src_r: np.ndarray, src_c: np.ndarray) ->
     n, h, w = images.shape
     padded = np.zeros((n, h + 2, w + 2), dtype=np.float32)
     padded[:, 1:-1, 1:-1] = images
-    flat = padded.reshape(n, -1)
-    src_r = np.clip(src_r, -1.0, h) + 1.0
-    src_c = np.clip(src_c, -1.0, w) + 1.0
-    r0 = np.minimum(np.floor(src_r).astype(np.int32), h)
-    c0 = np.minimum(np.floor(src_c).astype(np.int32), w)
-    fr = (src_r - r0).astype(np.float32)
-    fc = (src_c - c0).astype(np.float32)
+    src_r = np.clip(src_r, -1.0, h)
+    src_r += 1.0
+    src_c = np.clip(src_c, -1.0, w)
+    src_c += 1.0
+    # Non-negative now: truncation is the floor.
+    r0 = np.minimum(src_r.astype(np.int32), h)
+    c0 = np.minimum(src_c.astype(np.int32), w)
+    fr = np.subtract(src_r, r0, out=src_r).astype(np.float32)
+    fc = np.subtract(src_c, c0, out=src_c).astype(np.float32)
     stride = w + 2
-    base = r0 * stride + c0
-    top = np.take_along_axis(flat, base, 1) * (1 - fc) + np.take_along_axis(flat, base + 1, 1) * fc
-    bottom = (
-        np.take_along_axis(flat, base + stride, 1) * (1 - fc)
-        + np.take_along_axis(flat, base + stride + 1, 1) * fc
-    )
+    # Indices into the flat padded batch (one gather per corner: twice as fast as take_along_axis per row).
+    base = r0 * stride + c0 + (np.arange(n) * ((h + 2) * stride))[:, None]
+    flat = padded.ravel()
+    left = 1 - fc
+    top = flat.take(base) * left + flat.take(base + 1) * fc
+    bottom = flat.take(base + stride) * left + flat.take(base + stride + 1) * fc
     return np.asarray(top * (1 - fr) + bottom * fr, dtype=np.float32)
+
+
+def _neighbour_reduce(x: np.ndarray, op: np.ufunc) -> np.ndarray:
+    """``op`` (``np.maximum`` or ``np.minimum``) over each pixel and its 4 neighbours, zeros outside; ``x``
+    ``(N, H, W, 1)``. Max and min are exact, so the order of the pairs does not change a bit."""
+    p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    out = op(p[:, :-2, 1:-1], p[:, 2:, 1:-1])
+    op(out, p[:, 1:-1, :-2], out=out)
+    op(out, p[:, 1:-1, 2:], out=out)
+    return np.asarray(op(out, x, out=out))
 
 
 def _neighbour_max(x: np.ndarray) -> np.ndarray:
     """Max over each pixel and its 4 neighbours; ``x`` ``(N, H, W, 1)``."""
-    p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    return np.maximum.reduce(
-        [p[:, 1:-1, 1:-1], p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]]
-    )
+    return _neighbour_reduce(x, np.maximum)
 
 
 def _neighbour_min(x: np.ndarray) -> np.ndarray:
-    p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    return np.minimum.reduce(
-        [p[:, 1:-1, 1:-1], p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]]
-    )
+    """Min over each pixel and its 4 neighbours (zeros outside); ``x`` ``(N, H, W, 1)``."""
+    return _neighbour_reduce(x, np.minimum)
 
 
 def stroke_thickness(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
     """Make some images' strokes thicker (soft dilation) and some thinner (soft erosion); ``(N, H, W, 1)``."""
-    n = images.shape[0]
-    u = rng.random(n)
+    return change_thickness(images, np.asarray(rng.random(images.shape[0])), config)
+
+
+def change_thickness(images: np.ndarray, u: np.ndarray, config: AugmentConfig) -> np.ndarray:
+    """Thicker strokes where ``u < thicken_prob``, thinner ones up to ``thicken_prob + thin_prob``.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W, 1)
+    u : ndarray of float64, shape (N,)
+        One uniform draw in [0, 1) per image.
+    config : AugmentConfig
+
+    Returns
+    -------
+    ndarray, shape (N, H, W, 1)
+        ``images`` itself when no image changes, else a new array.
+    """
     thick = np.asarray(u < config.thicken_prob)
     thin = np.asarray((u >= config.thicken_prob) & (u < config.thicken_prob + config.thin_prob))
     out = images
@@ -124,8 +278,9 @@ def stroke_thickness(images: np.ndarray, rng: np.random.Generator, config: Augme
 def augment_batch(
     images: np.ndarray, rng: np.random.Generator, config: AugmentConfig | None = None
 ) -> np.ndarray:
-    """Randomly transformed copies of ``images`` ``(N, 28, 28, 1)`` float32 in [0, 1] (same shape, same range)."""
+    """Randomly transformed copies of ``images`` ``(N, 28, 28, 1)`` float32 in [0, 1] (same shape, same range).
+
+    The same as :func:`apply_augmentation` of :func:`sample_augmentation`.
+    """
     config = config or AugmentConfig()
-    out = random_affine(images, rng, config)
-    out = stroke_thickness(out, rng, config)
-    return np.clip(out, 0.0, 1.0, out=out)
+    return apply_augmentation(images, sample_augmentation(len(images), rng, config), config)

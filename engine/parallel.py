@@ -11,8 +11,12 @@ batch slice. A run either starts its worker processes itself or takes them ready
 (:class:`convlens.engine.worker_pool.WarmPool`, which the app fills while it is idle: the Train button then
 answers without waiting for processes to start) and gives them back at its end. Each step the parent copies the
 current parameters and the worker's slice of the batch into the segment and sends "go"; the worker writes its
-gradient there and answers ``(loss, correct)``. Only this module and the pool know about processes; a machine
-where they cannot start trains in one process, and so does a run whose worker dies.
+gradient there and answers ``(loss, correct)``. When the run augments its batches, the slice goes raw with its
+images' augmentation draws (:class:`~convlens.engine.augment.AugmentParams`, 6 floats per image) and the worker
+augments it itself: the pixel work of the augmentation is split like the gradients instead of running in this
+process before every step, with the same bits as augmenting the whole batch here. Only this module and the pool
+know about processes; a machine where they cannot start trains in one process, and so does a run whose worker
+dies.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from convlens.engine.augment import AugmentConfig, AugmentParams, apply_augmentation
 from convlens.engine.losses import softmax_cross_entropy
 from convlens.engine.model import Sequential
 
@@ -108,11 +113,13 @@ def segment_layout(
     """Where a worker's arrays lie in its shared-memory segment: ``({name: (offset, shape, dtype)}, bytes)``.
 
     ``params`` and ``grads`` ``(size,)``, the batch slice ``x`` ``(capacity, *input_shape)``, its labels ``y``
-    ``(capacity,)`` int64 and targets ``(capacity, classes)``, each 64-byte aligned.
+    ``(capacity,)`` int64, targets ``(capacity, classes)`` and augmentation draws ``augment``
+    ``(capacity, AugmentParams.FIELDS)`` float64 (:meth:`AugmentParams.to_array`), each 64-byte aligned.
     """
     entries = [
         ("params", (size,), dtype), ("grads", (size,), dtype), ("x", (capacity, *input_shape), dtype),
         ("y", (capacity,), np.dtype(np.int64)), ("targets", (capacity, classes), dtype),
+        ("augment", (capacity, AugmentParams.FIELDS), np.dtype(np.float64)),
     ]
     layout: Layout = {}
     offset = 0
@@ -148,7 +155,8 @@ def _serve(conn: Connection, spec: dict[str, Any], buffer: Any) -> bool:
         for layer in model.layers:  # its own dropout masks, reproducible from the run's seed
             if hasattr(layer, "rng"):
                 layer.rng = np.random.default_rng([spec["seed"], int(getattr(layer, "seed", 0)), spec["rank"]])
-        x, y, targets = arrays["x"], arrays["y"], arrays["targets"]
+        x, y, targets, draws = arrays["x"], arrays["y"], arrays["targets"], arrays["augment"]
+        augment_config: AugmentConfig | None = spec.get("augment_config")
         conn.send("ready")
     except Exception as exc:  # reported to the parent, which then trains without this worker
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -162,10 +170,16 @@ def _serve(conn: Connection, spec: dict[str, Any], buffer: Any) -> bool:
             return False
         if n == "release":
             return True
-        n, soft = n if isinstance(n, tuple) else (n, False)
+        n, soft, augmented = n if isinstance(n, tuple) else (n, False, False)
         try:
             labels = targets[:n] if soft else y[:n]
-            conn.send(compute_gradients(model, x[:n], labels, spec["label_smoothing"]))
+            images = x[:n]
+            if augmented:  # as fit augmented whole batches in the parent before (cast to x's dtype as then)
+                if augment_config is None:
+                    raise ValueError("augmentation draws for a job without an augmentation config")
+                warped = apply_augmentation(images, AugmentParams.from_array(draws[:n]), augment_config)
+                images = warped.astype(x.dtype, copy=False)
+            conn.send(compute_gradients(model, images, labels, spec["label_smoothing"]))
         except Exception as exc:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
@@ -280,6 +294,7 @@ class _Worker:
         seed: int,
         dtype: np.dtype,
         label_smoothing: float = 0.0,
+        augment_config: AugmentConfig | None = None,
     ) -> None:
         self.handle, self.process = handle, handle.process
         self.capacity = capacity
@@ -292,12 +307,13 @@ class _Worker:
             self.segment = shared_memory.SharedMemory(name, create=True, size=nbytes)
             arrays = segment_arrays(self.segment.buf, layout)
             self.params, self.grads, self.x = arrays["params"], arrays["grads"], arrays["x"]
-            self.y, self.targets = arrays["y"], arrays["targets"]
+            self.y, self.targets, self.draws = arrays["y"], arrays["targets"], arrays["augment"]
             del arrays
             spec = {
                 "classes": model.num_classes,
                 "architecture": model.architecture(), "input_shape": list(model.input_shape), "dtype": dtype.str,
                 "size": size, "capacity": capacity, "rank": rank, "seed": seed, "label_smoothing": label_smoothing,
+                "augment_config": augment_config,
             }
             handle.wait_booted()
             handle.send((spec, self.segment.name))
@@ -308,7 +324,11 @@ class _Worker:
             self.stop()
             raise
 
-    def start(self, params: np.ndarray, xb: np.ndarray, yb: np.ndarray) -> None:
+    def start(
+        self, params: np.ndarray, xb: np.ndarray, yb: np.ndarray, augment: AugmentParams | None = None
+    ) -> None:
+        """Hand the worker the parameters ``(size,)``, a slice ``xb`` ``(n, ...)``, its labels ``(n,)`` or targets
+        ``(n, K)`` and, to augment it there, its images' draws (length ``n``); :meth:`result` waits for it."""
         n = len(xb)
         np.copyto(self.params, params)
         np.copyto(self.x[:n], xb, casting="same_kind")
@@ -317,7 +337,9 @@ class _Worker:
             np.copyto(self.targets[:n], yb, casting="same_kind")
         else:
             self.y[:n] = yb
-        self.handle.send((n, soft))
+        if augment is not None:
+            augment.to_array(out=self.draws[:n])
+        self.handle.send((n, soft, augment is not None))
         self.busy = True
 
     def result(self) -> tuple[float, int]:
@@ -345,7 +367,7 @@ class _Worker:
         self._free_segment()
 
     def _free_segment(self) -> None:
-        for name in ("params", "grads", "x", "y", "targets"):  # the views must go before the mapping
+        for name in ("params", "grads", "x", "y", "targets", "draws"):  # the views must go before the mapping
             self.__dict__.pop(name, None)
         if self.segment is not None:
             try:
@@ -378,6 +400,9 @@ class DataParallel:
     pool : ProcessPool, optional
         Take the worker processes from this pool when it has them ready (and give them back on :meth:`close`);
         missing ones are started here. Without a pool every worker process is started here and ended on close.
+    augment_config : AugmentConfig, optional
+        The augmentation :meth:`forward_backward` applies to batches given with their draws (the workers get
+        it once, at the start of the run).
     """
 
     def __init__(
@@ -388,9 +413,11 @@ class DataParallel:
         seed: int = 0,
         label_smoothing: float = 0.0,
         pool: ProcessPool | None = None,
+        augment_config: AugmentConfig | None = None,
     ) -> None:
         self.model = model
         self.label_smoothing = float(label_smoothing)
+        self.augment_config = augment_config
         self.flat_params = pack_arrays([layer.params for layer in model.layers])
         self.flat_grads = pack_arrays([layer.grads for layer in model.layers])
         self.workers: list[_Worker] = []
@@ -419,35 +446,50 @@ class DataParallel:
         dtype = self.flat_params.dtype
         if handle is not None:
             try:
-                return _Worker(handle, self.model, capacity, rank, seed, dtype, self.label_smoothing)
+                return _Worker(
+                    handle, self.model, capacity, rank, seed, dtype, self.label_smoothing, self.augment_config
+                )
             except WorkerError as exc:  # the warm process died meanwhile: start one
                 log.info("a warm training worker could not take the run (%s): starting one", exc)
         ctx = multiprocessing.get_context("spawn")
         handle = WorkerProcess(ctx, f"convlens-train-{rank}")
-        return _Worker(handle, self.model, capacity, rank, seed, dtype, self.label_smoothing)
+        return _Worker(handle, self.model, capacity, rank, seed, dtype, self.label_smoothing, self.augment_config)
 
-    def forward_backward(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
+    def _augmented(self, xb: np.ndarray, augment: AugmentParams | None) -> np.ndarray:
+        """``xb`` ``(n, ...)`` augmented by its draws ``augment`` (length ``n``); ``xb`` itself without draws."""
+        if augment is None:
+            return xb
+        return apply_augmentation(xb, augment, self.augment_config)
+
+    def forward_backward(
+        self, xb: np.ndarray, yb: np.ndarray, augment: AugmentParams | None = None
+    ) -> tuple[float, int]:
         """Fill the model's grads for batch ``xb`` ``(B, ...)``; return (mean loss, correct count).
 
-        ``yb``: labels ``(B,)`` or target distributions ``(B, K)`` (mixup).
+        ``yb``: labels ``(B,)`` or target distributions ``(B, K)`` (mixup). ``augment``: draws of length ``B``
+        (:func:`engine.augment.sample_augmentation`) to augment ``xb`` by ``augment_config`` first, each slice in
+        the process that computes it; the same bits as ``apply_augmentation(xb, augment, augment_config)``.
         """
+        if augment is not None and (self.augment_config is None or len(augment) != len(xb)):
+            raise ValueError(f"augmentation draws need an augment_config and one draw per image ({len(xb)})")
         parts = len(self.workers) + 1
         bounds = np.linspace(0, len(xb), parts + 1).astype(int)
         slices = [slice(bounds[i], bounds[i + 1]) for i in range(parts)]
         sizes = [sl.stop - sl.start for sl in slices]
         if parts == 1 or min(sizes) < 1 or max(sizes[1:]) > self.workers[0].capacity:
-            return compute_gradients(self.model, xb, yb, self.label_smoothing)
+            return compute_gradients(self.model, self._augmented(xb, augment), yb, self.label_smoothing)
         try:
             for worker, sl in zip(self.workers, slices[1:], strict=True):
-                worker.start(self.flat_params, xb[sl], yb[sl])
-            own = compute_gradients(self.model, xb[slices[0]], yb[slices[0]], self.label_smoothing)
+                worker.start(self.flat_params, xb[sl], yb[sl], None if augment is None else augment.subset(sl))
+            own_x = self._augmented(xb[slices[0]], None if augment is None else augment.subset(slices[0]))
+            own = compute_gradients(self.model, own_x, yb[slices[0]], self.label_smoothing)
             results = [own] + [worker.result() for worker in self.workers]
             self._worker_slices += len(self.workers)
         except WorkerError as exc:  # e.g. killed by the OS: the run goes on in this process, nothing is lost
             self.fallback_reason = str(exc)
             log.warning("training continues in one process: %s", exc)
             self._stop_workers()
-            return compute_gradients(self.model, xb, yb, self.label_smoothing)
+            return compute_gradients(self.model, self._augmented(xb, augment), yb, self.label_smoothing)
         total = float(sum(sizes))
         self.flat_grads *= sizes[0] / total
         for worker, size in zip(self.workers, sizes[1:], strict=True):

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from convlens.engine.augment import AugmentConfig, augment_batch
+from convlens.engine.augment import AugmentConfig, AugmentParams, augment_batch, sample_augmentation
 from convlens.engine.control import TrainingControl, filter_change, first_conv_weights
 from convlens.engine.layers import Conv2D
 from convlens.engine.losses import softmax_cross_entropy
@@ -48,7 +48,9 @@ class TrainConfig:
     validation_split : float
         Fraction of the training images held out for validation (taken from the end).
     augment : bool
-        Random affine changes and stroke thickness (:mod:`engine.augment`) of every batch.
+        Random affine changes and stroke thickness (:mod:`engine.augment`) of every batch. This process draws
+        them; each process computing a slice of the batch applies them to its slice (without mixup, which blends
+        images across the batch), with the same bits for any number of processes.
     mixup : float
         ``alpha`` of mixup (:func:`mix_up`): each batch blended with a shuffled copy of itself by
         ``lam ~ Beta(alpha, alpha)``, the targets likewise; 0: off.
@@ -316,7 +318,12 @@ def fit(
     optimizer = make_optimizer(config.optimizer, config.lr, config.weight_decay)
     steps_per_epoch = math.ceil(len(x) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    replicas = DataParallel(model, config.workers, config.batch_size, config.seed, config.label_smoothing, pool)
+    # Without mixup the augmentation's pixel work is done where each slice's gradient is (engine.parallel).
+    split_augment = config.augment and config.mixup <= 0
+    replicas = DataParallel(
+        model, config.workers, config.batch_size, config.seed, config.label_smoothing, pool,
+        augment_config=config.augment_config if split_augment else None,
+    )
     params, grads = replicas.optimizer_arrays(optimizer.weight_decay > 0)
     last_good = [p.copy() for p in params]
     initial = replicas.flat_params.copy() if control is not None else None  # what a reset puts back
@@ -384,7 +391,10 @@ def fit(
             xb, yb = x[idx], y[idx]
             if x_pen is not None and config.pen_fraction > 0:
                 xb = mix_pen(xb, idx, x_pen, rng, config.pen_fraction)
-            if config.augment:
+            draws: AugmentParams | None = None
+            if split_augment:
+                draws = sample_augmentation(len(xb), rng, config.augment_config)
+            elif config.augment:
                 xb = augment_batch(xb, rng, config.augment_config)
             if config.mixup > 0:
                 xb, yb = mix_up(xb, yb, rng, config.mixup, model.num_classes)
@@ -392,7 +402,7 @@ def fit(
             if chosen is None:
                 chosen = learning_rate(config.schedule, config.lr, step, total_steps)
             optimizer.lr = chosen
-            loss, correct = replicas.forward_backward(xb, yb)
+            loss, correct = replicas.forward_backward(xb, yb, draws)
             if not math.isfinite(loss):
                 replicas.close()
                 for p, good in zip(params, last_good, strict=True):

@@ -333,6 +333,62 @@ def test_evaluate_gives_accuracy_per_class_accuracy_confusion_matrix_and_misclas
     assert np.array(summary["confusion_matrix"]).sum() == 8
 
 
+def test_augmentation_runs_in_the_worker_processes_and_changes_no_weight(
+    data_parallel_runs: list[Any], worker_processes_ran: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With augmentation (and no mixup) this process only draws it; each process augments its own slice.
+
+    The weights are bit for bit those of the path before (the whole batch augmented here, then split), for 1 and 2
+    processes, and 1 vs 2 processes agree up to the gradients' rounding, as without augmentation.
+    """
+    from convlens.engine import parallel
+    from convlens.engine.model import Sequential
+    from convlens.engine.train import TrainConfig, fit
+
+    arch = [
+        {"type": "Conv2D", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
+        {"type": "MaxPool2D"},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10},
+    ]
+    rng = np.random.default_rng(0)
+    x = rng.random((120, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, 120)
+    sizes: list[int] = []
+    original_apply = parallel.apply_augmentation
+
+    def counted(images: np.ndarray, *args: Any) -> np.ndarray:
+        sizes.append(len(images))
+        return original_apply(images, *args)
+
+    monkeypatch.setattr(parallel, "apply_augmentation", counted)  # in this process only
+    original_step = parallel.DataParallel.forward_backward
+
+    def augment_here(self: Any, xb: np.ndarray, yb: np.ndarray, augment: Any = None) -> tuple[float, int]:
+        return original_step(self, xb if augment is None else original_apply(xb, augment, self.augment_config), yb)
+
+    def train(workers: int, before: bool) -> dict[str, np.ndarray]:
+        with monkeypatch.context() as patch:
+            if before:
+                patch.setattr(parallel.DataParallel, "forward_backward", augment_here)
+            model = Sequential.from_config(arch, seed=1)
+            config = TrainConfig(epochs=1, batch_size=40, workers=workers, lr=1e-3, augment=True, seed=3)
+            assert list(fit(model, x, y, config))[-1].kind == "done"
+        return model.get_weights()
+
+    weights = {(workers, before): train(workers, before) for workers in (1, 2) for before in (False, True)}
+    worker_processes_ran(data_parallel_runs[-2])  # the run of (2, False)
+    assert sizes == [40] * 3 + [20] * 3, "2 processes: this process augmented only its half of each batch"
+    for workers in (1, 2):
+        for name, value in weights[(workers, False)].items():
+            np.testing.assert_array_equal(value, weights[(workers, True)][name], err_msg=f"{workers} {name}")
+    for name, value in weights[(1, False)].items():
+        np.testing.assert_allclose(value, weights[(2, False)][name], rtol=1e-4, atol=1e-6)
+    plain = Sequential.from_config(arch, seed=1)
+    list(fit(plain, x, y, TrainConfig(epochs=1, batch_size=40, lr=1e-3, seed=3)))
+    assert any(not np.allclose(value, plain.get_weights()[k]) for k, value in weights[(1, False)].items())
+
+
 def test_two_data_parallel_workers_give_the_same_weights_as_one(
     data_parallel_runs: list[Any], worker_processes_ran: Callable[..., None]
 ) -> None:

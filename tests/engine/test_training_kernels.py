@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convlens.engine import conv_kernels, ops, pooling
+from convlens.engine.augment import AugmentConfig, apply_augmentation, sample_augmentation
 from convlens.engine.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from convlens.engine.losses import softmax_cross_entropy
 from convlens.engine.model import Sequential
@@ -385,6 +386,42 @@ def test_data_parallel_takes_mixup_targets_like_one_big_batch() -> None:
             np.testing.assert_allclose(grad, _grads_of(_net(fusable=True), x, y)[1][name], rtol=1e-4, atol=1e-6)
     finally:
         parallel.close()
+
+
+STROKES = AugmentConfig(thicken_prob=0.3, thin_prob=0.3)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_data_parallel_augments_each_slice_where_it_is_computed_with_the_same_bits(workers: int) -> None:
+    """Draws sent with the raw batch: the worker augments its own slice, and the gradients are exactly those of
+    the batch augmented whole in this process (the path before) -- with one process it is that path."""
+    rng = np.random.default_rng(14)
+    x = rng.random((10, 8, 8, 1)).astype(np.float32)
+    y = rng.integers(0, 3, 10)
+    draws = sample_augmentation(10, rng, STROKES)
+    augmented = apply_augmentation(x, draws, STROKES)
+    model = _net(fusable=True)
+    parallel = DataParallel(model, workers=workers, batch_size=10, augment_config=STROKES)
+    try:
+        assert len(parallel.worker_pids) == workers - 1
+        expected = parallel.forward_backward(augmented, y), parallel.flat_grads.copy()
+        raw = parallel.forward_backward(x, y)[0]
+        loss = parallel.forward_backward(x, y, draws)
+        np.testing.assert_array_equal(parallel.flat_grads, expected[1])
+        assert loss == expected[0] and loss[0] != raw, "augmented (in the worker too), not the raw batch"
+        assert parallel.worker_slices == 3 * (workers - 1)
+        with pytest.raises(ValueError, match="one draw per image"):
+            parallel.forward_backward(x[:9], y[:9], draws)
+    finally:
+        parallel.close()
+
+
+def test_data_parallel_without_an_augment_config_refuses_draws() -> None:
+    draws = sample_augmentation(4, np.random.default_rng(0))
+    parallel = DataParallel(_net(fusable=True), workers=1, batch_size=4)
+    with pytest.raises(ValueError, match="augment_config"):
+        parallel.forward_backward(np.zeros((4, 8, 8, 1), np.float32), np.zeros(4, np.int64), draws)
+    parallel.close()
 
 
 def test_mix_up_blends_images_and_targets_with_one_weight() -> None:
