@@ -53,7 +53,8 @@ def measure(path: Path, data: Any, limit: int | None) -> dict[str, Any]:
     model = load_model(path)
     return {
         "mnist_test": classification_figures(model.predict_proba(data.x_test), data.y_test),
-        "drawn_digits": drawn_figures(model.predict_proba, data.x_test, data.y_test, data.sha256[TEST_IMAGES], limit),
+        "drawn_digits": drawn_figures(model.predict_proba, data.x_test, data.y_test, data.sha256[TEST_IMAGES], limit,
+                                      keep_probabilities=True),
         "sample_strokes": sample_strokes_figures(model.predict_proba),
     }
 
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
         args.model = str(default_model_path())
     from convlens.engine.data import is_cached, load_mnist
+    from convlens.services.benchmark import shared_confident_mistakes
 
     if not is_cached():
         print("MNIST is not cached: run `convlens data fetch` first; skipping")
@@ -114,9 +116,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bar drawn digits: <= 1 in 10 wrong answers with >= 95%: "
           f"{'met' if share <= CONFIDENT_WRONG_BAR else 'NOT met'} ({wrong['confident_wrong']} of {wrong['wrong']}, "
           f"{100 * share:.1f}%)")
+    floor = wrong["calibrated_confident_wrong"]
+    print(f"a perfectly calibrated model with these confidences: {floor:.0f} sure & wrong of {wrong['wrong']} "
+          f"({100 * floor / max(wrong['wrong'], 1):.1f}%): the floor calibration alone can reach")
     if "reference" in results:
+        shared = shared_confident_mistakes(model["drawn_digits"]["probabilities"],
+                                           results["reference"]["drawn_digits"]["probabilities"],
+                                           model["drawn_digits"]["labels"])
+        both = 100 * shared["shared"] / max(shared["confident_wrong"], 1)
+        print(f"of the {shared['confident_wrong']} sure & wrong drawn answers, the reference (MNIST only, never saw a "
+              f"re-drawing) gives {shared['shared']} ({both:.0f}%) the same wrong digit, also sure: re-drawings that "
+              "look like that digit")
         gain = model["drawn_digits"]["all"]["accuracy"] - results["reference"]["drawn_digits"]["all"]["accuracy"]
         print(f"drawn-digit accuracy gain over the reference: {100 * gain:+.2f} points")
+    for figures in results.values():
+        figures["drawn_digits"].pop("probabilities", None)
+        figures["drawn_digits"].pop("labels", None)
     if args.json:
         print(json.dumps(results))
     return 0

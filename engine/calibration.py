@@ -16,11 +16,14 @@ from convlens.engine.ops import softmax
 
 __all__ = [
     "apply_temperature",
+    "calibrated_confident_wrong",
     "confident_wrong_share",
     "expected_calibration_error",
     "fit_temperature",
     "nll",
+    "ece_capped_temperature",
     "reliability",
+    "sure_answer_temperature",
 ]
 
 
@@ -61,6 +64,89 @@ def fit_temperature(
             b = lo + ratio * (hi - lo)
             fb = nll(logits, y, math.exp(b))
     return float(f"{math.exp(0.5 * (lo + hi)):.6g}")
+
+
+TEMPERATURE_STEP = 1.01
+"""Ratio between two temperatures tried by :func:`sure_answer_temperature` (a 1% grid)."""
+
+
+def sure_answer_temperature(
+    logits: np.ndarray,
+    y: np.ndarray,
+    start: float,
+    max_share: float = 0.10,
+    threshold: float = 0.95,
+    margin: float = 1.0,
+    limit: float = 20.0,
+) -> float:
+    """The smallest ``T >= start`` at which at most ``max_share`` of the wrong answers are sure.
+
+    A wrong answer is *sure* when its probability ``softmax(logits / T)`` is at least ``threshold``. Raising
+    ``T`` lowers every answer's top probability and never changes an answer, so the share of sure mistakes
+    (:func:`confident_wrong_share`) only falls; the smallest ``T`` that meets the target changes the
+    probabilities least. The share is an estimate from ``wrong`` mistakes, so the target is met with a
+    ``margin`` of standard errors: ``share + margin * sqrt(share * (1 - share) / wrong) <= max_share``.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, K)
+        Held-out logits (before any temperature).
+    y : ndarray, shape (N,)
+    start : float
+        Lowest temperature considered (e.g. the NLL-optimal one of :func:`fit_temperature`).
+    max_share, threshold, margin : float
+    limit : float
+        Highest temperature considered; returned when even it misses the target.
+
+    Returns
+    -------
+    float
+        ``T`` on a 1% grid from ``start`` (:data:`TEMPERATURE_STEP`), rounded to 6 significant digits; ``start``
+        when nothing is wrong.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(y)
+    wrong = z.argmax(axis=1) != labels
+    n_wrong = int(wrong.sum())
+    temperature = float(start)
+    if n_wrong == 0:
+        return float(f"{temperature:.6g}")
+    z_wrong = z[wrong]
+    while True:
+        scaled = z_wrong / temperature
+        scaled -= scaled.max(axis=1, keepdims=True)
+        top = 1.0 / np.exp(scaled).sum(axis=1)  # the answer's probability: its logit is the largest
+        share = float(np.mean(top >= threshold))
+        bound = share + margin * math.sqrt(share * (1.0 - share) / n_wrong)
+        if bound <= max_share or temperature >= limit:
+            return float(f"{min(temperature, limit):.6g}")
+        temperature *= TEMPERATURE_STEP
+
+
+def ece_capped_temperature(logits: np.ndarray, y: np.ndarray, low: float, high: float, max_ece: float) -> float:
+    """The highest ``T`` from ``high`` down to ``low`` (1% steps) at which the ECE stays within ``max_ece``.
+
+    Too high a temperature makes right answers look unsure, which the expected calibration error
+    (:func:`expected_calibration_error`) of ``softmax(logits / T)`` shows; this caps
+    :func:`sure_answer_temperature` so that the held-out digits stay calibrated.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, K)
+    y : ndarray, shape (N,)
+    low, high : float
+        ``low <= high``; ``low`` is returned when no temperature above it keeps the ECE within ``max_ece``.
+    max_ece : float
+
+    Returns
+    -------
+    float
+        Rounded to 6 significant digits.
+    """
+    temperature = float(high)
+    while temperature > low and expected_calibration_error(apply_temperature(logits, temperature), y) > max_ece:
+        temperature = max(temperature / TEMPERATURE_STEP, float(low))
+    return float(f"{temperature:.6g}")
 
 
 def reliability(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> dict[str, list[float]]:
@@ -118,6 +204,27 @@ def confident_wrong_share(probs: np.ndarray, y: np.ndarray, threshold: float = 0
     confident = int(np.sum(wrong & (p.max(axis=1) >= threshold)))
     n_wrong = int(wrong.sum())
     return (confident / n_wrong if n_wrong else float("nan")), confident, n_wrong
+
+
+def calibrated_confident_wrong(probs: np.ndarray, threshold: float = 0.95) -> float:
+    """How many confident wrong answers a perfectly calibrated model with these confidences would give.
+
+    A calibrated answer given with confidence ``c`` is wrong with probability ``1 - c``, so the expected number of
+    wrong answers among those given with ``c >= threshold`` is ``sum(1 - c)`` over them. Divided by the number of
+    wrong answers, it is the floor of :func:`confident_wrong_share` that calibration alone cannot go below
+    without giving fewer confident answers (only a model that separates right from wrong answers better can).
+
+    Parameters
+    ----------
+    probs : ndarray, shape (N, K)
+
+    Returns
+    -------
+    float
+    """
+    confidence = np.asarray(probs).max(axis=1)
+    sure = confidence >= threshold
+    return float(np.sum(1.0 - confidence[sure], dtype=np.float64))
 
 
 def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from convlens.engine import drawn
-from convlens.engine.calibration import confident_wrong_share, expected_calibration_error
+from convlens.engine.calibration import calibrated_confident_wrong, confident_wrong_share, expected_calibration_error
 from convlens.engine.pen import rasterize_strokes
 from convlens.engine.preprocess import mnist_style
 from convlens.resources import assets_dir
@@ -30,6 +30,7 @@ __all__ = [
     "classification_figures",
     "drawn_figures",
     "sample_stroke_images",
+    "shared_confident_mistakes",
     "sample_strokes_figures",
 ]
 
@@ -50,7 +51,9 @@ def classification_figures(probs: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     -------
     dict
         ``n``, ``accuracy``, ``ece``, ``confident_wrong_share`` (of the wrong answers, the share with confidence
-        >= :data:`CONFIDENT`; None when nothing is wrong), ``confident_wrong``, ``wrong``, ``mean_confidence``.
+        >= :data:`CONFIDENT`; None when nothing is wrong), ``confident_wrong``, ``wrong``, ``mean_confidence``,
+        ``calibrated_confident_wrong`` (how many confident mistakes a perfectly calibrated model with the same
+        confidences would make: :func:`~convlens.engine.calibration.calibrated_confident_wrong`).
     """
     share, confident, wrong = confident_wrong_share(probs, y, CONFIDENT)
     return {
@@ -61,7 +64,32 @@ def classification_figures(probs: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         "confident_wrong": confident,
         "wrong": wrong,
         "mean_confidence": float(np.mean(np.max(probs, axis=1))) if len(y) else None,
+        "calibrated_confident_wrong": calibrated_confident_wrong(probs, CONFIDENT) if len(y) else None,
     }
+
+
+def shared_confident_mistakes(probs: np.ndarray, other: np.ndarray, y: np.ndarray) -> dict[str, int]:
+    """How many confident mistakes of one model another model makes too, with the same wrong digit.
+
+    A re-drawing that two independently trained models both read, sure, as the same *other* digit most likely
+    looks like that digit: the re-drawing lost what made it a ``y`` (e.g. a filled loop traced as a line).
+
+    Parameters
+    ----------
+    probs, other : ndarray, shape (N, K)
+        The two models' probabilities for the same images.
+    y : ndarray, shape (N,)
+
+    Returns
+    -------
+    dict
+        ``confident_wrong`` (of ``probs``) and ``shared`` (of those, the ones ``other`` also answers with the same
+        digit at >= :data:`CONFIDENT`).
+    """
+    answer = np.argmax(probs, axis=1)
+    mistake = (answer != y) & (np.max(probs, axis=1) >= CONFIDENT)
+    agrees = (np.argmax(other, axis=1) == answer) & (np.max(other, axis=1) >= CONFIDENT)
+    return {"confident_wrong": int(mistake.sum()), "shared": int((mistake & agrees).sum())}
 
 
 def drawn_figures(
@@ -72,6 +100,7 @@ def drawn_figures(
     limit: int | None = None,
     cache_dir: Path | None = None,
     progress: Callable[[float], None] | None = None,
+    keep_probabilities: bool = False,
 ) -> dict[str, Any]:
     """The drawn-digit benchmark of a model.
 
@@ -88,6 +117,9 @@ def drawn_figures(
     cache_dir : Path, optional
         Pen cache (default: the user cache).
     progress : callable, optional
+    keep_probabilities : bool
+        Also return the pooled probabilities (``"probabilities"``, ``(cells * N, 10)``, not JSON) and labels
+        (``"labels"``).
 
     Returns
     -------
@@ -104,13 +136,17 @@ def drawn_figures(
         cells.append({"width": width, "spacing": spacing, **classification_figures(probs, y)})
         pooled_p.append(probs)
         pooled_y.append(y)
-    return {
+    probabilities, labels = np.concatenate(pooled_p), np.concatenate(pooled_y)
+    figures: dict[str, Any] = {
         "digits": int(len(y)),
         "jitter": drawn.BENCH_JITTER,
         "generator": drawn.GENERATOR,
         "cells": cells,
-        "all": classification_figures(np.concatenate(pooled_p), np.concatenate(pooled_y)),
+        "all": classification_figures(probabilities, labels),
     }
+    if keep_probabilities:
+        figures["probabilities"], figures["labels"] = probabilities, labels
+    return figures
 
 
 def sample_stroke_images(directory: Path | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -30,8 +30,16 @@ from typing import Any
 
 import numpy as np
 
-from convlens.engine import drawn
-from convlens.engine.calibration import fit_temperature, nll
+from convlens.engine import conv_kernels, drawn
+from convlens.engine.calibration import (
+    apply_temperature,
+    confident_wrong_share,
+    ece_capped_temperature,
+    expected_calibration_error,
+    fit_temperature,
+    nll,
+    sure_answer_temperature,
+)
 from convlens.engine.control import TrainingControl
 from convlens.engine.data import TEST_IMAGES, TRAIN_IMAGES, MnistData
 from convlens.engine.model import Sequential
@@ -239,27 +247,76 @@ def _split(
     return x, y, x_val, y_val
 
 
+SURE_WRONG_TARGET = 0.10
+"""At most this share of the wrong answers on held-out pen-drawn digits may be given with >= 95% (issue #15)."""
+SURE_WRONG_MARGIN = 1.0
+"""Standard errors of the held-out estimate by which :data:`SURE_WRONG_TARGET` is met."""
+ECE_CAP = 0.01
+"""The temperature never raises the expected calibration error of the held-out MNIST digits above this."""
+
+
 def _calibrate(model: Sequential, x_val: np.ndarray, y_val: np.ndarray, x_val_pen: np.ndarray) -> dict[str, Any]:
     """Fit the temperature on the held-out digits and their pen-drawn versions; set it on ``model``.
 
-    Returns the model card's ``calibration`` entry (without the test figures).
+    1. ``T_nll`` minimises the NLL of the held-out MNIST and pen-drawn digits together;
+    2. when pen-drawn digits are held out, ``T`` rises from there (:func:`sure_answer_temperature`) until at most
+       :data:`SURE_WRONG_TARGET` of the wrong pen-drawn answers are given with >= 95% (with a margin of
+       :data:`SURE_WRONG_MARGIN` standard errors), 3. capped where the held-out MNIST digits' ECE would exceed
+       :data:`ECE_CAP` (:func:`ece_capped_temperature`).
+
+    Parameters
+    ----------
+    model : Sequential
+    x_val : ndarray, shape (N, 28, 28, 1)
+    y_val : ndarray, shape (N,)
+    x_val_pen : ndarray, shape (M, 28, 28, 1)
+        Pen-drawn versions of ``x_val`` (variant after variant: digit ``i`` is ``y_val[i % N]``); may be empty.
+
+    Returns
+    -------
+    dict
+        The model card's ``calibration`` entry (without the test figures).
     """
     if not len(x_val):
         model.temperature = 1.0
         return {"temperature": 1.0, "fitted": False, "reason": "no validation images"}
-    x_cal = np.concatenate([x_val, x_val_pen]) if len(x_val_pen) else x_val
-    y_cal = np.concatenate([y_val, y_val[: len(x_val_pen)]]) if len(x_val_pen) else y_val
+    y_pen = np.resize(y_val, len(x_val_pen))
     model.temperature = 1.0
-    logits = model.predict_logits(x_cal, batch_size=500)
-    temperature = fit_temperature(logits, y_cal)
-    model.temperature = temperature
-    return {
+    logits_mnist = model.predict_logits(x_val, batch_size=500)
+    logits_pen = model.predict_logits(x_val_pen, batch_size=500) if len(x_val_pen) else logits_mnist[:0]
+    logits = np.concatenate([logits_mnist, logits_pen])
+    y_cal = np.concatenate([y_val, y_pen])
+    t_nll = fit_temperature(logits, y_cal)
+    temperature = t_nll
+    entry: dict[str, Any] = {
         "method": "temperature scaling: probs = softmax(logits / T), T minimising the NLL on held-out digits",
+        "nll_temperature": t_nll,
+    }
+    if len(x_val_pen):
+        t_sure = sure_answer_temperature(logits_pen, y_pen, t_nll, SURE_WRONG_TARGET, margin=SURE_WRONG_MARGIN)
+        temperature = ece_capped_temperature(logits_mnist, y_val, t_nll, t_sure, ECE_CAP)
+        share, sure_wrong, wrong = confident_wrong_share(apply_temperature(logits_pen, temperature), y_pen)
+        entry["method"] = (
+            "temperature scaling: probs = softmax(logits / T); T is the NLL-optimal temperature on held-out MNIST "
+            f"and pen-drawn digits, raised (1% steps) until at most {SURE_WRONG_TARGET:.0%} of the wrong pen-drawn "
+            f"answers are given with >= 95% (+{SURE_WRONG_MARGIN:g} standard error), but not so far that the "
+            f"held-out MNIST digits' ECE exceeds {ECE_CAP:.0%}"
+        )
+        entry["sure_temperature"] = t_sure
+        entry["validation_pen"] = {
+            "confident_wrong_share": None if np.isnan(share) else float(share),
+            "confident_wrong": sure_wrong,
+            "wrong": wrong,
+        }
+        entry["validation_mnist_ece"] = expected_calibration_error(apply_temperature(logits_mnist, temperature), y_val)
+    model.temperature = temperature
+    entry.update({
         "temperature": temperature,
         "fitted": True,
         "fitted_on": {"mnist_validation": int(len(x_val)), "pen_drawn_validation": int(len(x_val_pen))},
         "validation_nll": {"before": nll(logits, y_cal), "after": nll(logits, y_cal, temperature)},
-    }
+    })
+    return entry
 
 
 def run_training(
@@ -313,8 +370,8 @@ def run_training(
                                           recipe.pen_seed, variant, request.pen_cache_dir))
             check_cancel(cancel)
         x_pen = np.stack(versions)[:, : len(x)]
-        if len(x_val):  # variant 0 of the held-out digits, for the calibration
-            held_out = versions[0][len(data.x_train) - len(x_val) :]
+        if len(x_val):  # every variant of the held-out digits, for the calibration
+            held_out = np.concatenate([v[len(data.x_train) - len(x_val) :] for v in versions])
             x_val_pen = (held_out.astype(np.float32) / np.float32(255.0))[..., None]
         del versions
     n_corrections = 0
@@ -451,6 +508,9 @@ def run_training(
         "seed": recipe.pen_seed,
         "generator": drawn.GENERATOR,
     }
+    # the conv kernels' block sizes decide how sums are split, so the exact bits of the weights depend on them
+    card["training"]["block_sizes"] = {"chunk_bytes": conv_kernels.CHUNK_BYTES,
+                                       "small_product": conv_kernels.SMALL_PRODUCT}
     test_figures = classification_figures(probs, y_test)
     calibration["mnist_test"] = {key: test_figures[key] for key in ("ece", "confident_wrong_share",
                                                                    "confident_wrong", "wrong", "mean_confidence")}

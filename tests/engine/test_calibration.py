@@ -10,11 +10,14 @@ import pytest
 
 from convlens.engine.calibration import (
     apply_temperature,
+    calibrated_confident_wrong,
     confident_wrong_share,
+    ece_capped_temperature,
     expected_calibration_error,
     fit_temperature,
     nll,
     reliability,
+    sure_answer_temperature,
 )
 from convlens.engine.loading import load_model
 from convlens.engine.model import Sequential, load_npz_model
@@ -68,6 +71,55 @@ def test_confident_wrong_share_counts_only_wrong_answers_above_the_threshold() -
     share, confident, wrong = confident_wrong_share(probs, y, 0.95)
     assert (share, confident, wrong) == (0.5, 1, 2)
     assert math.isnan(confident_wrong_share(probs[2:], y[2:])[0])
+
+
+def test_calibrated_confident_wrong_is_what_a_calibrated_model_gets_wrong_among_its_sure_answers() -> None:
+    probs = np.array([[0.97, 0.03], [0.6, 0.4], [0.99, 0.01], [0.02, 0.98]])
+    # sure answers: 0.97, 0.99, 0.98 -> 0.03 + 0.01 + 0.02 expected mistakes; the 0.6 answer is not sure
+    assert calibrated_confident_wrong(probs, 0.95) == pytest.approx(0.06)
+    assert calibrated_confident_wrong(probs, 0.999) == 0.0
+    # drawn from a perfectly calibrated model, the real count of sure mistakes matches the expectation
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.9, 1.0, 200_000)
+    right = rng.random(200_000) < confidence
+    probs = np.stack([confidence, 1.0 - confidence], axis=1)
+    y = np.where(right, 0, 1)
+    _, sure_wrong, _ = confident_wrong_share(probs, y, 0.95)
+    assert sure_wrong == pytest.approx(calibrated_confident_wrong(probs, 0.95), rel=0.05)
+
+
+def test_sure_answer_temperature_is_the_smallest_on_its_grid_that_meets_the_target() -> None:
+    logits, y = overconfident_logits(scale=3.0)
+    start = fit_temperature(logits, y) / 2  # an overconfident start
+
+    def share(t: float) -> float:
+        return confident_wrong_share(apply_temperature(logits, t), y)[0]
+
+    assert share(start) > 0.10  # too many sure mistakes
+    t = sure_answer_temperature(logits, y, start, max_share=0.10, margin=0.0)
+    assert t > start and share(t) <= 0.10 and share(t / 1.01) > 0.10
+    wrong = int(np.sum(logits.argmax(axis=1) != y))
+    t_margin = sure_answer_temperature(logits, y, start, max_share=0.10, margin=2.0)
+    s = share(t_margin)
+    assert t_margin > t and s + 2.0 * math.sqrt(s * (1 - s) / wrong) <= 0.10
+    # answers never change; nothing wrong: the start; an unreachable target stops at the limit
+    assert np.array_equal(apply_temperature(logits, t).argmax(axis=1), logits.argmax(axis=1))
+    assert sure_answer_temperature(logits[y == logits.argmax(axis=1)], y[y == logits.argmax(axis=1)], 1.5) == 1.5
+    assert sure_answer_temperature(logits, y, 1.0, max_share=0.0, margin=1.0, limit=4.0) == 4.0
+
+
+def test_ece_capped_temperature_stops_where_the_ece_reaches_the_cap() -> None:
+    logits, y = overconfident_logits(scale=3.0)
+    best = fit_temperature(logits, y)
+
+    def ece(t: float) -> float:
+        return expected_calibration_error(apply_temperature(logits, t), y)
+
+    cap = ece(best) + 0.02
+    t = ece_capped_temperature(logits, y, best, 10 * best, cap)
+    assert best < t < 10 * best and ece(t) <= cap and ece(t * 1.01) > cap
+    assert ece_capped_temperature(logits, y, best, 1.2 * best, 1.0) == pytest.approx(1.2 * best, rel=1e-5)
+    assert ece_capped_temperature(logits, y, best, 10 * best, 0.0) == pytest.approx(best, rel=1e-5)
 
 
 def test_fit_temperature_recovers_the_true_temperature_and_minimises_nll() -> None:
