@@ -56,7 +56,7 @@ data: $(STAMP)
 # The conv kernels' block sizes follow the machine's caches and decide how sums are split: pinned here to the
 # shipped model's (models/default.json training.block_sizes), so that the weights come out bit for bit.
 model: $(STAMP)
-	CONVLENS_CHUNK_BYTES=2M CONVLENS_SMALL_PRODUCT=8M $(VENV)/bin/convlens train --arch default --seed 0 --workers 1 --out models --name default
+	CONVLENS_CHUNK_BYTES=2M CONVLENS_SMALL_PRODUCT=512K $(VENV)/bin/convlens train --arch default --seed 0 --workers 1 --out models --name default
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -116,9 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bar drawn digits: <= 1 in 10 wrong answers with >= 95%: "
           f"{'met' if share <= CONFIDENT_WRONG_BAR else 'NOT met'} ({wrong['confident_wrong']} of {wrong['wrong']}, "
           f"{100 * share:.1f}%)")
-    floor = wrong["calibrated_confident_wrong"]
-    print(f"a perfectly calibrated model with these confidences: {floor:.0f} sure & wrong of {wrong['wrong']} "
-          f"({100 * floor / max(wrong['wrong'], 1):.1f}%): the floor calibration alone can reach")
+    announced = wrong["calibrated_confident_wrong"]
+    announced_share = 100 * announced / max(wrong["wrong"], 1)
+    print(f"the sure answers' confidences announce {announced:.0f} sure mistakes ({announced_share:.1f}% of the "
+          f"{wrong['wrong']} wrong answers; real: {wrong['confident_wrong']})")
     if "reference" in results:
         shared = shared_confident_mistakes(model["drawn_digits"]["probabilities"],
                                            results["reference"]["drawn_digits"]["probabilities"],

@@ -210,9 +210,9 @@ def calibrated_confident_wrong(probs: np.ndarray, threshold: float = 0.95) -> fl
     """How many confident wrong answers a perfectly calibrated model with these confidences would give.
 
     A calibrated answer given with confidence ``c`` is wrong with probability ``1 - c``, so the expected number of
-    wrong answers among those given with ``c >= threshold`` is ``sum(1 - c)`` over them. Divided by the number of
-    wrong answers, it is the floor of :func:`confident_wrong_share` that calibration alone cannot go below
-    without giving fewer confident answers (only a model that separates right from wrong answers better can).
+    wrong answers among those given with ``c >= threshold`` is ``sum(1 - c)`` over them: how many sure mistakes
+    the confidences themselves announce. Far fewer real sure mistakes means the sure answers are underconfident;
+    far more, overconfident (what :func:`confident_wrong_share` counts).
 
     Parameters
     ----------

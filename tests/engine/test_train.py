@@ -17,6 +17,13 @@ from convlens.engine.model import Sequential
 from convlens.engine.train import TrainConfig, TrainingDiverged, TrainProgress, evaluate, fit
 
 SIZE = 12
+TINY_NET = [
+    {"type": "Conv2D", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
+    {"type": "MaxPool2D"},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 10},
+]
+"""A conv layer, a pooling and a dense layer: small enough for worker-process tests."""
 
 
 def shapes_dataset(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -345,12 +352,7 @@ def test_augmentation_runs_in_the_worker_processes_and_changes_no_weight(
     from convlens.engine.model import Sequential
     from convlens.engine.train import TrainConfig, fit
 
-    arch = [
-        {"type": "Conv2D", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
-        {"type": "MaxPool2D"},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10},
-    ]
+    arch = TINY_NET
     rng = np.random.default_rng(0)
     x = rng.random((120, 28, 28, 1), dtype=np.float32)
     y = rng.integers(0, 10, 120)
@@ -396,12 +398,7 @@ def test_two_data_parallel_workers_give_the_same_weights_as_one(
     from convlens.engine.model import Sequential
     from convlens.engine.train import TrainConfig, fit
 
-    arch = [
-        {"type": "Conv2D", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"},
-        {"type": "MaxPool2D"},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10},
-    ]
+    arch = TINY_NET
     rng = np.random.default_rng(0)
     x = rng.random((200, 28, 28, 1), dtype=np.float32)
     y = rng.integers(0, 10, 200)

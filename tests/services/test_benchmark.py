@@ -32,7 +32,7 @@ def test_shared_confident_mistakes_needs_the_same_wrong_digit_and_both_sure() ->
     assert shared_confident_mistakes(probs, probs, y) == {"confident_wrong": 3, "shared": 3}
 
 
-def test_classification_figures_report_the_calibrated_floor() -> None:
+def test_classification_figures_report_the_sure_mistakes_the_confidences_announce() -> None:
     probs = np.array([[0.97, 0.03], [0.6, 0.4], [0.99, 0.01]])
     figures = classification_figures(probs, np.array([1, 1, 0]))
     assert figures["calibrated_confident_wrong"] == pytest.approx(0.04)
