@@ -10,7 +10,8 @@ of the examples (:func:`convlens.services.corrections.oversample`), plus a rando
 that the network does not forget MNIST; three epochs of Adam at a small learning rate (cosine schedule). Measured
 on the previous shipped network (99.40%) with 300 synthetic drawings (:mod:`convlens.services.class_style`), 2 shared
 cores: 13-40 s, held-out accuracy 49-55% -> 100%, MNIST test accuracy 99.40% -> 99.21-99.30% (the engine's
-augmentation cost 0.3 points of MNIST for no gain on the held-out drawings, so it is off by default).
+augmentation cost 0.3 points of MNIST for no gain on the held-out drawings, so it is off by default). On the
+network shipped now (99.46%): held-out 48% -> 100%, MNIST 99.46% -> 99.39%, 19.5 s in the app.
 """
 
 from __future__ import annotations
