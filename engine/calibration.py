@@ -104,19 +104,16 @@ def sure_answer_temperature(
         ``T`` on a 1% grid from ``start`` (:data:`TEMPERATURE_STEP`), rounded to 6 significant digits; ``start``
         when nothing is wrong.
     """
-    z = np.asarray(logits, dtype=np.float64)
-    labels = np.asarray(y)
-    wrong = z.argmax(axis=1) != labels
+    z = np.asarray(logits)
+    wrong = z.argmax(axis=1) != np.asarray(y)
     n_wrong = int(wrong.sum())
     temperature = float(start)
     if n_wrong == 0:
         return float(f"{temperature:.6g}")
     z_wrong = z[wrong]
     while True:
-        scaled = z_wrong / temperature
-        scaled -= scaled.max(axis=1, keepdims=True)
-        top = 1.0 / np.exp(scaled).sum(axis=1)  # the answer's probability: its logit is the largest
-        share = float(np.mean(top >= threshold))
+        # the wrong answers' probabilities as the engine and the ONNX graph will show them
+        share = float(np.mean(apply_temperature(z_wrong, temperature).max(axis=1) >= threshold))
         bound = share + margin * math.sqrt(share * (1.0 - share) / n_wrong)
         if bound <= max_share or temperature >= limit:
             return float(f"{min(temperature, limit):.6g}")
