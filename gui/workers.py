@@ -134,6 +134,18 @@ class JobThread(QThread):
     def is_cancelled(self) -> bool:
         return self.cancel_event.is_set()
 
+    def dispose(self, timeout_ms: int | None = 5000) -> None:
+        """Delete this thread once ``run`` has returned (waiting up to ``timeout_ms``; None: as long as it takes).
+
+        ``ended`` is emitted from inside ``run``, so a handler of it that deleted the thread at once could destroy
+        it while it still runs, and Qt aborts the process.
+        """
+        if timeout_ms is None:
+            self.wait()
+        else:
+            self.wait(timeout_ms)
+        self.deleteLater()
+
     def run(self) -> None:  # runs in the worker thread
         throttle = _Throttle(self.progress.emit, self._min_interval, self._urgent)
         try:

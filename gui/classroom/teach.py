@@ -180,5 +180,5 @@ class ClassTeachSession(QObject):
     def _on_ended(self) -> None:
         job, self._job = self._job, None
         if job is not None:
-            job.deleteLater()
+            job.dispose()
         self.ended.emit()

@@ -451,8 +451,7 @@ class ArchitectureEditor(QWidget):
     def _on_measure_ended(self) -> None:
         thread, self._job = self._job, None
         if thread is not None:
-            thread.wait(5000)
-            thread.deleteLater()
+            thread.dispose()
         if self._wanted and self._allowed:
             self._timer.start()
 

@@ -143,8 +143,7 @@ class DataBox(QGroupBox):
     def _on_ended(self) -> None:
         thread, self._download = self._download, None
         if thread is not None:
-            thread.wait(5000)
-            thread.deleteLater()
+            thread.dispose()
         self.downloadProgress.setVisible(False)
         self.changed.emit()
 

@@ -286,8 +286,7 @@ class TrainingSession(QObject):
     def _on_preloaded(self) -> None:
         thread, self._preload = self._preload, None
         if thread is not None:
-            thread.wait(5000)
-            thread.deleteLater()
+            thread.dispose()
 
     def cancel(self) -> bool:
         """Stop the run within a batch or two; the model in use stays. False when nothing runs."""
@@ -440,8 +439,7 @@ class TrainingSession(QObject):
         thread, self._job = self._job, None
         self.control = None
         if thread is not None:
-            thread.wait(5000)
-            thread.deleteLater()
+            thread.dispose()
         if self.outcome is None:
             self.outcome = "failed"
         self._end_preview()

@@ -813,8 +813,7 @@ class WhyPanel(QWidget):
     def _on_pictures_ended(self) -> None:
         job, self._pictures_job = self._pictures_job, None
         if job is not None:
-            job.wait()
-            job.deleteLater()
+            job.dispose(None)
             QTimer.singleShot(0, give_back_memory)  # after the job and its model copy are gone
         self.picturesProgress.hide()
         if self._pictures_again:
@@ -1035,8 +1034,7 @@ class WhyPanel(QWidget):
     def _on_nudge_ended(self) -> None:
         job, self._nudge_job = self._nudge_job, None
         if job is not None:
-            job.wait()
-            job.deleteLater()
+            job.dispose(None)
             QTimer.singleShot(0, give_back_memory)
         self._update_states()
 
