@@ -9,7 +9,10 @@ as ``convlens`` runs it), and compares them with
   products one step of the engine actually makes (the im2col conv and dense GEMMs, forward and backward, with
   their shapes, strides and buffer reuse; ``bench/gemm_bound.py``) at the batch one process computes. The bar
   of issue #18 is <= 3x.
-* **PyTorch CPU** (same net, same batch, its default threads, i.e. both cores), when ``torch`` is importable.
+* **PyTorch CPU** (same net, same batch, its default threads, i.e. both cores), when ``torch`` is importable by
+  this interpreter or by the one named with ``--torch-python`` (or ``CONVLENS_TORCH_PYTHON``): torch is never a
+  dependency of the project, so it can live in a venv of its own (``python -m venv /tmp/torch && /tmp/torch/bin/pip
+  install torch numpy``); that interpreter runs only the PyTorch child, with this checkout on its ``PYTHONPATH``.
 
 Every figure comes from its own child process, the variants alternating round by round so that they see the same
 machine load; medians over the rounds. Random data of MNIST's shape (throughput does not depend on the pixel
@@ -17,6 +20,7 @@ values). Starts with the machine (CPU model, cores, cache sizes) and the convolu
 from its caches (``engine/block_sizes.py``); ends with a per-layer breakdown and one JSON line.
 
     python bench/bench_train.py [--batch-sizes 64 128] [--steps 30] [--rounds 5] [--preset default]
+                                [--torch-python /path/to/venv/bin/python]
 """
 
 from __future__ import annotations
@@ -141,13 +145,21 @@ def torch_step_time(architecture: list[dict], x: np.ndarray, y: np.ndarray, step
 
 def _child(kind: str, args: argparse.Namespace, batch_size: int, workers: int = 1,
            blas_threads: int | None = 1) -> dict[str, Any]:
-    """Run ``--child kind`` in a fresh process (thread pools of the two libraries never meet); its JSON answer."""
+    """Run ``--child kind`` in a fresh process (thread pools of the two libraries never meet); its JSON answer.
+
+    The PyTorch child runs in ``args.torch_python`` when given (a venv with torch), with this checkout importable.
+    """
     env = dict(os.environ)
     if blas_threads is not None:
         env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
     else:
         env.pop("OPENBLAS_NUM_THREADS", None)
-    cmd = [sys.executable, __file__, "--child", kind, "--batch-sizes", str(batch_size), "--steps", str(args.steps),
+    python = sys.executable
+    if kind == "torch" and args.torch_python:
+        python = args.torch_python
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    cmd = [python, __file__, "--child", kind, "--batch-sizes", str(batch_size), "--steps", str(args.steps),
            "--preset", args.preset, "--workers", str(workers)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
@@ -243,6 +255,9 @@ def main() -> int:
     parser.add_argument("--preset", default="default")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of every variant")
     parser.add_argument("--no-layers", action="store_true", help="skip the per-layer breakdown")
+    parser.add_argument("--torch-python", default=os.environ.get("CONVLENS_TORCH_PYTHON"),
+                        help="a Python interpreter that can import torch (default: $CONVLENS_TORCH_PYTHON, else "
+                             "this one)")
     parser.add_argument("--child", choices=["numpy", "torch", "gemm", "layers"], help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -252,6 +267,8 @@ def main() -> int:
     model = Sequential.from_config(PRESETS[args.preset], seed=0)
     flops = training_flops(PRESETS[args.preset])
     print(f"machine: {describe(info)}")
+    if args.torch_python:
+        print(f"pytorch child: {args.torch_python}")
     print(f"engine blocks: {describe_blocks()}")
     print(f"{args.preset} architecture, {model.param_count():,} params, training {flops / 1e6:.2f} MFLOP per image "
           f"(3x forward); median of {args.rounds} alternating rounds of {args.steps} steps, each in its own process; "
@@ -265,8 +282,11 @@ def main() -> int:
         result["batches"][str(batch_size)] = figures
         _print_batch(batch_size, figures)
     if not with_torch:
-        print("\npytorch is not installed here: no side-by-side ratio (pip install torch to measure it; "
-              "issue #18's bar: <= 0.6x its seconds per epoch)")
+        print("\npytorch is not installed here: no side-by-side ratio (pip install torch, or --torch-python "
+              "/venv/bin/python, to measure it; issue #18's bar: <= 0.6x its seconds per epoch)")
+    else:
+        print("vs pytorch = the engine's seconds per epoch / PyTorch's (same net and batch, paired rounds); "
+              "issue #18's bar: <= 0.6x")
     print("GEMM bound = training FLOPs per image x images / (sgemm rate x processes); issue #18's bar: <= 3x")
     if not args.no_layers:
         for batch_size in args.batch_sizes:

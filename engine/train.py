@@ -181,12 +181,12 @@ def split_validation(
 
 
 def evaluate_loss(
-    model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 1000
+    model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 1000, threads: int = 1
 ) -> tuple[float, float]:
-    """Mean loss and accuracy of ``model`` on ``x`` ``(N, 28, 28, 1)``, ``y`` ``(N,)``."""
+    """Mean loss and accuracy of ``model`` on ``x`` ``(N, 28, 28, 1)``, ``y`` ``(N,)`` (forward passes on
+    ``threads`` threads, :meth:`Sequential.forward_batches`; the same figures with any number)."""
     total_loss, correct = 0.0, 0
-    for i in range(0, len(x), batch_size):
-        logits = model.forward(x[i : i + batch_size])
+    for i, logits in zip(range(0, len(x), batch_size), model.forward_batches(x, batch_size, threads), strict=True):
         loss, _ = softmax_cross_entropy(logits, y[i : i + batch_size])
         total_loss += loss * len(logits)
         correct += int(np.sum(logits.argmax(axis=1) == y[i : i + batch_size]))

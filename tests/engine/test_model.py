@@ -159,6 +159,28 @@ def test_predict_proba_batches_give_the_same_answer(default_model: Sequential, i
     )
 
 
+@pytest.mark.parametrize("threads", [2, 3, 8])
+def test_threaded_inference_gives_the_bits_of_one_thread(default_model: Sequential, threads: int) -> None:
+    from convlens.engine.train import evaluate_loss
+
+    rng = np.random.default_rng(7)
+    x = rng.random((230, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, len(x))
+    one = default_model.predict_logits(x, batch_size=50)
+    many = default_model.predict_logits(x, batch_size=50, threads=threads)
+    np.testing.assert_array_equal(many, one)  # every batch computed as in one thread: bit for bit
+    np.testing.assert_array_equal(default_model.predict_proba(x, 50, threads), default_model.predict_proba(x, 50))
+    assert [part.shape[0] for part in default_model.forward_batches(x, 50, threads)] == [50, 50, 50, 50, 30]
+    assert evaluate_loss(default_model, x, y, batch_size=50, threads=threads) == evaluate_loss(
+        default_model, x, y, batch_size=50
+    )
+
+
+def test_threaded_inference_of_nothing_and_of_one_batch(default_model: Sequential, images: np.ndarray) -> None:
+    assert default_model.predict_logits(images[:0], threads=2).shape == (0, 10)
+    np.testing.assert_array_equal(default_model.predict_logits(images, threads=2), default_model.predict_logits(images))
+
+
 def test_predict_proba_accepts_one_image_and_rejects_wrong_shapes(default_model: Sequential) -> None:
     assert default_model.predict_proba(np.zeros((28, 28, 1), np.float32)).shape == (1, 10)
     with pytest.raises(ValueError, match="28"):

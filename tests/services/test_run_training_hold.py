@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from convlens.engine.control import TrainingControl, filter_change
 from convlens.engine.data import load_mnist
@@ -75,3 +76,28 @@ def test_a_held_run_shows_each_step_and_the_reset_then_ends_like_a_run_never_hel
     never_held, _ = drive(request(tmp_path), None, [])
     for name, value in never_held.model.get_weights().items():
         np.testing.assert_array_equal(outcome.model.get_weights()[name], value)
+
+
+def test_curve_points_between_epoch_ends_use_the_preview_and_epoch_ends_every_held_out_digit(
+    fake_mnist: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import convlens.services.training as training
+
+    sizes: list[int] = []
+    real = training.evaluate_loss
+
+    def spy(model: Any, images: np.ndarray, labels: np.ndarray, **kwargs: Any) -> tuple[float, float]:
+        sizes.append(len(images))
+        return real(model, images, labels, **kwargs)
+
+    monkeypatch.setattr(training, "PREVIEW_IMAGES", 15)
+    monkeypatch.setattr(training, "evaluate_loss", spy)
+    recipe = QUICK.with_overrides(epochs=2, batch_size=20, augment=False, pen_fraction=0.0)
+    req = TrainingRequest(recipe=recipe, architecture="small", workers=1, validation_size=40, train_size=100,
+                          test_limit=10, validation_seconds=0.0, report_every=1, pen_cache_dir=tmp_path / "pen")
+    outcome, events = drive(req, None, [])
+    points = [e for e in events if isinstance(e, Validation)]
+    # the start; each epoch: its 5 steps on the preview, then its end on every held-out digit
+    assert sizes == [15] + ([15] * 5 + [40]) * 2
+    assert [p.epoch_pos for p in points][-1] == 2.0
+    assert len(outcome.history) == 2 and all(h["val_accuracy"] is not None for h in outcome.history)
