@@ -413,10 +413,11 @@ class Sequential:
         layers and NumPy's kernels release the GIL, so two threads use two cores (an evaluation between training
         steps, when the worker processes wait). Each batch is computed exactly as in one thread: the same bits.
         """
-        starts = range(0, x.shape[0], max(int(batch_size), 1))
+        size = max(int(batch_size), 1)
+        starts = range(0, x.shape[0], size)
 
         def run(start: int) -> np.ndarray:
-            return self.forward(x[start : start + batch_size])
+            return self.forward(x[start : start + size])
 
         if threads <= 1 or len(starts) < 2:
             return [run(start) for start in starts]

@@ -248,9 +248,10 @@ def _split(
 
 
 PREVIEW_IMAGES = 1000
-"""Validation points between epoch ends (every ``validation_seconds``, for the live curves) use this many of the
-held-out digits; each epoch's end uses all of them (the history and the card). 1,000 images: the accuracy to
-about +-0.4%, at a fifth of the cost of the 5,000 (0.6 s on one core of the slower 2-core machine)."""
+"""The validation curve's points other than epoch ends (its start, after a reset, every ``validation_seconds``)
+use this many of the held-out digits; each epoch's end uses all of them (the history and the card). 1,000
+images: the accuracy to about +-0.4%, at a fifth of the cost of all 5,000 (0.7-1.0 s on one core of the slower
+2-core machine)."""
 
 SURE_WRONG_TARGET = 0.10
 """At most this share of the wrong answers on held-out pen-drawn digits may be given with >= 95% (issue #15)."""
@@ -495,7 +496,7 @@ def run_training(
         x_test, y_test = x_test[: request.test_limit], y_test[: request.test_limit]
     parts: list[np.ndarray] = []
 
-    def predict(batch: np.ndarray) -> np.ndarray:
+    def predict(batch: np.ndarray) -> np.ndarray:  # a cancel check every 1,000 digits, forward passes of 250
         check_cancel(cancel)
         probs = model.predict_proba(batch, batch_size=250, threads=threads)
         parts.append(probs)

@@ -20,6 +20,7 @@ from convlens.engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, R
 from convlens.engine.loading import load_model
 from convlens.engine.model import ModelFileError, Sequential, load_npz_model, read_metadata
 from convlens.engine.presets import PRESETS
+from convlens.engine.train import evaluate_loss
 
 DEFAULT_NAMES = ["conv1", "pool1", "conv2", "pool2", "flatten", "dense1", "dropout1", "dense2"]
 DEFAULT_SHAPES = [(28, 28, 16), (14, 14, 16), (14, 14, 32), (7, 7, 32), (1568,), (64,), (64,), (10,)]
@@ -161,8 +162,6 @@ def test_predict_proba_batches_give_the_same_answer(default_model: Sequential, i
 
 @pytest.mark.parametrize("threads", [2, 3, 8])
 def test_threaded_inference_gives_the_bits_of_one_thread(default_model: Sequential, threads: int) -> None:
-    from convlens.engine.train import evaluate_loss
-
     rng = np.random.default_rng(7)
     x = rng.random((230, 28, 28, 1), dtype=np.float32)
     y = rng.integers(0, 10, len(x))
