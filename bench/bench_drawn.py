@@ -7,6 +7,8 @@ Figures (``convlens.services.benchmark``):
   ``mnist_style``, for every pen width (px of the 20 px box) x sampling distance (px of the 28 px image); the
   same figures per pen and pooled. Training only ever re-draws training digits.
 * The app's sample strokes (``assets/strokes``, 20 drawings): reported only.
+* Other writers: the UCI optdigits test set (1,797 digits of 13 writers who are not MNIST's, scanned forms at 8x8;
+  ``convlens.engine.optdigits``, fetched from PyPI into the user cache when missing): reported only.
 
 Bars (issue #15): ECE on MNIST test <= 1%; on the drawn digits at most 1 in 10 wrong answers with >= 95% confidence.
 The reference is the shipped model of commit ``REFERENCE_COMMIT`` (read with ``git show``), or ``--reference FILE``.
@@ -48,7 +50,12 @@ def reference_model(tmp: Path) -> Path | None:
 def measure(path: Path, data: Any, limit: int | None) -> dict[str, Any]:
     from convlens.engine.data import TEST_IMAGES
     from convlens.engine.loading import load_model
-    from convlens.services.benchmark import classification_figures, drawn_figures, sample_strokes_figures
+    from convlens.services.benchmark import (
+        classification_figures,
+        drawn_figures,
+        other_writers_figures,
+        sample_strokes_figures,
+    )
 
     model = load_model(path)
     return {
@@ -56,6 +63,7 @@ def measure(path: Path, data: Any, limit: int | None) -> dict[str, Any]:
         "drawn_digits": drawn_figures(model.predict_proba, data.x_test, data.y_test, data.sha256[TEST_IMAGES], limit,
                                       keep_probabilities=True),
         "sample_strokes": sample_strokes_figures(model.predict_proba),
+        "other_writers": other_writers_figures(model.predict_proba, allow_download=True),
     }
 
 
@@ -107,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
             [results[n]["drawn_digits"]["cells"][k] for n in names])
     row("drawn, all pens", [results[n]["drawn_digits"]["all"] for n in names])
     row("app sample strokes (20)", [results[n]["sample_strokes"] for n in names])
+    other = [results[n]["other_writers"] for n in names]
+    if all(f["available"] for f in other):
+        row(f"other writers ({other[0]['n']:,}, 8x8)", other)
+    else:
+        print(f"other writers: not measured ({other[0].get('reason', 'unavailable')})")
     model = results["model"]
     ece = model["mnist_test"]["ece"]
     share = model["drawn_digits"]["all"]["confident_wrong_share"] or 0.0

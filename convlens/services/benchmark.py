@@ -6,6 +6,8 @@
   per pen and pooled. Training never sees a test digit, re-drawn or not.
 * **Sample strokes**: the app's own hand-placed strokes (``assets/strokes/*.json``), drawn like the canvas draws
   them (280 px raster, pen 1/11 of the side); 20 drawings, reported only.
+* **Other writers**: the UCI optdigits test set (1,797 digits of 13 writers who are not MNIST's, scanned forms
+  at 8x8; :mod:`convlens.engine.optdigits`), reported only, when it is in the user cache.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from convlens.engine import drawn
+from convlens.engine import drawn, optdigits
 from convlens.engine.calibration import calibrated_confident_wrong, confident_wrong_share, expected_calibration_error
+from convlens.engine.data import DataError
 from convlens.engine.pen import rasterize_strokes
 from convlens.engine.preprocess import mnist_style
 from convlens.resources import assets_dir
@@ -29,6 +32,7 @@ __all__ = [
     "CONFIDENT",
     "classification_figures",
     "drawn_figures",
+    "other_writers_figures",
     "sample_stroke_images",
     "shared_confident_mistakes",
     "sample_strokes_figures",
@@ -182,4 +186,35 @@ def sample_strokes_figures(predict_proba: PredictProba, directory: Path | None =
             {"digit": int(t), "predicted": int(p.argmax()), "confidence": round(float(p.max()), 4)}
             for t, p in zip(y, probs, strict=True)
         ],
+    }
+
+
+def other_writers_figures(
+    predict_proba: PredictProba, cache_dir: Path | None = None, allow_download: bool = False
+) -> dict[str, Any]:
+    """:func:`classification_figures` on the optdigits set (other writers), or why it is missing.
+
+    Parameters
+    ----------
+    predict_proba : callable
+        Images ``(N, 28, 28, 1)`` -> probabilities ``(N, 10)``.
+    cache_dir : Path, optional
+        Where the set is cached (default: the user cache).
+    allow_download : bool
+        Fetch it from PyPI when it is not cached (never during a training run: the app works offline).
+
+    Returns
+    -------
+    dict
+        ``"available": True``, ``"set"`` (what it is) and the figures; or ``"available": False`` and ``"reason"``.
+    """
+    try:
+        x, y = optdigits.load_optdigits(cache_dir, allow_download)
+    except DataError as exc:
+        return {"available": False, "reason": str(exc)}
+    return {
+        "available": True,
+        "set": (f"UCI optdigits test set: {len(y)} digits of 13 writers (not MNIST's), scanned forms at 8x8, "
+                f"from scikit-learn {optdigits.SKLEARN_VERSION}'s sdist (SHA-256 {optdigits.CSV_SHA256[:12]}...)"),
+        **classification_figures(predict_proba(x), y),
     }

@@ -7,6 +7,7 @@ from typing import Any
 
 from convlens.engine.pen import PenStyle
 from convlens.engine.train import TrainConfig
+from convlens.engine.writing_styles import WritingStyles
 
 __all__ = ["FULL", "QUICK", "RECIPES", "Recipe"]
 
@@ -41,6 +42,9 @@ class Recipe:
         How the digits are re-drawn.
     pen_seed : int
         Seed of the re-drawing (fixed, so runs with other training seeds share the cache).
+    writing_styles : WritingStyles
+        Strokes of other ways of writing (the flagged and footed 1, the barred 7) added to the re-drawn 1s and 7s
+        (:mod:`convlens.engine.writing_styles`; all 0: none).
     validation_size : int
         Training images held out (from the end) for validation curves and for fitting the calibration
         temperature (with their pen-drawn versions).
@@ -62,6 +66,7 @@ class Recipe:
     pen_variants: int = 1
     pen_style: PenStyle = field(default_factory=PenStyle)
     pen_seed: int = 0
+    writing_styles: WritingStyles = field(default_factory=WritingStyles)
     validation_size: int = 5000
     benchmark: bool = False
 

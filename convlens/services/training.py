@@ -47,7 +47,12 @@ from convlens.engine.parallel import ProcessPool
 from convlens.engine.presets import resolve_architecture
 from convlens.engine.train import TrainProgress, default_workers, evaluate, evaluate_loss, fit
 from convlens.services.architecture import build_custom, forward_flops
-from convlens.services.benchmark import classification_figures, drawn_figures, sample_strokes_figures
+from convlens.services.benchmark import (
+    classification_figures,
+    drawn_figures,
+    other_writers_figures,
+    sample_strokes_figures,
+)
 from convlens.services.corrections import oversample
 from convlens.services.evaluation import ResultSummary, summarize
 from convlens.services.jobs import Cancelled, check_cancel
@@ -379,7 +384,8 @@ def run_training(
         versions = []
         for variant in range(recipe.pen_variants):
             versions.append(drawn.redrawn(data.x_train, data.sha256.get(TRAIN_IMAGES, "train"), recipe.pen_style,
-                                          recipe.pen_seed, variant, request.pen_cache_dir))
+                                          recipe.pen_seed, variant, request.pen_cache_dir, labels=data.y_train,
+                                          styles=recipe.writing_styles))
             check_cancel(cancel)
         x_pen = np.stack(versions)[:, : len(x)]
         if len(x_val):  # every variant of the held-out digits, for the calibration
@@ -525,6 +531,8 @@ def run_training(
         "seed": recipe.pen_seed,
         "generator": drawn.GENERATOR,
     }
+    if recipe.pen_fraction > 0 and recipe.writing_styles.active:
+        card["training"]["pen"]["writing_styles"] = recipe.writing_styles.as_dict()
     # the conv kernels' block sizes decide how sums are split, so the exact bits of the weights depend on them
     card["training"]["block_sizes"] = {"chunk_bytes": conv_kernels.CHUNK_BYTES,
                                        "small_product": conv_kernels.SMALL_PRODUCT}
@@ -541,6 +549,7 @@ def run_training(
             "mnist_test": test_figures,
             "drawn_digits": bench,
             "sample_strokes": sample_strokes_figures(model.predict_proba),
+            "other_writers": other_writers_figures(model.predict_proba),
         }
     check_cancel(cancel)
     return TrainingOutcome(

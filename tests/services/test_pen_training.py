@@ -52,6 +52,8 @@ def test_full_recipe_mixes_pen_digits_calibrates_and_benchmarks(fake_mnist: Any,
     assert len(bench["drawn_digits"]["cells"]) == len(drawn.benchmark_cells())
     assert bench["drawn_digits"]["digits"] == 20
     assert bench["sample_strokes"]["n"] == 20
+    # other writers' digits: read from the user cache only (a training run never downloads), here not cached
+    assert bench["other_writers"]["available"] is False and "not cached" in bench["other_writers"]["reason"]
     assert any(cache.glob("pen-*.npy"))  # the pen cache went where it was told
 
 
