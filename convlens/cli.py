@@ -98,6 +98,7 @@ def _writing_styles(text: str) -> WritingStyles:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from convlens.engine.augment import MAX_ELASTIC
     from convlens.engine.data import DataError, load_mnist
     from convlens.engine.train import TrainingDiverged
     from convlens.services.model_files import ModelSetBusyError, check_writable, save_model_set
@@ -126,12 +127,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         return _err(f"--label-smoothing must be in [0, 1), got {args.label_smoothing}")
     if args.mixup is not None and not 0.0 <= args.mixup <= 10.0:
         return _err(f"--mixup must be in [0, 10], got {args.mixup}")
+    if args.elastic is not None and not 0.0 <= args.elastic <= MAX_ELASTIC:
+        return _err(f"--elastic must be in [0, {MAX_ELASTIC:g}] px, got {args.elastic}")
     recipe = (QUICK if args.quick else FULL).with_overrides(
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
         schedule=args.schedule,
         augment=args.augment,
+        elastic=args.elastic,
         optimizer=args.optimizer,
         weight_decay=args.weight_decay,
         label_smoothing=args.label_smoothing,
@@ -142,6 +146,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     if args.writing_styles is not None and args.writing_styles.active and recipe.pen_fraction <= 0:
         return _err("--writing-styles adds strokes to the pen-drawn digits: it needs --pen-fraction > 0")
+    if recipe.elastic > 0 and not recipe.augment:
+        return _err("--elastic bends the images as part of the augmentation: it needs --augment")
     validation_size = (
         None if args.validation_split is None else int(round(args.validation_split * (args.limit or 60000)))
     )
@@ -774,6 +780,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="random shifts, rotations, scaling and stroke widths (default: the recipe's)",
     )
     aug.add_argument("--no-augment", dest="augment", action="store_false", help="train on the images as they are")
+    train.add_argument(
+        "--elastic",
+        metavar="PX",
+        type=float,
+        help="elastic distortion with the augmentation: every image bent by a smooth random field of this "
+        "root-mean-square displacement in px (e.g. 0.75; 0: off; default: the recipe's)",
+    )
     train.add_argument(
         "--pen-fraction",
         type=float,

@@ -1,6 +1,8 @@
-"""Data augmentation aimed at hand-drawn input: random shifts, small rotations and scales, stroke thickness.
+"""Data augmentation aimed at hand-drawn input: random shifts, small rotations and scales, stroke thickness and,
+opt-in, elastic distortions.
 
-Everything is vectorised over the batch: one random affine map per image, applied with bilinear sampling.
+Everything is vectorised over the batch: one random affine map per image (plus, with ``elastic``, a smooth random
+displacement field), applied with one bilinear sampling.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ class AugmentConfig:
         Largest shear, as a fraction.
     thicken_prob, thin_prob : float
         Probability of making an image's strokes thicker (dilation) or thinner (erosion).
+    elastic : float
+        Elastic distortion (Simard et al. 2003, "Best practices for convolutional neural networks applied to
+        visual document analysis"): every image is bent by its own smooth random displacement field, which
+        imitates how one writer's strokes wobble and bend differently from another's. The field is interpolated
+        from ``ELASTIC_GRID x ELASTIC_GRID`` random control points; this is its root-mean-square displacement
+        along each axis, in pixels (0: off, the default; :func:`elastic_displacement`).
     """
 
     max_shift: float = 2.5
@@ -34,6 +42,19 @@ class AugmentConfig:
     max_shear: float = 0.12
     thicken_prob: float = 0.2
     thin_prob: float = 0.1
+    elastic: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.elastic) and 0.0 <= self.elastic <= MAX_ELASTIC):
+            raise ValueError(f"elastic must be in [0, {MAX_ELASTIC}] px, got {self.elastic}")
+
+
+#: Control points of the elastic displacement field along each axis (spaced ~7 px on a 28 px image, about the
+#: size of a stroke's bend; Simard et al. smooth white noise with a Gaussian of sigma 4 px to a similar effect).
+ELASTIC_GRID = 5
+
+#: Largest accepted ``AugmentConfig.elastic`` (px): beyond it digits stop looking like digits.
+MAX_ELASTIC = 6.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,9 @@ class AugmentParams:
     stroke : ndarray of float64, shape (N,)
         Uniform in [0, 1): below ``thicken_prob`` thicker strokes, then up to ``thicken_prob + thin_prob``
         thinner ones.
+    bend : ndarray of float64, shape (N, 2, ELASTIC_GRID, ELASTIC_GRID), or None
+        Standard normal displacements (rows, columns) of the elastic field's control points, scaled by
+        ``AugmentConfig.elastic`` when applied; None when the elastic distortion is off.
     """
 
     angle: np.ndarray
@@ -64,9 +88,10 @@ class AugmentParams:
     shear: np.ndarray
     shift: np.ndarray
     stroke: np.ndarray
+    bend: np.ndarray | None = None
 
-    #: Floats per image in :meth:`to_array`.
-    FIELDS = 6
+    #: Floats per image in :meth:`to_array`: the 6 of the affine map and the strokes, then the bend's.
+    FIELDS = 6 + 2 * ELASTIC_GRID * ELASTIC_GRID
 
     def __len__(self) -> int:
         return len(self.angle)
@@ -74,25 +99,33 @@ class AugmentParams:
     def subset(self, index: slice) -> AugmentParams:
         """The draws of the images ``index`` selects (views)."""
         return AugmentParams(
-            self.angle[index], self.scale[index], self.shear[index], self.shift[index], self.stroke[index]
+            self.angle[index], self.scale[index], self.shear[index], self.shift[index], self.stroke[index],
+            None if self.bend is None else self.bend[index],
         )
 
     def to_array(self, out: np.ndarray | None = None) -> np.ndarray:
-        """All draws as one float64 array ``(N, 6)``: angle, scale, shear, shift rows, shift columns, stroke.
+        """All draws as one float64 array ``(N, FIELDS)``: angle, scale, shear, shift rows, shift columns, stroke,
+        then the bend (zeros when there is none).
 
-        ``out`` (shape ``(N, 6)``, e.g. a view of shared memory) is filled and returned instead of a new array.
+        ``out`` (shape ``(N, FIELDS)``, e.g. a view of shared memory) is filled and returned instead of a new array.
         """
         columns = (self.angle, self.scale, self.shear, self.shift[:, 0], self.shift[:, 1], self.stroke)
         if out is None:
             out = np.empty((len(self), self.FIELDS), np.float64)
         for i, column in enumerate(columns):
             out[:, i] = column
+        if self.bend is None:
+            out[:, 6:] = 0.0
+        else:
+            out[:, 6:] = self.bend.reshape(len(self), -1)
         return out
 
     @classmethod
-    def from_array(cls, array: np.ndarray) -> AugmentParams:
-        """The inverse of :meth:`to_array`: ``array`` ``(N, 6)`` float64 (views of it, not copies)."""
-        return cls(array[:, 0], array[:, 1], array[:, 2], array[:, 3:5], array[:, 5])
+    def from_array(cls, array: np.ndarray, elastic: bool = False) -> AugmentParams:
+        """The inverse of :meth:`to_array`: ``array`` ``(N, FIELDS)`` float64 (views of it, not copies); the bend
+        is read only if ``elastic``."""
+        bend = array[:, 6:].reshape(-1, 2, ELASTIC_GRID, ELASTIC_GRID) if elastic else None
+        return cls(array[:, 0], array[:, 1], array[:, 2], array[:, 3:5], array[:, 5], bend)
 
 
 def _sample_affine(
@@ -123,7 +156,10 @@ def sample_augmentation(n: int, rng: np.random.Generator, config: AugmentConfig 
     """
     config = config or AugmentConfig()
     angle, scale, shear, shift = _sample_affine(n, rng, config)
-    return AugmentParams(angle, scale, shear, shift, rng.random(n))
+    stroke = rng.random(n)
+    # Drawn last and only when on: without it the generator advances exactly as before the option existed.
+    bend = rng.standard_normal((n, 2, ELASTIC_GRID, ELASTIC_GRID)) if config.elastic > 0 else None
+    return AugmentParams(angle, scale, shear, shift, stroke, bend)
 
 
 def apply_augmentation(
@@ -141,7 +177,12 @@ def apply_augmentation(
     config = config or AugmentConfig()
     if len(params) != len(images):
         raise ValueError(f"{len(params)} augmentation draws for {len(images)} images")
-    out = warp_affine(images, params.angle, params.scale, params.shear, params.shift)
+    displacement = None
+    if config.elastic > 0:
+        if params.bend is None:
+            raise ValueError("the configuration bends the images (elastic > 0) but the draws have no bend")
+        displacement = elastic_displacement(params.bend, config.elastic, images.shape[1:3])
+    out = warp_affine(images, params.angle, params.scale, params.shear, params.shift, displacement)
     out = change_thickness(out, params.stroke, config)
     return np.clip(out, 0.0, 1.0, out=out)
 
@@ -162,8 +203,48 @@ def random_affine(images: np.ndarray, rng: np.random.Generator, config: AugmentC
     return warp_affine(images, *_sample_affine(images.shape[0], rng, config))
 
 
+def _interpolation_matrix(length: int, points: int) -> np.ndarray:
+    """``(length, points)`` weights that spread ``points`` control values smoothly over ``length`` pixels.
+
+    Each pixel takes a Gaussian-weighted average of the control points (spaced evenly from the first pixel to
+    the last, the Gaussian 0.6 of their spacing wide), so the field has no kinks; the weights are then scaled so
+    that independent unit control values give the pixels a root-mean-square value of 1.
+    """
+    centres = np.linspace(0.0, length - 1.0, points)
+    spacing = (length - 1.0) / max(points - 1, 1)
+    pixels = np.arange(length, dtype=np.float64)[:, None]
+    weights = np.exp(-0.5 * ((pixels - centres[None, :]) / (0.6 * spacing)) ** 2)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return weights / np.sqrt(np.mean(np.sum(weights**2, axis=1)))
+
+
+def elastic_displacement(bend: np.ndarray, strength: float, size: tuple[int, int]) -> np.ndarray:
+    """The smooth displacement fields of :attr:`AugmentParams.bend`, in pixels.
+
+    Parameters
+    ----------
+    bend : ndarray, shape (N, 2, G, G)
+        Standard normal control-point displacements (rows, columns).
+    strength : float
+        The fields' root-mean-square displacement along each axis, in pixels (``AugmentConfig.elastic``).
+    size : (int, int)
+        ``(H, W)`` of the images.
+
+    Returns
+    -------
+    ndarray of float64, shape (N, 2, H * W)
+        How far (rows, columns) each output pixel reads from the position the affine map gives it.
+    """
+    h, w = size
+    along_rows = _interpolation_matrix(h, bend.shape[2])  # (H, G)
+    along_cols = _interpolation_matrix(w, bend.shape[3])  # (W, G)
+    fields = along_rows @ (strength * bend) @ along_cols.T  # (N, 2, H, W)
+    return fields.reshape(bend.shape[0], 2, h * w)
+
+
 def warp_affine(
-    images: np.ndarray, angle: np.ndarray, scale: np.ndarray, shear: np.ndarray, shift: np.ndarray
+    images: np.ndarray, angle: np.ndarray, scale: np.ndarray, shear: np.ndarray, shift: np.ndarray,
+    displacement: np.ndarray | None = None,
 ) -> np.ndarray:
     """Warp every image by its rotation, scale, shear and shift about the centre (bilinear, zeros outside).
 
@@ -174,6 +255,9 @@ def warp_affine(
         Radians, zoom factor, shear fraction.
     shift : ndarray of float64, shape (N, 2)
         Pixels, (rows, columns).
+    displacement : ndarray, shape (N, 2, H * W), optional
+        Added to where each output pixel reads (rows, columns) after the affine map: the elastic distortion
+        (:func:`elastic_displacement`).
 
     Returns
     -------
@@ -195,6 +279,9 @@ def warp_affine(
     src_c = a10[:, None] * dy
     src_c += a11[:, None] * dx
     src_c += cx
+    if displacement is not None:
+        src_r += displacement[:, 0]
+        src_c += displacement[:, 1]
     return bilinear_sample(images[..., 0], src_r, src_c).reshape(n, h, w, 1)
 
 

@@ -12,7 +12,7 @@ batch slice. A run either starts its worker processes itself or takes them ready
 answers without waiting for processes to start) and gives them back at its end. Each step the parent copies the
 current parameters and the worker's slice of the batch into the segment and sends "go"; the worker writes its
 gradient there and answers ``(loss, correct)``. When the run augments its batches, the slice goes raw with its
-images' augmentation draws (:class:`~convlens.engine.augment.AugmentParams`, 6 floats per image) and the worker
+images' augmentation draws (:class:`~convlens.engine.augment.AugmentParams`, ``FIELDS`` floats per image) and the worker
 augments it itself: the pixel work of the augmentation is split like the gradients instead of running in this
 process before every step, with the same bits as augmenting the whole batch here. Only this module and the pool
 know about processes; a machine where they cannot start trains in one process, and so does a run whose worker
@@ -177,7 +177,8 @@ def _serve(conn: Connection, spec: dict[str, Any], buffer: Any) -> bool:
             if augmented:  # as fit augmented whole batches in the parent before (cast to x's dtype as then)
                 if augment_config is None:
                     raise ValueError("augmentation draws for a job without an augmentation config")
-                warped = apply_augmentation(images, AugmentParams.from_array(draws[:n]), augment_config)
+                params = AugmentParams.from_array(draws[:n], augment_config.elastic > 0)
+                warped = apply_augmentation(images, params, augment_config)
                 images = warped.astype(x.dtype, copy=False)
             conn.send(compute_gradients(model, images, labels, spec["label_smoothing"]))
         except Exception as exc:

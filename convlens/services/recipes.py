@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from convlens.engine.augment import AugmentConfig
 from convlens.engine.pen import PenStyle
 from convlens.engine.train import TrainConfig
 from convlens.engine.writing_styles import WritingStyles
@@ -26,7 +27,10 @@ class Recipe:
     schedule : {"constant", "cosine", "onecycle", "step"}
         :mod:`convlens.engine.optim` schedule.
     augment : bool
-        Random affine and elastic changes of each batch (:mod:`convlens.engine.augment`).
+        Random affine changes and stroke widths of each batch (:mod:`convlens.engine.augment`).
+    elastic : float
+        With ``augment``: root-mean-square displacement (px) of an elastic distortion of every image as well
+        (``AugmentConfig.elastic``; 0: off).
     optimizer : {"adam", "sgd"}
     weight_decay : float
     label_smoothing : float
@@ -58,6 +62,7 @@ class Recipe:
     lr: float
     schedule: str = "onecycle"
     augment: bool = False
+    elastic: float = 0.0
     optimizer: str = "adam"
     weight_decay: float = 0.0
     label_smoothing: float = 0.0
@@ -86,6 +91,7 @@ class Recipe:
             schedule=self.schedule,
             weight_decay=self.weight_decay,
             augment=self.augment,
+            augment_config=AugmentConfig(elastic=self.elastic),
             pen_fraction=self.pen_fraction,
             label_smoothing=self.label_smoothing,
             mixup=self.mixup,
