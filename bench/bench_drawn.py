@@ -6,6 +6,8 @@ Figures (``convlens.services.benchmark``):
 * Drawn digits: the 10,000 MNIST *test* digits re-drawn as pen strokes through the app's rasteriser and
   ``mnist_style``, for every pen width (px of the 20 px box) x sampling distance (px of the 28 px image); the
   same figures per pen and pooled. Training only ever re-draws training digits.
+* Coarse pens (``convlens.engine.drawn.COARSE_CELLS``: a pen position every 6 px, a fast stroke on a slowly polled
+  screen): the same test digits, reported only, outside the bars' "all pens".
 * The app's sample strokes (``assets/strokes``, 20 drawings): reported only.
 * Other writers: the UCI optdigits test set (1,797 digits of 13 writers who are not MNIST's, scanned forms at 8x8;
   ``convlens.engine.optdigits``, fetched from PyPI into the user cache when missing): reported only.
@@ -49,6 +51,7 @@ def reference_model(tmp: Path) -> Path | None:
 
 def measure(path: Path, data: Any, limit: int | None) -> dict[str, Any]:
     from convlens.engine.data import TEST_IMAGES
+    from convlens.engine.drawn import COARSE_CELLS
     from convlens.engine.loading import load_model
     from convlens.services.benchmark import (
         classification_figures,
@@ -58,10 +61,13 @@ def measure(path: Path, data: Any, limit: int | None) -> dict[str, Any]:
     )
 
     model = load_model(path)
+    test_key = data.sha256[TEST_IMAGES]
     return {
         "mnist_test": classification_figures(model.predict_proba(data.x_test), data.y_test),
-        "drawn_digits": drawn_figures(model.predict_proba, data.x_test, data.y_test, data.sha256[TEST_IMAGES], limit,
+        "drawn_digits": drawn_figures(model.predict_proba, data.x_test, data.y_test, test_key, limit,
                                       keep_probabilities=True),
+        "coarse_pens": drawn_figures(model.predict_proba, data.x_test, data.y_test, test_key, limit,
+                                     cells=COARSE_CELLS),
         "sample_strokes": sample_strokes_figures(model.predict_proba),
         "other_writers": other_writers_figures(model.predict_proba, allow_download=True),
     }
@@ -114,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         row(f"drawn w {cell['width']:.1f} px, step {cell['spacing']:.0f} px",
             [results[n]["drawn_digits"]["cells"][k] for n in names])
     row("drawn, all pens", [results[n]["drawn_digits"]["all"] for n in names])
+    for k, cell in enumerate(results["model"]["coarse_pens"]["cells"]):
+        row(f"coarse w {cell['width']:.1f} px, step {cell['spacing']:.0f} px",
+            [results[n]["coarse_pens"]["cells"][k] for n in names])
     row("app sample strokes (20)", [results[n]["sample_strokes"] for n in names])
     other = [results[n]["other_writers"] for n in names]
     if all(f["available"] for f in other):

@@ -37,6 +37,7 @@ __all__ = [
     "BENCH_SPACINGS",
     "BENCH_WIDTHS",
     "CHUNK",
+    "COARSE_CELLS",
     "GENERATOR",
     "benchmark_cells",
     "benchmark_set",
@@ -55,6 +56,10 @@ with the app's pen)."""
 BENCH_SPACINGS: tuple[float, ...] = (1.0, 3.0)
 """Pen sampling distances of the benchmark, px of the 28 px image: dense (smooth curves) and coarse (straight
 segments)."""
+COARSE_CELLS: tuple[tuple[float, float], ...] = ((2.5, 6.0), (4.0, 6.0))
+"""``(width, spacing)`` of the *coarse* pens, reported apart from the benchmark's cells (and outside its "all pens"
+figures): a pen position every 6 px of the 28 px image, i.e. a fast stroke on a slowly polled touch screen, which
+turns a curve into a few long straight segments and can flatten a small loop."""
 BENCH_JITTER = 0.15
 """Hand tremor of the benchmark's pens, px."""
 BENCH_SEED = 15
@@ -234,6 +239,7 @@ def benchmark_set(
     limit: int | None = None,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    cells: list[tuple[float, float]] | tuple[tuple[float, float], ...] | None = None,
 ) -> dict[tuple[float, float], np.ndarray]:
     """The drawn-digit benchmark: MNIST test digits re-drawn with each fixed pen of :func:`benchmark_cells`.
 
@@ -247,6 +253,8 @@ def benchmark_set(
         Only the first ``limit`` digits.
     cache_dir : Path, optional
     progress : callable, optional
+    cells : sequence of (float, float), optional
+        Other ``(width, spacing)`` pens (e.g. :data:`COARSE_CELLS`) instead of the benchmark's.
 
     Returns
     -------
@@ -254,7 +262,7 @@ def benchmark_set(
         ``(width, spacing)`` -> float32 ``(n, 28, 28, 1)`` images; the labels are ``y_test[:n]``.
     """
     x = x_test if limit is None else x_test[:limit]
-    cells = benchmark_cells()
+    cells = benchmark_cells() if cells is None else list(cells)
     out = {}
     for i, (width, spacing) in enumerate(cells):
         style = PenStyle.fixed(width, spacing, BENCH_JITTER)

@@ -105,6 +105,7 @@ def drawn_figures(
     cache_dir: Path | None = None,
     progress: Callable[[float], None] | None = None,
     keep_probabilities: bool = False,
+    cells: tuple[tuple[float, float], ...] | None = None,
 ) -> dict[str, Any]:
     """The drawn-digit benchmark of a model.
 
@@ -124,6 +125,8 @@ def drawn_figures(
     keep_probabilities : bool
         Also return the pooled probabilities (``"probabilities"``, ``(cells * N, 10)``, not JSON) and labels
         (``"labels"``).
+    cells : tuple of (float, float), optional
+        Other pens than the benchmark's (e.g. :data:`convlens.engine.drawn.COARSE_CELLS`, reported apart).
 
     Returns
     -------
@@ -131,13 +134,13 @@ def drawn_figures(
         ``"cells"``: one entry per pen (``width``, ``spacing`` and :func:`classification_figures`); ``"all"``: the
         figures over every cell pooled; ``"digits"``, ``"jitter"``: how the set was made.
     """
-    sets = drawn.benchmark_set(x_test, test_key, limit, cache_dir, progress)
+    sets = drawn.benchmark_set(x_test, test_key, limit, cache_dir, progress, cells)
     y = y_test if limit is None else y_test[:limit]
-    cells = []
+    per_pen = []
     pooled_p, pooled_y = [], []
     for (width, spacing), images in sets.items():
         probs = predict_proba(images)
-        cells.append({"width": width, "spacing": spacing, **classification_figures(probs, y)})
+        per_pen.append({"width": width, "spacing": spacing, **classification_figures(probs, y)})
         pooled_p.append(probs)
         pooled_y.append(y)
     probabilities, labels = np.concatenate(pooled_p), np.concatenate(pooled_y)
@@ -145,7 +148,7 @@ def drawn_figures(
         "digits": int(len(y)),
         "jitter": drawn.BENCH_JITTER,
         "generator": drawn.GENERATOR,
-        "cells": cells,
+        "cells": per_pen,
         "all": classification_figures(probabilities, labels),
     }
     if keep_probabilities:

@@ -232,14 +232,17 @@ def test_sample_then_apply_is_augment_batch_and_draws_what_it_draws() -> None:
     assert rng_a.random() == rng_b.random()
 
 
+@pytest.mark.parametrize("config", [BOTH_STROKES, AugmentConfig(elastic=1.0)], ids=["strokes", "elastic"])
 @pytest.mark.parametrize("cuts", [[0, 13, 26, 40], [0, 1, 40], [0, 20, 21, 39, 40]])
-def test_augmenting_slices_with_their_params_gives_the_whole_batch_bits(cuts: list[int]) -> None:
+def test_augmenting_slices_with_their_params_gives_the_whole_batch_bits(
+    cuts: list[int], config: AugmentConfig
+) -> None:
     """What lets worker processes each augment their slice of a batch: slice by slice == whole, bit for bit."""
     x = digits(40, 4)
-    params = sample_augmentation(len(x), np.random.default_rng(11), BOTH_STROKES)
-    whole = apply_augmentation(x, params, BOTH_STROKES)
+    params = sample_augmentation(len(x), np.random.default_rng(11), config)
+    whole = apply_augmentation(x, params, config)
     bounds = zip(cuts[:-1], cuts[1:], strict=True)
-    parts = [apply_augmentation(x[a:b], params.subset(slice(a, b)), BOTH_STROKES) for a, b in bounds]
+    parts = [apply_augmentation(x[a:b], params.subset(slice(a, b)), config) for a, b in bounds]
     assert np.concatenate(parts).tobytes() == whole.tobytes()
     assert not np.array_equal(whole, x)
 

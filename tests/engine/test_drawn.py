@@ -123,3 +123,15 @@ def test_mix_pen_matches_a_loop_and_never_swaps_images_past_the_pen_set() -> Non
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(got[3:5], xb[3:5])
     assert (got != xb).any()
+
+
+def test_coarse_pens_are_their_own_cells_with_fewer_straighter_segments(tmp_path: Path) -> None:
+    """The coarse pens are reported apart: asked for by name, cached under their own keys, drawn with long segments."""
+    x = ring_and_bar(4)
+    coarse = drawn.benchmark_set(x, "sha-test", cache_dir=tmp_path, cells=drawn.COARSE_CELLS)
+    assert list(coarse) == list(drawn.COARSE_CELLS)
+    assert not set(coarse) & set(drawn.benchmark_cells()), "outside the bars' pens"
+    dense = drawn.benchmark_set(x, "sha-test", cache_dir=tmp_path, cells=[(2.5, 1.0)])[(2.5, 1.0)]
+    ring = 0  # ring_and_bar: even images are rings; a 6 px step draws them as a polygon, not the dense circle
+    assert not np.array_equal(coarse[(2.5, 6.0)][ring], dense[ring])
+    assert coarse[(2.5, 6.0)].shape == (4, 28, 28, 1)

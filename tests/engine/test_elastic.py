@@ -93,16 +93,6 @@ def test_zero_bend_changes_nothing_and_off_ignores_a_bend() -> None:
     np.testing.assert_allclose(plain, x, atol=1e-6)
 
 
-@pytest.mark.parametrize("cuts", [[0, 13, 26, 40], [0, 1, 40]])
-def test_slices_with_their_draws_give_the_whole_batch_bits(cuts: list[int]) -> None:
-    x = digits(40, 4)
-    params = sample_augmentation(len(x), np.random.default_rng(11), BENT)
-    whole = apply_augmentation(x, params, BENT)
-    bounds = zip(cuts[:-1], cuts[1:], strict=True)
-    parts = [apply_augmentation(x[a:b], params.subset(slice(a, b)), BENT) for a, b in bounds]
-    assert np.concatenate(parts).tobytes() == whole.tobytes()
-
-
 def test_draws_travel_as_one_array_with_the_bend() -> None:
     params = sample_augmentation(7, np.random.default_rng(2), BENT)
     array = params.to_array()

@@ -56,3 +56,14 @@ def test_drawn_figures_can_keep_the_pooled_probabilities(fake_mnist: Any, tmp_pa
     assert np.array_equal(figures["labels"], np.tile(y, cells))
     assert figures["all"]["wrong"] == int(np.sum(np.tile(y, cells) != 3))
     assert "probabilities" not in drawn_figures(predict, x, y, "fake", cache_dir=tmp_path)
+
+
+def test_drawn_figures_of_other_pens_report_just_those_pens(fake_mnist: Any, tmp_path: Path) -> None:
+    from convlens.engine.data import TEST_IMAGES, TEST_LABELS
+
+    x = (fake_mnist.arrays[TEST_IMAGES][:6, ..., None] / np.float32(255.0)).astype(np.float32)
+    y = fake_mnist.arrays[TEST_LABELS][:6].astype(np.int64)
+    figures = drawn_figures(lambda images: np.full((len(images), 10), 0.1, np.float32), x, y, "fake",
+                            cache_dir=tmp_path, cells=drawn.COARSE_CELLS)
+    assert [(c["width"], c["spacing"]) for c in figures["cells"]] == list(drawn.COARSE_CELLS)
+    assert figures["all"]["n"] == len(drawn.COARSE_CELLS) * 6
